@@ -1,0 +1,43 @@
+# The two commands: `make run` (start the app on the embedded default) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run demo test lint typecheck bench docs clean
+
+$(BIN)/wikivice: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-extras: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@touch $@ $(BIN)/wikivice
+
+run: $(BIN)/wikivice
+	$(BIN)/wikivice serve
+
+demo: $(BIN)/wikivice
+	$(BIN)/wikivice serve --demo
+
+lint: $(VENV)/.test-extras
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.test-extras
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: $(VENV)/.test-extras
+	$(BIN)/python bench/run.py
+
+docs: $(VENV)/.test-extras
+	$(BIN)/wikivice settings --markdown > docs/settings.md
+
+clean:
+	rm -rf $(VENV) data artifacts .pytest_cache .mypy_cache .ruff_cache

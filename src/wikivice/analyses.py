@@ -1,0 +1,41 @@
+"""Starting an analysis: resolve the title, record the page, create or join its job.
+
+Shared by `POST /api/analyses`, the search form and `wikivice fetch`. One request to the
+wiki: the title lookup also returns the page's latest revision id, so an article whose
+stored history is current needs no job at all (a refresh of an unchanged article costs
+that one request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wikivice import pages
+from wikivice.mediawiki import ResolvedPage
+from wikivice.pages import PageRef
+from wikivice.runtime import Runtime
+from wikivice.wikis import WikiSite
+
+
+@dataclass(frozen=True)
+class Analysis:
+    site: WikiSite
+    page: PageRef
+    resolved: ResolvedPage
+    job_id: int | None  # None: what is stored is already current
+    created: bool  # this call created the job (False: joined a running one)
+
+
+def start_analysis(rt: Runtime, site: WikiSite, title: str, *, enqueue: bool = True) -> Analysis:
+    """Raises `InvalidTitle`, `PageMissing` (with suggestions) or another
+    `MediaWikiError` when the wiki cannot say what the title is."""
+    resolved = rt.wikis.client(site).resolve(title)
+    with rt.db.write() as conn:
+        wiki_id = pages.ensure_wiki(conn, site, resolved.site_name)
+        page = pages.upsert_page(conn, wiki_id, resolved)
+    if page.is_current:
+        return Analysis(site, page, resolved, None, False)
+    job_id, created = rt.jobs.submit(page.id)
+    if created and enqueue:
+        rt.queue.enqueue(job_id)
+    return Analysis(site, page, resolved, job_id, created)

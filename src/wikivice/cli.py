@@ -1,0 +1,249 @@
+"""The `wikivice` command line. Each command is a few lines around plain functions."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from datetime import datetime
+from typing import Any, NoReturn
+
+import click
+import orjson
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from wikivice import __version__, pages
+from wikivice.analyses import start_analysis
+from wikivice.mediawiki import InvalidTitle, MediaWikiError, PageMissing, clean_title
+from wikivice.runner import run_claimed
+from wikivice.runtime import Runtime
+from wikivice.settings import Settings, settings_markdown
+from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
+
+err = Console(stderr=True)
+WIKI_HELP = "Wikipedia language code (en) or the URL of any MediaWiki api.php."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wikivice")
+def main() -> None:
+    """WikiVice: see what happens behind a Wikipedia article."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--no-worker", is_flag=True, help="Leave fetch jobs to `wikivice worker`.")
+@click.option("--demo", is_flag=True, help="Start the MediaWiki simulator and use it (offline).")
+def serve(host: str, port: int, no_worker: bool, demo: bool) -> None:
+    """Run the web app (and, unless --no-worker, the job worker in the same process)."""
+    from wikivice.web.server import serve as run_server
+
+    run_server(Settings(), host=host, port=port, worker=not no_worker, demo=demo)
+
+
+@main.command()
+@click.option("--threads", type=int, default=None, help="Jobs run at once [WIKIVICE_WORKERS].")
+def worker(threads: int | None) -> None:
+    """Run a standalone worker that takes fetch jobs from the queue."""
+    from wikivice.worker import run_worker_process
+
+    run_worker_process(Settings(), threads=threads)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--wiki", default=None, help=WIKI_HELP + " [WIKIVICE_DEFAULT_WIKI]")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+def fetch(title: str, wiki: str | None, as_json: bool) -> None:
+    """Fetch (or refresh) an article's whole revision history, with a progress bar."""
+    settings = Settings()
+    site = _site(wiki or settings.default_wiki)
+    rt = Runtime.create(settings)
+    try:
+        summary = _fetch(rt, site, title, show_progress=not as_json)
+    finally:
+        rt.close()
+    if as_json:
+        click.echo(orjson.dumps(summary).decode())
+    else:
+        err.print(_describe(summary), highlight=False)
+    if summary["status"] != "done":
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--wiki", default=None, help=WIKI_HELP + " [WIKIVICE_DEFAULT_WIKI]")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats(title: str, wiki: str | None, as_json: bool) -> None:
+    """The dashboard's figures for an article already fetched."""
+    from wikivice.stats import page_figures
+
+    settings = Settings()
+    site = _site(wiki or settings.default_wiki)
+    rt = Runtime.create(settings)
+    try:
+        with rt.db.read() as conn:
+            wiki_id = pages.wiki_id(conn, site.key)
+            page = pages.page_by_title(conn, wiki_id, _normal(title)) if wiki_id else None
+            if page is None:
+                _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
+            figures = page_figures(conn, page.id)
+    finally:
+        rt.close()
+    if as_json:
+        click.echo(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key}: {value}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--latency", default=0.0, show_default=True, type=float, help="Seconds per call.")
+@click.option("--faults", default="", help="Fault spec, e.g. '5xx=0.1,429=0.05,seed=7'.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of faults.")
+@click.option("--anchor", default=None, help="ISO time of the newest edits (default: today).")
+def simulator(
+    host: str, port: int, latency: float, faults: str, seed: int, anchor: str | None
+) -> None:
+    """Run the MediaWiki simulator at http://HOST:PORT/w/api.php and /w/rest.php."""
+    from wikivice.simulator.server import serve as run_simulator
+
+    when = datetime.fromisoformat(anchor.replace("Z", "+00:00")) if anchor else None
+    run_simulator(port=port, latency=latency, faults=faults, seed=seed, anchor=when, host=host)
+
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="Print docs/settings.md.")
+def show_settings(markdown: bool) -> None:
+    """Show the settings (all from WIKIVICE_* environment variables)."""
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    for name, value in Settings().model_dump().items():
+        click.echo(f"WIKIVICE_{name.upper()}={value}")
+
+
+def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> dict[str, Any]:
+    started = time.monotonic()
+    rt.jobs.reap(rt.settings.stale_seconds)  # a fetch killed earlier: resume it now
+    try:
+        analysis = start_analysis(rt, site, title, enqueue=False)
+    except PageMissing as exc:
+        hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        _fail(f"{site.key} has no article called {exc.title!r}.{hint}")
+    except InvalidTitle as exc:
+        _fail(str(exc))
+    except MediaWikiError as exc:
+        _fail(str(exc), code=1)
+    summary: dict[str, Any] = {
+        "title": analysis.page.title,
+        "pageid": analysis.page.pageid,
+        "wiki": site.key,
+        "redirected_from": analysis.resolved.redirected_from,
+        "status": "done",
+        "new_revisions": 0,
+    }
+    if analysis.job_id is not None:
+        job = _run_or_follow(rt, analysis.job_id, show_progress)
+        summary.update(status=job["status"], new_revisions=job["new_revisions"])
+        if job["status"] != "done":
+            summary["error"] = job["error"] or job["message"]
+    with rt.db.read() as conn:
+        page = pages.page_by_id(conn, analysis.page.id)
+    summary["revisions"] = page.stored_revisions if page else 0
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, Any]:
+    """Run the job here if it is waiting; otherwise follow whoever runs it."""
+    from wikivice.stats import analyse
+
+    stop = threading.Event()
+    claim = rt.jobs.claim(job_id)
+    thread = None
+    if claim is not None:
+        thread = threading.Thread(
+            target=run_claimed, args=(rt, claim, stop), kwargs={"analyse": analyse}, daemon=True
+        )
+        thread.start()
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, disable=not show_progress, transient=True) as bar:
+        task = bar.add_task("queued", total=None, rate="")
+        started, first_done = time.monotonic(), None
+        try:
+            while True:
+                job = rt.jobs.get(job_id)
+                assert job is not None
+                first_done = job["done"] if first_done is None else first_done
+                rate = (job["done"] - first_done) / max(time.monotonic() - started, 1e-3)
+                bar.update(
+                    task,
+                    description=escape(job["message"] or job["stage"]),
+                    completed=job["done"],
+                    total=job["total"],
+                    rate=f"{rate:,.0f} rev/s" if rate else "",
+                )
+                if job["status"] in ("done", "failed"):
+                    return job
+                if thread is not None and not thread.is_alive():
+                    return rt.jobs.get(job_id) or job
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            stop.set()
+            if thread is not None:
+                thread.join(10)
+            err.print("interrupted: the next `wikivice fetch` resumes where this one stopped")
+            sys.exit(130)
+
+
+def _describe(summary: dict[str, Any]) -> str:
+    if summary["status"] != "done":
+        return f"[red]{escape(summary['title'])}: failed: {escape(str(summary.get('error')))}[/red]"
+    text = (
+        f"{escape(summary['title'])}: {summary['revisions']:,} revisions stored "
+        f"({summary['new_revisions']:,} new) in {summary['seconds']:.1f} s"
+    )
+    if summary.get("redirected_from"):
+        text += f" (redirected from {escape(summary['redirected_from'])})"
+    return text
+
+
+def _site(spec: str) -> WikiSite:
+    try:
+        return parse_wiki(spec)
+    except WikiSpecError as exc:
+        _fail(str(exc))
+
+
+def _normal(title: str) -> str:
+    try:
+        title = clean_title(title)
+    except InvalidTitle as exc:
+        _fail(str(exc))
+    return title[:1].upper() + title[1:]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    sys.exit(code)

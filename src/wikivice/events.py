@@ -1,0 +1,252 @@
+"""Job events: reading the stored rows, waking up followers, and fanning them out.
+
+The push channel carries no data, only "job N has new events": every event a browser
+sees is a row read from the database. So a stream that starts late, reconnects with
+Last-Event-ID, or runs on another web node replays what it missed from the table, and a
+wake-up that gets lost only delays delivery until the next poll (`event_poll_seconds`).
+
+A web process follows each job once, however many streams watch it (`EventHub`): one
+query per wake-up, and the rows are shared in memory by all of that job's streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+from anyio import to_thread
+from sqlalchemy import select
+
+from wikivice.db import Database
+from wikivice.models import FetchJob, JobEvent
+
+log = logging.getLogger(__name__)
+TERMINAL_KINDS = frozenset({"done", "failed"})
+REDIS_CHANNEL = "wikivice:job-events"
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    kind: str
+    data: dict[str, Any]
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in TERMINAL_KINDS
+
+
+def events_after(db: Database, job_id: int, after: int = 0) -> list[Event]:
+    with db.read() as conn:
+        rows = conn.execute(
+            select(JobEvent.seq, JobEvent.kind, JobEvent.data)
+            .where(JobEvent.job_id == job_id, JobEvent.seq > after)
+            .order_by(JobEvent.seq)
+        ).all()
+    return [Event(seq, kind, orjson.loads(data)) for seq, kind, data in rows]
+
+
+class Notifier(Protocol):
+    """Wakes up whoever follows a job's events, in this process and (if the backend
+    can) in others. Delivery is best effort: a follower must also poll."""
+
+    def publish(self, job_id: int) -> None:
+        """Say that job `job_id` has new events (called after the commit)."""
+
+    def subscribe(self, callback: Callable[[int], None]) -> None:
+        """Call `callback(job_id)` on every publish, from any thread."""
+
+    def close(self) -> None:
+        """Stop listening."""
+
+
+class LocalNotifier:
+    """In-process wake-ups: the embedded default (web and worker in one process)."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[int], None]] = []
+
+    def publish(self, job_id: int) -> None:
+        for callback in list(self._callbacks):
+            callback(job_id)
+
+    def subscribe(self, callback: Callable[[int], None]) -> None:
+        self._callbacks.append(callback)
+
+    def close(self) -> None:
+        self._callbacks.clear()
+
+
+class RedisNotifier(LocalNotifier):
+    """Wake-ups across processes and machines through Redis pub/sub (which keeps no
+    history: that is fine, the rows are the history)."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        super().__init__()
+        self._redis = redis.Redis.from_url(url)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def publish(self, job_id: int) -> None:
+        super().publish(job_id)  # this process's followers need no round trip
+        try:
+            self._redis.publish(REDIS_CHANNEL, str(job_id))
+        except Exception:  # followers still poll; a lost wake-up is only a delay
+            log.warning("could not publish a wake-up for job %s to Redis", job_id)
+
+    def subscribe(self, callback: Callable[[int], None]) -> None:
+        super().subscribe(callback)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._listen, name="redis-wakeups", daemon=True)
+            self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+                pubsub.subscribe(REDIS_CHANNEL)
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message and message.get("type") == "message":
+                        LocalNotifier.publish(self, int(message["data"]))
+                pubsub.close()
+            except Exception:
+                log.warning("lost the Redis wake-up channel; reconnecting", exc_info=True)
+                self._stop.wait(1.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        super().close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self._redis.close()
+
+
+class _Follower:
+    """One job's events as this process has read them, shared by all its streams."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.changed = asyncio.Event()
+        self.streams = 0
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].seq if self.events else 0
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.events) and self.events[-1].terminal
+
+
+class EventHub:
+    """Follows jobs for the streams of one web process (lives on its event loop)."""
+
+    def __init__(self, db: Database, notifier: Notifier, poll_seconds: float) -> None:
+        self.db = db
+        self.poll_seconds = poll_seconds
+        self._followers: dict[int, _Follower] = {}
+        self._wakeups: dict[int, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._poller: asyncio.Task[None] | None = None
+        notifier.subscribe(self._on_publish)
+
+    def _on_publish(self, job_id: int) -> None:
+        loop = self._loop
+        if loop is not None and job_id in self._wakeups and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down
+                loop.call_soon_threadsafe(self._wake, job_id)
+
+    def _wake(self, job_id: int) -> None:
+        wakeup = self._wakeups.get(job_id)
+        if wakeup is not None:
+            wakeup.set()
+
+    async def stream(self, job_id: int, after: int = 0) -> AsyncIterator[Event]:
+        """Every event of the job after seq `after`, in order, ending with the terminal
+        one; replays stored events first, then follows new ones."""
+        self._loop = asyncio.get_running_loop()
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll())
+        follower = self._followers.get(job_id)
+        if follower is None:
+            follower = _Follower()
+            self._followers[job_id] = follower
+            self._wakeups[job_id] = asyncio.Event()
+            follower.task = asyncio.create_task(self._follow(job_id, follower))
+        follower.streams += 1
+        try:
+            cursor = after
+            while True:
+                for event in follower.events:
+                    if event.seq > cursor:
+                        yield event
+                        cursor = event.seq
+                        if event.terminal:
+                            return
+                if follower.finished or (follower.task is not None and follower.task.done()):
+                    return  # nothing after `after`, or the job cannot be read any more
+                follower.changed.clear()
+                if follower.last_seq <= cursor:
+                    await follower.changed.wait()
+        finally:
+            follower.streams -= 1
+            if follower.streams == 0:
+                self._followers.pop(job_id, None)
+                self._wakeups.pop(job_id, None)
+                if follower.task is not None:
+                    follower.task.cancel()
+
+    async def _follow(self, job_id: int, follower: _Follower) -> None:
+        """Reads the job's new rows each time it is woken (and once at the start)."""
+        wakeup = self._wakeups[job_id]
+        while not follower.finished:
+            wakeup.clear()
+            try:
+                fresh = await to_thread.run_sync(events_after, self.db, job_id, follower.last_seq)
+            except Exception:
+                log.warning("could not read events of job %s", job_id, exc_info=True)
+                fresh = []
+            if fresh:
+                follower.events.extend(fresh)
+                follower.changed.set()
+            if not follower.finished:
+                await wakeup.wait()
+
+    async def _poll(self) -> None:
+        """The safety net for lost wake-ups: one query for all followed jobs."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            if not self._followers:
+                continue
+            seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
+            try:
+                latest = await to_thread.run_sync(newest_seqs, self.db, list(seen))
+            except Exception:
+                log.warning("could not poll job events", exc_info=True)
+                continue
+            for job_id, seq in latest.items():
+                if seq > seen.get(job_id, seq):
+                    self._wake(job_id)
+
+    def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+        for follower in self._followers.values():
+            if follower.task is not None:
+                follower.task.cancel()
+
+
+def newest_seqs(db: Database, job_ids: list[int]) -> dict[int, int]:
+    with db.read() as conn:
+        rows = conn.execute(select(FetchJob.id, FetchJob.events).where(FetchJob.id.in_(job_ids)))
+        return {int(job_id): int(events) for job_id, events in rows}

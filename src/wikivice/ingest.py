@@ -1,0 +1,439 @@
+"""Storing a page's whole revision history, fast, resumable and idempotent.
+
+The pipeline: a fetcher thread walks the API's continuation (500 revisions a request)
+and hands batches over a two-slot queue, so the next HTTP request is in flight while the
+current batch is inserted; each batch is stored in one transaction together with the
+job's checkpoint (the `continue` parameters that follow it), so an interrupted fetch
+resumes exactly after the last stored batch. Inserts are bulk and `ON CONFLICT DO
+NOTHING`, so a repeated batch changes nothing. Memory holds at most three batches and
+bounded caches, whatever the history's size.
+
+Facts derived here, once: the size change of each revision, the kind of its editor
+(anonymous, temporary account, bot, registered), and reverts. An identity revert is a
+revision whose sha1 equals that of one of the previous 15 revisions (the nearest such,
+and not the immediately previous one, which would be a null edit); the revisions between
+are reverted by it. MediaWiki's revert tags count too.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from calendar import timegm
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from iptocc import country_code
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from wikivice.db import Database
+from wikivice.mediawiki import EditCount, MediaWiki, RevisionBatch
+from wikivice.models import (
+    HIDDEN_COMMENT,
+    HIDDEN_SHA1,
+    HIDDEN_USER,
+    SUPPRESSED,
+    Editor,
+    Page,
+    Revision,
+    Wiki,
+)
+from wikivice.pages import PageRef
+
+REVERT_WINDOW = 15
+REVERT_TAGS = frozenset({"mw-undo", "mw-rollback", "mw-manual-revert"})
+REVERTED_TAG = "mw-reverted"
+BOT_LIST_MAX_AGE = 86400.0
+# Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
+TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
+_EDITOR_CACHE_MAX = 100_000
+
+
+class Interrupted(Exception):
+    """The worker is stopping: the job goes back to the queue from its checkpoint."""
+
+
+class IngestListener(Protocol):
+    """What the pipeline tells its owner (a fetch job, or the CLI)."""
+
+    def stage(self, stage: str, message: str | None = None) -> None:
+        """A new stage began: counting, fetching, storing…"""
+
+    def total(self, total: int | None, lower_bound: bool) -> None:
+        """The number of revisions to expect (None: unknown; lower_bound: at least)."""
+
+    def batch_stored(
+        self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
+    ) -> None:
+        """Called inside the batch's transaction: record progress and the checkpoint
+        there, so they commit with the rows; raise to roll the batch back."""
+
+    def batch_committed(self) -> None:
+        """The batch and its progress are committed (time to wake up followers)."""
+
+
+@dataclass
+class IngestResult:
+    new_revisions: int
+    stored_revisions: int
+    requests: int
+    seconds: float
+
+
+@dataclass
+class _State:
+    """Carried from batch to batch (and rebuilt from the database on resume)."""
+
+    last_size: int = 0
+    last_key: tuple[int, int] | None = None  # (ts, revid) of the newest stored revision
+    window: list[tuple[int, str | None]] = field(default_factory=list)  # (revid, sha1)
+    done: int = 0
+    new: int = 0
+
+
+def ingest(
+    db: Database,
+    wiki: MediaWiki,
+    page: PageRef,
+    listener: IngestListener,
+    *,
+    resume: dict[str, str] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> IngestResult:
+    """Fetch and store every revision of `page` not stored yet; see the module docstring."""
+    started = time.monotonic()
+    requests_before = wiki.requests
+    state = _load_state(db, page)
+    refresh = state.last_key is not None and resume is None
+    newer_than = _iso(state.last_key[0]) if refresh and state.last_key else None
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side") as side:
+        # Side requests run alongside the first page of revisions (3 at once at most).
+        count: Future[EditCount | None] | None = None
+        if not refresh:
+            listener.stage("counting")
+            count = side.submit(wiki.edit_count, page.title)
+        bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
+        fetcher = _Fetcher(wiki, page.pageid, resume, newer_than)
+        fetcher.start()
+        try:
+            total: int | None = None
+            if count is not None:
+                counted = count.result()
+                if counted is not None:
+                    total = max(counted.count, state.done)
+                    listener.total(total, counted.capped)
+            listener.stage("fetching")
+            bots = bots_future.result()
+            editors = _EditorCache(page.wiki_id, bots)
+            while True:
+                batch = fetcher.next(should_stop)
+                if batch is None:
+                    break
+                with db.write() as conn:
+                    _store_batch(conn, page, batch, state, editors)
+                    if total is not None and state.done > total:
+                        total = state.done
+                    listener.batch_stored(conn, state.done, total, batch.continue_params)
+                listener.batch_committed()
+        finally:
+            fetcher.stop()
+
+    listener.stage("storing")
+    with db.write() as conn:
+        stored = _finish(conn, page)
+    return IngestResult(
+        new_revisions=state.new,
+        stored_revisions=stored,
+        requests=wiki.requests - requests_before,
+        seconds=time.monotonic() - started,
+    )
+
+
+class _Fetcher:
+    """Walks the continuation in its own thread, at most two batches ahead."""
+
+    def __init__(
+        self, wiki: MediaWiki, pageid: int, resume: dict[str, str] | None, newer: str | None
+    ) -> None:
+        self._batches = wiki.iter_revisions(pageid, resume=resume, newer_than=newer)
+        self._queue: queue.Queue[RevisionBatch | BaseException | None] = queue.Queue(2)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-fetch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        item: RevisionBatch | BaseException | None
+        try:
+            for item in self._batches:
+                if not self._put(item):
+                    return
+            item = None
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            item = exc
+        self._put(item)
+
+    def _put(self, item: RevisionBatch | BaseException | None) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def next(self, should_stop: Callable[[], bool]) -> RevisionBatch | None:
+        while True:
+            if should_stop():
+                raise Interrupted
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return item
+
+    def stop(self) -> None:
+        # A request in flight is abandoned (the thread is a daemon): stopping must not
+        # wait for a hanging wiki.
+        self._stopping.set()
+
+
+class _EditorCache:
+    """Editor name → id, bounded; creates editors in bulk, idempotently."""
+
+    def __init__(self, wiki_id: int, bots: frozenset[str]) -> None:
+        self.wiki_id = wiki_id
+        self.bots = bots
+        self.ids: dict[str, int] = {}
+
+    def kind(self, rev: dict[str, Any]) -> str:
+        if rev.get("anon"):
+            return "anon"
+        name = rev["user"]
+        if rev.get("temp") or TEMP_ACCOUNT.match(name):
+            return "temp"
+        return "bot" if name in self.bots else "user"
+
+    def resolve(self, conn: Connection, wanted: dict[str, tuple[int, str]]) -> None:
+        """Make sure every name in `wanted` (name → (userid, kind)) has an id."""
+        missing = [name for name in wanted if name not in self.ids]
+        if not missing:
+            return
+        if len(self.ids) + len(missing) > _EDITOR_CACHE_MAX:
+            self.ids.clear()
+        anon = [n for n in missing if wanted[n][1] == "anon"]
+        countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
+        rows = [
+            {
+                "wiki_id": self.wiki_id,
+                "name": name,
+                "userid": wanted[name][0],
+                "kind": wanted[name][1],
+                "country": countries.get(name),
+            }
+            for name in missing
+        ]
+        insert = _insert(conn)(Editor).on_conflict_do_nothing(index_elements=["wiki_id", "name"])
+        conn.execute(insert, rows)
+        found = conn.execute(
+            select(Editor.name, Editor.id).where(
+                Editor.wiki_id == self.wiki_id, Editor.name.in_(missing)
+            )
+        )
+        self.ids.update((name, id_) for name, id_ in found)
+
+
+def _store_batch(
+    conn: Connection,
+    page: PageRef,
+    batch: RevisionBatch,
+    state: _State,
+    editors: _EditorCache,
+) -> None:
+    rows: list[dict[str, Any]] = []
+    by_revid: dict[int, dict[str, Any]] = {}
+    earlier_reverted: list[dict[str, int]] = []
+    wanted: dict[str, tuple[int, str]] = {}
+    window = state.window
+    for rev in batch.revisions:
+        revid = int(rev["revid"])
+        ts = parse_timestamp(rev["timestamp"])
+        if state.last_key is not None and (ts, revid) <= state.last_key:
+            continue  # a refresh asks from the newest stored timestamp, inclusive
+        hidden = 0
+        if rev.get("userhidden"):
+            hidden |= HIDDEN_USER
+            name, kind = None, "hidden"
+        else:
+            name = rev["user"]
+            kind = editors.kind(rev)
+            wanted[name] = (int(rev.get("userid") or 0), kind)
+        if rev.get("commenthidden"):
+            hidden |= HIDDEN_COMMENT
+        if rev.get("sha1hidden"):
+            hidden |= HIDDEN_SHA1
+        if rev.get("suppressed"):
+            hidden |= SUPPRESSED
+        size = int(rev.get("size") or 0)
+        tag_list = rev.get("tags") or []
+        sha1 = rev.get("sha1")
+        row = {
+            "wiki_id": page.wiki_id,
+            "revid": revid,
+            "page_id": page.id,
+            "parent_id": int(rev.get("parentid") or 0),
+            "ts": ts,
+            "editor_id": name,  # replaced by the id once editors are resolved
+            "kind": kind,
+            "size": size,
+            "delta": size - state.last_size if state.last_key else size,
+            "minor": bool(rev.get("minor")),
+            "sha1": sha1,
+            "comment": rev.get("comment"),
+            "tags": orjson.dumps(sorted(tag_list)).decode() if tag_list else None,
+            "hidden": hidden,
+            "is_revert": not REVERT_TAGS.isdisjoint(tag_list),
+            "reverted": REVERTED_TAG in tag_list,
+            "reverted_by": None,
+        }
+        if sha1:
+            # Nearest earlier revision with the same content, 2..15 positions back.
+            for back in range(len(window) - 1, -1, -1):
+                if window[back][1] == sha1:
+                    if back < len(window) - 1:
+                        row["is_revert"] = True
+                        for undone, _ in window[back + 1 :]:
+                            target = by_revid.get(undone)
+                            if target is not None:
+                                if target["reverted_by"] is None:
+                                    target["reverted_by"] = revid
+                                    target["reverted"] = True
+                            else:
+                                earlier_reverted.append({"undone": undone, "by": revid})
+                    break
+        window.append((revid, sha1))
+        if len(window) > REVERT_WINDOW:
+            del window[0]
+        rows.append(row)
+        by_revid[revid] = row
+        state.last_size = size
+        state.last_key = (ts, revid)
+
+    editors.resolve(conn, wanted)
+    ids = editors.ids
+    for row in rows:
+        name = row["editor_id"]
+        row["editor_id"] = ids[name] if name is not None else None
+    if rows:
+        insert = _insert(conn)(Revision).on_conflict_do_nothing(index_elements=["wiki_id", "revid"])
+        conn.execute(insert, rows)
+    if earlier_reverted:
+        conn.execute(
+            update(Revision)
+            .where(
+                Revision.wiki_id == page.wiki_id,
+                Revision.revid == bindparam("undone"),
+                Revision.reverted_by.is_(None),
+            )
+            .values(reverted=True, reverted_by=bindparam("by")),
+            earlier_reverted,
+        )
+    state.done += len(rows)
+    state.new += len(rows)
+
+
+def _load_state(db: Database, page: PageRef) -> _State:
+    """Where the stored history ends: the newest revisions, for deltas and reverts."""
+    with db.read() as conn:
+        last = conn.execute(
+            select(Revision.revid, Revision.sha1, Revision.size, Revision.ts)
+            .where(Revision.page_id == page.id)
+            .order_by(Revision.ts.desc(), Revision.revid.desc())
+            .limit(REVERT_WINDOW)
+        ).all()
+        done = conn.execute(
+            select(func.count()).select_from(Revision).where(Revision.page_id == page.id)
+        ).scalar_one()
+    state = _State(done=int(done))
+    if last:
+        newest = last[0]
+        state.last_size = int(newest.size)
+        state.last_key = (int(newest.ts), int(newest.revid))
+        state.window = [(int(r.revid), r.sha1) for r in reversed(last)]
+    return state
+
+
+def _finish(conn: Connection, page: PageRef) -> int:
+    """Record on the page what is now stored; returns the number of revisions."""
+    count = conn.execute(
+        select(func.count()).select_from(Revision).where(Revision.page_id == page.id)
+    ).scalar_one()
+    newest = conn.execute(
+        select(Revision.revid, Revision.ts)
+        .where(Revision.page_id == page.id)
+        .order_by(Revision.ts.desc(), Revision.revid.desc())
+        .limit(1)
+    ).first()
+    conn.execute(
+        update(Page)
+        .where(Page.id == page.id)
+        .values(
+            stored_revisions=count,
+            stored_latest_revid=newest.revid if newest else None,
+            stored_latest_ts=newest.ts if newest else None,
+            fetched_at=time.time(),
+        )
+    )
+    return int(count)
+
+
+def _bot_names(db: Database, wiki: MediaWiki, wiki_id: int) -> frozenset[str]:
+    """The wiki's bot accounts, asked once a day and kept on the wiki's row."""
+    with db.read() as conn:
+        row = conn.execute(
+            select(Wiki.bot_names, Wiki.bots_checked_at).where(Wiki.id == wiki_id)
+        ).one()
+    if row.bot_names is not None and (time.time() - (row.bots_checked_at or 0)) < BOT_LIST_MAX_AGE:
+        return frozenset(orjson.loads(row.bot_names))
+    names = wiki.bot_names()
+    with db.write() as conn:
+        conn.execute(
+            update(Wiki)
+            .where(Wiki.id == wiki_id)
+            .values(bot_names=orjson.dumps(sorted(names)).decode(), bots_checked_at=time.time())
+        )
+    return frozenset(names)
+
+
+_day_starts: dict[str, int] = {}
+
+
+def parse_timestamp(text: str) -> int:
+    """`2023-11-24T18:05:57Z` → seconds since the epoch (fast: one parse per day)."""
+    day = text[:10]
+    start = _day_starts.get(day)
+    if start is None:
+        start = timegm((int(day[:4]), int(day[5:7]), int(day[8:10]), 0, 0, 0))
+        if len(_day_starts) > 50_000:
+            _day_starts.clear()
+        _day_starts[day] = start
+    return start + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _insert(conn: Connection):  # type: ignore[no-untyped-def]
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

@@ -1,0 +1,443 @@
+"""Talking to wikis: the MediaWiki Action API and REST API, politely and robustly.
+
+Wikimedia's rules are ours: a User-Agent naming the client and a contact, at most three
+requests to one host at once (`Wikis` holds the per-host slots), `maxlag` on background
+fetches, and Retry-After honoured on 429, 503 and maxlag errors. Every failure that can
+pass (timeouts, 5xx, 429, maxlag, truncated or garbled JSON) is retried with backoff a
+bounded number of times; what remains is raised as a `MediaWikiError` with a message a
+person can read.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from wikivice.settings import Settings
+from wikivice.wikis import WikiSite
+
+REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
+# Characters MediaWiki never allows in a title; `|` would also split `titles=` in two.
+ILLEGAL_TITLE_CHARS = set("<>[]{}|")
+RetryListener = Callable[["RetryNotice"], None]
+
+
+class MediaWikiError(Exception):
+    """Anything that went wrong talking to a wiki; `str()` is fit to show a user."""
+
+
+class WikiUnavailable(MediaWikiError):
+    """The wiki did not answer usefully within the retry budget."""
+
+
+class WikiRejected(MediaWikiError):
+    """The wiki refused the request (HTTP 4xx other than 429): retrying will not help."""
+
+
+class ApiError(MediaWikiError):
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(f"the wiki answered with an error: {info} ({code})")
+        self.code = code
+        self.info = info
+
+
+class PageMissing(MediaWikiError):
+    def __init__(self, title: str, suggestions: list[str]) -> None:
+        super().__init__(f"there is no article called {title!r}")
+        self.title = title
+        self.suggestions = suggestions
+
+
+class InvalidTitle(MediaWikiError):
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__(f"{title!r} is not a valid title: {reason}")
+        self.title = title
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to listeners before each wait, so a job can say why it is waiting."""
+
+    reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled"
+    detail: str
+    wait: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class ResolvedPage:
+    pageid: int
+    ns: int
+    title: str
+    latest_revid: int
+    length: int
+    redirected_from: str | None = None
+    normalized_from: str | None = None
+    site_name: str | None = None
+
+
+@dataclass(frozen=True)
+class EditCount:
+    count: int
+    capped: bool  # the REST API stops counting at 30,000
+
+
+@dataclass
+class RevisionBatch:
+    revisions: list[dict[str, Any]]
+    # Parameters that continue after this batch (None after the last one): the checkpoint.
+    continue_params: dict[str, str] | None
+    requests: int = 1
+
+
+@dataclass
+class Wikis:
+    """Process-wide HTTP plumbing shared by every `MediaWiki`: one connection pool, and
+    per-host slots so that all jobs of a process together keep to Wikimedia's limit."""
+
+    settings: Settings
+    http: httpx.Client = field(init=False)
+    _slots: dict[str, threading.BoundedSemaphore] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip"},
+            timeout=self.settings.request_timeout,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    def slots(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._slots.get(host)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.settings.max_concurrent_requests)
+                self._slots[host] = slot
+            return slot
+
+    def client(
+        self,
+        site: WikiSite,
+        *,
+        listener: RetryListener | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> MediaWiki:
+        return MediaWiki(self, site, listener=listener, sleep=sleep)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class MediaWiki:
+    """One wiki's API, for one caller (a job passes its own listener and sleep)."""
+
+    def __init__(
+        self,
+        wikis: Wikis,
+        site: WikiSite,
+        *,
+        listener: RetryListener | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.site = site
+        self._wikis = wikis
+        self._settings = wikis.settings
+        self._host = httpx.URL(site.api_url).host
+        self._listener = listener
+        self._sleep = sleep
+        self.requests = 0
+
+    # -- the Action API --------------------------------------------------------------
+
+    def query(self, params: dict[str, str], *, background: bool = False) -> dict[str, Any]:
+        """GET api.php with `params`; returns the decoded answer, or raises."""
+        full = {"format": "json", "formatversion": "2", **params}
+        if background and self._settings.maxlag:
+            full["maxlag"] = str(self._settings.maxlag)
+        data = self._request(self.site.api_url, full)
+        if not isinstance(data, dict):
+            raise WikiUnavailable(f"{self._host} answered with something other than a query")
+        return data
+
+    def resolve(self, title: str) -> ResolvedPage:
+        """Normalize `title`, follow redirects, and return the page; raise `PageMissing`
+        (with suggestions) or `InvalidTitle`. One request (plus opensearch if missing)."""
+        title = clean_title(title)
+        return self._resolve({"titles": title, "redirects": "1"}, title)
+
+    def resolve_pageid(self, pageid: int) -> ResolvedPage:
+        """The page as it is now (its title may have changed since we stored it)."""
+        return self._resolve({"pageids": str(pageid)}, f"page id {pageid}", suggest=False)
+
+    def _resolve(self, which: dict[str, str], asked: str, *, suggest: bool = True) -> ResolvedPage:
+        params = {"action": "query", "prop": "info", "meta": "siteinfo", "siprop": "general"}
+        data = self.query({**params, **which})
+        query = data.get("query") or {}
+        pages = query.get("pages") or []
+        if not pages:
+            raise WikiUnavailable(f"{self._host} answered a title lookup without any page")
+        page = pages[0]
+        if page.get("invalid"):
+            raise InvalidTitle(asked, str(page.get("invalidreason", "invalid title")))
+        if page.get("missing") or "pageid" not in page:
+            shown = str(page.get("title", asked))
+            raise PageMissing(shown, self.opensearch(asked) if suggest else [])
+        normalized = {n["to"]: n["from"] for n in query.get("normalized", [])}
+        redirects = {r["to"]: r["from"] for r in query.get("redirects", [])}
+        final = page["title"]
+        redirected_from = redirects.get(final)
+        # A redirect hop may itself have been the normalized form of what was typed.
+        normalized_from = normalized.get(redirected_from or final)
+        if redirected_from and normalized_from:
+            redirected_from = normalized_from
+        return ResolvedPage(
+            pageid=int(page["pageid"]),
+            ns=int(page.get("ns", 0)),
+            title=final,
+            latest_revid=int(page.get("lastrevid", 0)),
+            length=int(page.get("length", 0)),
+            redirected_from=redirected_from,
+            normalized_from=None if redirected_from else normalized_from,
+            site_name=(query.get("general") or {}).get("sitename"),
+        )
+
+    def iter_revisions(
+        self,
+        pageid: int,
+        *,
+        resume: dict[str, str] | None = None,
+        newer_than: str | None = None,
+    ) -> Iterator[RevisionBatch]:
+        """All revisions of a page, oldest first, a batch of up to 500 per request,
+        following `continue` exactly as the API gives it.
+
+        `resume` is the `continue_params` of the last batch stored (a checkpoint);
+        `newer_than` is the ISO timestamp of the newest stored revision (a refresh; the
+        caller skips revisions it already holds, MediaWiki's rvstart being inclusive)."""
+        params = {
+            "action": "query",
+            "prop": "revisions",
+            "pageids": str(pageid),
+            "rvprop": REVISION_PROPS,
+            "rvlimit": "max",
+            "rvdir": "newer",
+        }
+        if newer_than:
+            params["rvstart"] = newer_than
+        cont = dict(resume) if resume else None
+        while True:
+            data = self.query({**params, **(cont or {})}, background=True)
+            pages = (data.get("query") or {}).get("pages") or []
+            revisions: list[dict[str, Any]] = []
+            for page in pages:
+                if page.get("missing"):
+                    raise PageMissing(str(page.get("title", pageid)), [])
+                revisions.extend(page.get("revisions") or [])
+            raw = data.get("continue")
+            cont = {str(k): str(v) for k, v in raw.items()} if raw else None
+            yield RevisionBatch(revisions, cont)
+            if cont is None:
+                return
+
+    def bot_names(self) -> list[str]:
+        """Accounts in the wiki's bot group (one request on most wikis)."""
+        names: list[str] = []
+        cont: dict[str, str] = {}
+        while True:
+            data = self.query(
+                {
+                    "action": "query",
+                    "list": "allusers",
+                    "augroup": "bot",
+                    "aulimit": "max",
+                    **cont,
+                },
+                background=True,
+            )
+            names.extend(u["name"] for u in (data.get("query") or {}).get("allusers", []))
+            raw = data.get("continue")
+            if not raw:
+                return names
+            cont = {str(k): str(v) for k, v in raw.items()}
+
+    def opensearch(self, prefix: str, limit: int = 8) -> list[str]:
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        data = self._request(
+            self.site.api_url,
+            {
+                "action": "opensearch",
+                "search": prefix,
+                "limit": str(limit),
+                "namespace": "0",
+                "format": "json",
+                "formatversion": "2",
+            },
+        )
+        if isinstance(data, list) and len(data) > 1 and isinstance(data[1], list):
+            return [str(t) for t in data[1]]
+        return []
+
+    def random_titles(self, limit: int = 1) -> list[str]:
+        data = self.query(
+            {"action": "query", "list": "random", "rnnamespace": "0", "rnlimit": str(limit)}
+        )
+        return [r["title"] for r in (data.get("query") or {}).get("random", [])]
+
+    def recent_changes(self, limit: int = 20) -> list[dict[str, Any]]:
+        data = self.query(
+            {
+                "action": "query",
+                "list": "recentchanges",
+                "rcnamespace": "0",
+                "rctype": "edit|new",
+                "rcprop": "title|timestamp|user|comment|sizes|ids",
+                "rclimit": str(limit),
+            }
+        )
+        return list((data.get("query") or {}).get("recentchanges", []))
+
+    def compare(self, revid: int) -> dict[str, Any]:
+        """The diff of a revision against its parent (`action=compare`)."""
+        data = self.query(
+            {
+                "action": "compare",
+                "fromrev": str(revid),
+                "torelative": "prev",
+                "prop": "diff|ids|title|user|comment|size",
+            }
+        )
+        return dict(data.get("compare") or {})
+
+    def extract(self, title: str) -> str | None:
+        """The article's lead as plain text, when the wiki has TextExtracts."""
+        try:
+            data = self.query(
+                {
+                    "action": "query",
+                    "prop": "extracts",
+                    "exintro": "1",
+                    "explaintext": "1",
+                    "titles": title,
+                }
+            )
+        except ApiError:
+            return None
+        pages = (data.get("query") or {}).get("pages") or []
+        text = pages[0].get("extract") if pages else None
+        return str(text) if text else None
+
+    # -- the REST API ----------------------------------------------------------------
+
+    def edit_count(self, title: str) -> EditCount | None:
+        """The REST edit count, or None when the wiki has no REST API (it is optional:
+        only progress estimates depend on it)."""
+        path = quote(title.replace(" ", "_"), safe="")  # `/` must travel as %2F
+        url = f"{self.site.rest_url}/v1/page/{path}/history/counts/edits"
+        try:
+            data = self._request(url, None)
+        except (WikiRejected, WikiUnavailable):
+            return None
+        if not isinstance(data, dict) or "count" not in data:
+            return None
+        return EditCount(count=int(data["count"]), capped=bool(data.get("limit")))
+
+    # -- transport -------------------------------------------------------------------
+
+    def _request(self, url: str, params: dict[str, str] | None) -> Any:
+        settings = self._settings
+        last = "no answer"
+        for attempt in range(settings.max_retries + 1):
+            reason, detail, wait = self._attempt(url, params, attempt)
+            if reason == "":
+                return detail  # the decoded answer
+            last = detail
+            if attempt == settings.max_retries:
+                break
+            wait = min(wait, settings.max_retry_wait)
+            if self._listener:
+                self._listener(RetryNotice(reason, str(detail), wait, attempt + 1))
+            self._sleep(wait)
+        raise WikiUnavailable(
+            f"{self._host} did not answer usefully after {settings.max_retries + 1} tries "
+            f"(last: {last})"
+        )
+
+    def _attempt(self, url: str, params: dict[str, str] | None, attempt: int) -> Any:
+        """One try: ("", answer, 0) on success, else (reason, detail, wait)."""
+        backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
+        self.requests += 1
+        try:
+            with self._wikis.slots(self._host):
+                response = self._wikis.http.get(url, params=params)
+        except httpx.TimeoutException:
+            return "timeout", f"timed out after {self._settings.request_timeout:g} s", backoff
+        except httpx.TransportError as exc:
+            return "unreachable", f"could not connect ({exc.__class__.__name__}: {exc})", backoff
+        status = response.status_code
+        if status == 429 or status >= 500:
+            kind = "429" if status == 429 else "5xx"
+            return kind, f"HTTP {status}", _retry_after(response, backoff)
+        if status >= 400:
+            raise WikiRejected(_rejection(self._host, response))
+        try:
+            data = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            return "garbled", "the answer was not valid JSON", backoff
+        if isinstance(data, dict) and "error" in data:
+            error = data["error"] or {}
+            code = str(error.get("code", "unknown"))
+            info = str(error.get("info") or error.get("text") or code)
+            if code == "maxlag":
+                return (
+                    "maxlag",
+                    f"the wiki's database is lagged ({info})",
+                    _retry_after(response, 5.0),
+                )
+            if code in ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutError"):
+                return code, info, _retry_after(response, backoff)
+            raise ApiError(code, info)
+        return "", data, 0.0
+
+
+def clean_title(title: str) -> str:
+    """What a user typed, minus a `#fragment`; rejects what no wiki accepts."""
+    title = title.split("#", 1)[0].strip().replace("_", " ")
+    if not title:
+        raise InvalidTitle(title, "the title is empty")
+    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or ord(c) < 32})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        raise InvalidTitle(title, f"titles cannot contain {shown}")
+    if len(title.encode()) > 255:
+        raise InvalidTitle(title[:40] + "…", "titles are at most 255 bytes long")
+    return title
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return default  # an HTTP date: rare from MediaWiki; back off instead
+
+
+def _rejection(host: str, response: httpx.Response) -> str:
+    if response.status_code == 403:
+        return f"{host} refused the request (HTTP 403): {response.text[:200].strip()}"
+    if response.status_code == 404:
+        return f"{host} has no such address (HTTP 404): is this the wiki's api.php?"
+    return f"{host} refused the request (HTTP {response.status_code})"

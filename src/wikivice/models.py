@@ -1,0 +1,219 @@
+"""The database schema: wikis, pages, editors, revisions, fetch jobs and their events.
+
+Times that the code compares or buckets (revision timestamps, heartbeats) are integer or
+float seconds since the Unix epoch, UTC: the same arithmetic works on SQLite and
+PostgreSQL, and a 1,000,000-row insert does not pay for datetime conversion per value.
+
+Unique keys make every insert idempotent: a revision is stored once per wiki
+(`uq_revisions_wiki_revid`), an editor once per wiki and name, a page once per wiki and
+page id, and at most one job per page is queued or running (`uq_fetch_jobs_active_page`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Alembic needs deterministic constraint names to alter them later (and SQLite batch mode
+# needs names to recreate tables).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACTIVE_JOB_STATUSES = ("queued", "running")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Wiki(Base):
+    """A MediaWiki site, known by a short key used in URLs (`en`, `127.0.0.1:8765`)."""
+
+    __tablename__ = "wikis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    api_url: Mapped[str] = mapped_column(String(500), unique=True)
+    rest_url: Mapped[str] = mapped_column(String(500))
+    article_url: Mapped[str] = mapped_column(String(500))  # with `$1` for the title
+    name: Mapped[str | None] = mapped_column(String(200))
+    # Names of the wiki's bot-group accounts (JSON list), refreshed once a day.
+    bot_names: Mapped[str | None] = mapped_column(Text)
+    bots_checked_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Page(Base):
+    """An article, known by its page id (titles change when pages move)."""
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("wiki_id", "pageid", name="uq_pages_wiki_pageid"),
+        Index("ix_pages_wiki_title", "wiki_id", "title"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    pageid: Mapped[int] = mapped_column(BigInteger)
+    ns: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(512))
+    # What the wiki said at the last resolve (prop=info).
+    latest_revid: Mapped[int | None] = mapped_column(BigInteger)
+    length: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[float | None] = mapped_column(Float)
+    # What we hold: kept current by ingest, so freshness needs no COUNT(*).
+    stored_revisions: Mapped[int] = mapped_column(Integer, default=0)
+    stored_latest_revid: Mapped[int | None] = mapped_column(BigInteger)
+    stored_latest_ts: Mapped[int | None] = mapped_column(BigInteger)
+    fetched_at: Mapped[float | None] = mapped_column(Float)  # last complete fetch
+    analysed_at: Mapped[float | None] = mapped_column(Float)
+
+
+class Editor(Base):
+    """Someone who edited: a registered user, a bot, an IP address or a temporary account."""
+
+    __tablename__ = "editors"
+    __table_args__ = (UniqueConstraint("wiki_id", "name", name="uq_editors_wiki_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(512))
+    userid: Mapped[int] = mapped_column(BigInteger, default=0)
+    kind: Mapped[str] = mapped_column(String(8))  # user | bot | anon | temp
+    country: Mapped[str | None] = mapped_column(String(2))  # anon IPs only, offline lookup
+
+
+class Revision(Base):
+    """One revision as MediaWiki lists it, plus facts derived at ingest time.
+
+    `delta` is the size change from the parent; `is_revert` marks an identity revert
+    (its sha1 equals one of the previous 15 revisions') or a revert tag; `reverted_by`
+    is the revert that undid this one (identity rule), `reverted` also covers the
+    `mw-reverted` tag.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("wiki_id", "revid", name="uq_revisions_wiki_revid"),
+        Index("ix_revisions_page_ts", "page_id", "ts"),
+        Index("ix_revisions_editor", "editor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
+    revid: Mapped[int] = mapped_column(BigInteger)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    parent_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # the editor's kind, or "hidden"
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    delta: Mapped[int] = mapped_column(Integer, default=0)
+    minor: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[str | None] = mapped_column(Text)  # JSON list, NULL when empty
+    hidden: Mapped[int] = mapped_column(SmallInteger, default=0)  # HIDDEN_* bits
+    is_revert: Mapped[bool] = mapped_column(Boolean, default=False)
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    reverted_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+HIDDEN_USER = 1
+HIDDEN_COMMENT = 2
+HIDDEN_SHA1 = 4
+SUPPRESSED = 8
+
+
+class FetchJob(Base):
+    """One fetch of one page's history: the source of truth for its state and progress.
+
+    status: queued → running → done | failed (running → queued again when a worker
+    stops or stalls). `claimed_by` is the lease token of the worker running it; every
+    write a worker makes is conditional on still holding it.
+    """
+
+    __tablename__ = "fetch_jobs"
+    __table_args__ = (
+        Index(
+            "uq_fetch_jobs_active_page",
+            "page_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    stage: Mapped[str] = mapped_column(String(16), default="queued")
+    message: Mapped[str | None] = mapped_column(Text)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    total_is_lower_bound: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_revisions: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[float | None] = mapped_column(Float)
+    not_before: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    events: Mapped[int] = mapped_column(Integer, default=0)  # seq of its newest event
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+
+
+class JobEvent(Base):
+    """An event of a job, in order: `seq` is the SSE event id.
+
+    `seq` is per job, taken from `fetch_jobs.events` by the same UPDATE that changes the
+    job (which locks its row), so events commit in seq order and a reader that has seen
+    seq N and asks for seq > N can never skip one committed later.
+    """
+
+    __tablename__ = "job_events"
+    __table_args__ = (UniqueConstraint("job_id", "seq", name="uq_job_events_job_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("fetch_jobs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[str] = mapped_column(Text)  # JSON object
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class PageStats(Base):
+    """The dashboard's figures for a page, cached per stored history (latest revid)."""
+
+    __tablename__ = "page_stats"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    revid: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[float] = mapped_column(Float)

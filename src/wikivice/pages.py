@@ -1,0 +1,136 @@
+"""Wiki and page rows: finding them, creating them once, and knowing how fresh they are."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from wikivice.mediawiki import ResolvedPage
+from wikivice.models import Page, Wiki
+from wikivice.wikis import WikiSite
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """What a job needs to know about a page (our row id and the wiki's page id)."""
+
+    id: int
+    wiki_id: int
+    pageid: int
+    title: str
+    latest_revid: int | None
+    stored_revisions: int
+    stored_latest_revid: int | None
+    stored_latest_ts: int | None
+    fetched_at: float | None
+    resolved_at: float | None
+
+    @property
+    def is_current(self) -> bool:
+        """Everything the wiki had at the last resolve is stored."""
+        return (
+            self.fetched_at is not None
+            and self.latest_revid is not None
+            and self.stored_latest_revid == self.latest_revid
+        )
+
+
+def ensure_wiki(conn: Connection, site: WikiSite, name: str | None = None) -> int:
+    """The id of the wiki's row, created on first use (safe under concurrent callers)."""
+    found = conn.execute(select(Wiki.id, Wiki.name).where(Wiki.key == site.key)).first()
+    if found is not None:
+        if name and found.name != name:
+            conn.execute(update(Wiki).where(Wiki.id == found.id).values(name=name))
+        return int(found.id)
+    values = {
+        "key": site.key,
+        "api_url": site.api_url,
+        "rest_url": site.rest_url,
+        "article_url": site.article_url,
+        "name": name,
+    }
+    insert = _dialect_insert(conn)(Wiki).values(**values).on_conflict_do_nothing()
+    conn.execute(insert)
+    return int(conn.execute(select(Wiki.id).where(Wiki.key == site.key)).scalar_one())
+
+
+def wiki_site(conn: Connection, key: str) -> WikiSite | None:
+    """The site of a wiki we have seen, by its key."""
+    row = conn.execute(
+        select(Wiki.key, Wiki.api_url, Wiki.rest_url, Wiki.article_url).where(Wiki.key == key)
+    ).first()
+    return None if row is None else WikiSite(*row)
+
+
+def wiki_id(conn: Connection, key: str) -> int | None:
+    return conn.execute(select(Wiki.id).where(Wiki.key == key)).scalar()
+
+
+def site_by_id(conn: Connection, wiki_id: int) -> WikiSite | None:
+    row = conn.execute(
+        select(Wiki.key, Wiki.api_url, Wiki.rest_url, Wiki.article_url).where(Wiki.id == wiki_id)
+    ).first()
+    return None if row is None else WikiSite(*row)
+
+
+def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageRef:
+    """Record what the wiki just told us about a page; returns the page as stored."""
+    now = time.time()
+    values = {
+        "title": resolved.title,
+        "ns": resolved.ns,
+        "latest_revid": resolved.latest_revid,
+        "length": resolved.length,
+        "resolved_at": now,
+    }
+    changed = conn.execute(
+        update(Page).where(Page.wiki_id == wiki_id, Page.pageid == resolved.pageid).values(**values)
+    ).rowcount
+    if not changed:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(Page).values(
+                        wiki_id=wiki_id, pageid=resolved.pageid, stored_revisions=0, **values
+                    )
+                )
+        except IntegrityError:  # created meanwhile by another process: update it
+            conn.execute(
+                update(Page)
+                .where(Page.wiki_id == wiki_id, Page.pageid == resolved.pageid)
+                .values(**values)
+            )
+    ref = page_by_pageid(conn, wiki_id, resolved.pageid)
+    assert ref is not None
+    return ref
+
+
+def page_by_pageid(conn: Connection, wiki_id: int, pageid: int) -> PageRef | None:
+    return _ref(conn, (Page.wiki_id == wiki_id) & (Page.pageid == pageid))
+
+
+def page_by_id(conn: Connection, page_id: int) -> PageRef | None:
+    return _ref(conn, Page.id == page_id)
+
+
+def page_by_title(conn: Connection, wiki_id: int, title: str) -> PageRef | None:
+    return _ref(conn, (Page.wiki_id == wiki_id) & (Page.title == title))
+
+
+_REF_COLUMNS = [getattr(Page, name) for name in PageRef.__dataclass_fields__]
+
+
+def _ref(conn: Connection, where: ColumnElement[bool]) -> PageRef | None:
+    row = conn.execute(
+        select(*_REF_COLUMNS).where(where).order_by(Page.resolved_at.desc()).limit(1)
+    ).first()
+    return None if row is None else PageRef(**row._mapping)
+
+
+def _dialect_insert(conn: Connection):  # type: ignore[no-untyped-def]
+    """INSERT … ON CONFLICT DO NOTHING is spelled per dialect in SQLAlchemy."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

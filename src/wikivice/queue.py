@@ -1,0 +1,64 @@
+"""The job queue: delivers job ids to workers, nothing else (the job row holds the rest).
+
+Backends, chosen here and nowhere else: Huey's SqliteHuey on a file in the data dir (the
+embedded default; any process on the machine can consume it), or RedisHuey when
+`WIKIVICE_REDIS_URL` is set (many machines). Both deliver a task at most once; see
+`wikivice.jobs` for how a lost task is recovered.
+
+No Huey instance exists at import time: each `JobQueue` registers its one task on its
+own Huey, so tests and processes build theirs from settings. The task's registered name
+is the same in every process, which is all Huey needs to hand it over.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+
+from wikivice.settings import Settings
+
+TASK_NAME = "run_fetch_job"
+
+
+class JobQueue:
+    def __init__(self, settings: Settings) -> None:
+        self.huey: Any
+        if settings.redis_url:
+            self.huey = RedisHuey("wikivice", url=settings.redis_url, results=False)
+        else:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.huey = SqliteHuey(
+                "wikivice", filename=str(settings.queue_path), results=False, timeout=30
+            )
+        self._task = self.huey.task(name=TASK_NAME)(self._execute)
+        self._handler: Callable[[int], None] | None = None
+        # Set on enqueue, so a consumer in this process picks the job up at once rather
+        # than at its next poll of the SQLite queue.
+        self.enqueued = threading.Event()
+
+    def enqueue(self, job_id: int) -> None:
+        self._task(job_id)
+        self.enqueued.set()
+
+    def handle_with(self, handler: Callable[[int], None]) -> None:
+        """Make this process a consumer: `handler(job_id)` runs each delivered job."""
+        self._handler = handler
+
+    def run_next(self) -> bool:
+        """Take one task off the queue and run it here; False if there was none."""
+        task = self.huey.dequeue()
+        if task is None:
+            return False
+        self.huey.execute(task)
+        return True
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())
+
+    def _execute(self, job_id: int) -> None:
+        if self._handler is None:
+            raise RuntimeError("this process does not run jobs")
+        self._handler(job_id)

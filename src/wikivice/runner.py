@@ -1,0 +1,234 @@
+"""Running one fetch job: resolve, fetch and store, analyse; and saying so as it goes.
+
+Used by the queue consumer (`wikivice.worker`) and by `wikivice fetch` in the
+foreground alike. What can go wrong ends in one of three places: the job is finished,
+it goes back to the queue to resume from its checkpoint (the worker is stopping, or the
+wiki is not answering and attempts remain), or it fails with a message a person can act
+on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from wikivice import pages
+from wikivice.ingest import IngestResult, Interrupted, ingest
+from wikivice.jobs import Claim, Jobs, LeaseLost
+from wikivice.mediawiki import MediaWikiError, PageMissing, RetryNotice, WikiUnavailable
+from wikivice.pages import PageRef
+from wikivice.runtime import Runtime
+from wikivice.wikis import WikiSite
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)
+RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
+RETRY_WAIT = {"maxlag": "asked us to slow down", "429": "asked us to slow down"}
+Analyser = Callable[[Runtime, PageRef], None]
+
+
+def run_job(
+    rt: Runtime,
+    job_id: int,
+    stop: threading.Event,
+    *,
+    analyse: Analyser | None = None,
+    requeue: Callable[[int], None] | None = None,
+) -> IngestResult | None:
+    """Claim and run a queued job; None if someone else has it or it is finished."""
+    claim = rt.jobs.claim(job_id)
+    if claim is None:
+        return None
+    return run_claimed(rt, claim, stop, analyse=analyse, requeue=requeue)
+
+
+def run_claimed(
+    rt: Runtime,
+    claim: Claim,
+    stop: threading.Event,
+    *,
+    analyse: Analyser | None = None,
+    requeue: Callable[[int], None] | None = None,
+) -> IngestResult | None:
+    jobs = rt.jobs
+    requeue = requeue or rt.queue.enqueue
+    beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds, stop)
+    beat.start()
+    try:
+        with rt.db.read() as conn:
+            page = pages.page_by_id(conn, claim.page_id)
+            site = pages.site_by_id(conn, page.wiki_id) if page else None
+        if page is None or site is None:
+            jobs.fail(claim, "the page is no longer in the database")
+            return None
+        listener = JobProgress(jobs, claim, site, page.stored_revisions)
+
+        def sleep(seconds: float) -> None:
+            if stop.wait(seconds) or beat.lost.is_set():
+                raise Interrupted
+
+        wiki = rt.wikis.client(site, listener=listener.retrying, sleep=sleep)
+        jobs.update(claim, "stage", stage="resolving", message=None)
+        if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
+            resolved = wiki.resolve_pageid(page.pageid)
+            with rt.db.write() as conn:
+                page = pages.upsert_page(conn, page.wiki_id, resolved)
+        if page.is_current and claim.checkpoint is None:
+            jobs.finish(claim, "already up to date", new_revisions=0)
+            return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
+        result = ingest(
+            rt.db,
+            wiki,
+            page,
+            listener,
+            resume=claim.checkpoint,
+            should_stop=lambda: stop.is_set() or beat.lost.is_set(),
+        )
+        jobs.update(claim, "stage", stage="analysing", message=None, done=result.stored_revisions)
+        with rt.db.read() as conn:
+            page = pages.page_by_id(conn, claim.page_id) or page
+        if analyse is not None:
+            analyse(rt, page)
+        jobs.finish(
+            claim,
+            f"{result.new_revisions:,} new revisions",
+            new_revisions=result.new_revisions,
+            done=result.stored_revisions,
+            total=result.stored_revisions,
+            total_is_lower_bound=False,
+        )
+        return result
+    except Interrupted:
+        if beat.lost.is_set():
+            return None
+        if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
+            requeue(claim.job_id)
+        return None
+    except LeaseLost:
+        log.info("job %s was taken over by another worker", claim.job_id)
+        return None
+    except PageMissing as exc:
+        _fail(jobs, claim, f"the page was deleted or moved away ({exc})")
+        return None
+    except WikiUnavailable as exc:
+        if claim.attempt < rt.jobs.max_attempts and not stop.is_set():
+            wait = 10.0 * claim.attempt
+            if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
+                requeue(claim.job_id)
+            return None
+        _fail(jobs, claim, str(exc))
+        return None
+    except MediaWikiError as exc:
+        _fail(jobs, claim, str(exc))
+        return None
+    except Exception as exc:
+        log.exception("job %s failed", claim.job_id)
+        _fail(jobs, claim, f"an internal error stopped the fetch ({exc.__class__.__name__})")
+        return None
+    finally:
+        beat.stop()
+
+
+def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
+    try:
+        jobs.fail(claim, error)
+    except LeaseLost:
+        pass
+
+
+class JobProgress:
+    """The ingest listener of a job: progress into the job row and its events."""
+
+    def __init__(self, jobs: Jobs, claim: Claim, site: WikiSite, done_before: int) -> None:
+        self.jobs = jobs
+        self.claim = claim
+        self.site = site
+        self.started = time.monotonic()
+        self.done_before = done_before
+        self.last_event = 0.0
+        self.pending_notify = False
+        self.lower_bound = False
+
+    def stage(self, stage: str, message: str | None = None) -> None:
+        self.jobs.update(self.claim, "stage", stage=stage, message=message)
+
+    def total(self, total: int | None, lower_bound: bool) -> None:
+        self.lower_bound = lower_bound
+        self.jobs.update(
+            self.claim, "progress", total=total, total_is_lower_bound=lower_bound, message=None
+        )
+
+    def batch_stored(
+        self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
+    ) -> None:
+        now = time.monotonic()
+        values: dict[str, Any] = {
+            "done": done,
+            "total": total,
+            "checkpoint": orjson.dumps(checkpoint).decode() if checkpoint else None,
+            "message": None,
+        }
+        if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
+            self.jobs.update(self.claim, "", conn=conn, event=False, **values)
+            return
+        elapsed = max(now - self.started, 1e-6)
+        rate = (done - self.done_before) / elapsed
+        eta = (total - done) / rate if total and rate > 0 and total > done else None
+        extra = {"rate": round(rate, 1), "eta": round(eta, 1) if eta is not None else None}
+        self.jobs.update(self.claim, "progress", extra, conn=conn, **values)
+        self.last_event = now
+        self.pending_notify = True
+
+    def batch_committed(self) -> None:
+        if self.pending_notify:
+            self.pending_notify = False
+            self.jobs.notify(self.claim.job_id)
+
+    def retrying(self, notice: RetryNotice) -> None:
+        host = self.site.key
+        what = RETRY_WAIT.get(notice.reason)
+        if what is None:
+            what = f"had a problem ({notice.detail})"
+        message = f"{host} {what}; retrying in {notice.wait:.0f} s (try {notice.attempt + 1})"
+        try:
+            self.jobs.update(
+                self.claim,
+                "retrying",
+                {"reason": notice.reason, "wait": notice.wait},
+                message=message,
+            )
+        except LeaseLost:
+            raise Interrupted from None
+
+
+class _Heartbeat:
+    """Keeps the job's heartbeat fresh while it runs, even through long waits."""
+
+    def __init__(self, jobs: Jobs, claim: Claim, every: float, stop: threading.Event) -> None:
+        self.jobs = jobs
+        self.claim = claim
+        self.every = every
+        self.done = threading.Event()
+        self.lost = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(self.every):
+            try:
+                if not self.jobs.heartbeat(self.claim):
+                    self.lost.set()
+                    return
+            except Exception:
+                log.warning("heartbeat of job %s failed", self.claim.job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self.done.set()

@@ -1,0 +1,165 @@
+"""Every setting, defined once.
+
+Each field below is read from a `WIKIVICE_<NAME>` environment variable (or a `.env`
+file in the working directory); its description is the only help text there is: the
+CLI and `docs/settings.md` are generated from it (`wikivice settings --markdown`), and
+`tests/test_docs.py` fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wikivice import __version__
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WIKIVICE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Directory for the embedded SQLite database and the SQLite queue file.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://host/wikivice`. "
+            "Unset: a SQLite file `wikivice.db` (WAL mode) in the data dir."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL, e.g. `redis://127.0.0.1:6379/0`. Set: the queue is Huey's RedisHuey "
+            "and job events wake up every web process at once. Unset: a SQLite queue file "
+            "in the data dir and in-process wake-ups."
+        ),
+    )
+    contact: str = Field(
+        default="https://github.com/wikivice/wikivice; wikivice@example.org",
+        description=(
+            "Contact put in the User-Agent sent to wikis, as Wikimedia's User-Agent policy "
+            "requires (a URL or e-mail address where operators can reach you)."
+        ),
+    )
+    default_wiki: str = Field(
+        default="en",
+        description=(
+            "Wiki used when none is given: a Wikipedia language code (`en`) or the URL of "
+            "any MediaWiki `api.php`."
+        ),
+    )
+    request_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds to wait for a wiki to answer one HTTP request before retrying.",
+    )
+    max_retries: int = Field(
+        default=6,
+        ge=0,
+        description=(
+            "Retries of one API request after a timeout, 5xx, 429, maxlag or a garbled "
+            "answer, with exponential backoff (Retry-After is honoured when given)."
+        ),
+    )
+    max_retry_wait: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest wait, in seconds, before one retry, whatever Retry-After asks.",
+    )
+    maxlag: int = Field(
+        default=5,
+        ge=0,
+        description=(
+            "`maxlag` sent with background fetches, so a lagged wiki can ask us to wait "
+            "(Wikimedia's API etiquette). 0 disables it."
+        ),
+    )
+    max_concurrent_requests: int = Field(
+        default=3,
+        ge=1,
+        le=3,
+        description=(
+            "Most HTTP requests one process sends to one wiki at once (Wikimedia asks for "
+            "at most 3)."
+        ),
+    )
+    fresh_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description=(
+            "Stored data younger than this is shown without asking the wiki again; older "
+            "data is shown at once while a refresh runs."
+        ),
+    )
+    workers: int = Field(
+        default=2,
+        ge=1,
+        description="Fetch jobs one worker process (or the worker inside `wikivice serve`) runs "
+        "at once.",
+    )
+    heartbeat_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a running job records that it is alive.",
+    )
+    stale_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "A running job whose last heartbeat is older than this is considered stalled: "
+            "the reaper re-queues it to resume from its checkpoint."
+        ),
+    )
+    job_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Attempts a fetch job gets (first run plus resumes) before it fails.",
+    )
+    event_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "Longest time an event stream waits before looking for new job events in the "
+            "database, in case a wake-up was missed (e.g. a worker in another process without "
+            "Redis)."
+        ),
+    )
+
+    @property
+    def user_agent(self) -> str:
+        import httpx
+
+        return f"wikivice/{__version__} ({self.contact}) httpx/{httpx.__version__}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'wikivice.db').resolve()}"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.db"
+
+
+def settings_markdown() -> str:
+    """The settings table of `docs/settings.md`, generated from the fields above."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated by `wikivice settings --markdown` from `src/wikivice/settings.py`; "
+        "`tests/test_docs.py` checks it is current.",
+        "Every setting is an environment variable (or a line in `.env`).",
+        "",
+        "| Variable | Default | Meaning |",
+        "| --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "unset" if default is None else f"`{default}`"
+        lines.append(f"| `WIKIVICE_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,79 @@
+"""Which wiki a user means: a Wikipedia language code or the URL of any MediaWiki api.php.
+
+A wiki has a short key used in our URLs (`/wiki/{key}/{title}`): the language code for
+Wikipedia (`en`), otherwise the host and port of its api.php, with the path when it is
+not the usual `/w/api.php` (`127.0.0.1:8765`, `wiki.example.org/mediawiki`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+# Wikipedia language codes: letters, digits and hyphens (`en`, `zh-min-nan`, `be-tarask`).
+LANGUAGE_CODE = re.compile(r"^[a-z][a-z0-9]{1,11}(?:-[a-z0-9]{1,12}){0,3}$")
+
+
+class WikiSpecError(ValueError):
+    """The text names neither a Wikipedia language nor an api.php URL."""
+
+
+@dataclass(frozen=True)
+class WikiSite:
+    key: str
+    api_url: str
+    rest_url: str
+    article_url: str  # `$1` stands for the title, as in MediaWiki's $wgArticlePath
+
+    def page_url(self, title: str) -> str:
+        return self.article_url.replace("$1", quote(title.replace(" ", "_"), safe="/:(),'!*"))
+
+    def history_url(self, title: str) -> str:
+        return self.index_url(title=title.replace(" ", "_"), action="history")
+
+    def diff_url(self, revid: int) -> str:
+        return self.index_url(diff=str(revid))
+
+    def contributions_url(self, user: str) -> str:
+        return self.page_url(f"Special:Contributions/{user}")
+
+    def index_url(self, **params: str) -> str:
+        base = self.api_url.rsplit("/", 1)[0] + "/index.php"
+        query = "&".join(f"{k}={quote(v, safe=':/')}" for k, v in params.items())
+        return f"{base}?{query}"
+
+
+def parse_wiki(spec: str) -> WikiSite:
+    """`en` → English Wikipedia; `https://host/w/api.php` → that wiki."""
+    spec = spec.strip()
+    if LANGUAGE_CODE.match(spec):
+        host = f"{spec}.wikipedia.org"
+        return WikiSite(
+            key=spec,
+            api_url=f"https://{host}/w/api.php",
+            rest_url=f"https://{host}/w/rest.php",
+            article_url=f"https://{host}/wiki/$1",
+        )
+    parts = urlsplit(spec)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise WikiSpecError(
+            f"{spec!r} is neither a Wikipedia language code (like 'en') "
+            "nor the URL of a MediaWiki api.php (like 'https://en.wikipedia.org/w/api.php')"
+        )
+    path = parts.path.rstrip("/")
+    if not path.endswith("api.php"):
+        raise WikiSpecError(f"{spec!r} does not end in api.php: give the URL of the wiki's api.php")
+    script_dir = path[: -len("/api.php")]
+    host = parts.netloc.lower()
+    key = host if script_dir == "/w" else f"{host}{script_dir}"
+    origin = f"{parts.scheme}://{host}"
+    # MediaWiki's default layout: index.php and rest.php beside api.php; short article
+    # URLs under /wiki/ when the scripts live in /w (Wikimedia's layout).
+    article = f"{origin}/wiki/$1" if script_dir == "/w" else f"{origin}{script_dir}/index.php/$1"
+    return WikiSite(
+        key=key,
+        api_url=f"{origin}{path}",
+        rest_url=f"{origin}{script_dir}/rest.php",
+        article_url=article,
+    )
