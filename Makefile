@@ -38,6 +38,7 @@ bench: $(VENV)/.test-extras
 
 docs: $(VENV)/.test-extras
 	$(BIN)/wikivice settings --markdown > docs/settings.md
+	$(BIN)/python -c "from wikivice.cli import cli_markdown; print(cli_markdown(), end='')" > docs/cli.md
 
 clean:
 	rm -rf $(VENV) data artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -247,3 +247,20 @@ def _normal(title: str) -> str:
 def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     sys.exit(code)
+
+
+def cli_markdown() -> str:
+    """docs/cli.md: every command's --help, generated (tests/test_docs.py checks it)."""
+    lines = [
+        "# Command line",
+        "",
+        "Generated from the commands' own help by `make docs`; `tests/test_docs.py` checks it.",
+        "",
+    ]
+    ctx = click.Context(main, info_name="wikivice", terminal_width=88, max_content_width=88)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None
+        sub = click.Context(command, info_name=name, parent=ctx)
+        lines += [f"## wikivice {name}", "", "```", command.get_help(sub), "```", ""]
+    return "\n".join(lines)

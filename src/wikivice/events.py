@@ -158,6 +158,7 @@ class EventHub:
         self._wakeups: dict[int, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._closing = False
         notifier.subscribe(self._on_publish)
 
     def _on_publish(self, job_id: int) -> None:
@@ -186,7 +187,7 @@ class EventHub:
         follower.streams += 1
         try:
             cursor = after
-            while True:
+            while not self._closing:
                 for event in follower.events:
                     if event.seq > cursor:
                         yield event
@@ -239,11 +240,23 @@ class EventHub:
                     self._wake(job_id)
 
     def close(self) -> None:
+        """End every stream now (the server is stopping; clients will reconnect)."""
+        self._closing = True
         if self._poller is not None:
             self._poller.cancel()
         for follower in self._followers.values():
             if follower.task is not None:
                 follower.task.cancel()
+            follower.changed.set()
+
+    def close_soon(self) -> None:
+        """`close`, from a signal handler or another thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._closing = True
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self.close)
 
 
 def newest_seqs(db: Database, job_ids: list[int]) -> dict[int, int]:

@@ -2,7 +2,8 @@
 
 A wiki has a short key used in our URLs (`/wiki/{key}/{title}`): the language code for
 Wikipedia (`en`), otherwise the host and port of its api.php, with the path when it is
-not the usual `/w/api.php` (`127.0.0.1:8765`, `wiki.example.org/mediawiki`).
+not the usual `/w/api.php`, slashes written `~` (`127.0.0.1:8765`,
+`wiki.example.org~mediawiki`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def parse_wiki(spec: str) -> WikiSite:
         raise WikiSpecError(f"{spec!r} does not end in api.php: give the URL of the wiki's api.php")
     script_dir = path[: -len("/api.php")]
     host = parts.netloc.lower()
-    key = host if script_dir == "/w" else f"{host}{script_dir}"
+    # Keys appear as one path segment in our URLs: no slashes.
+    key = host if script_dir == "/w" else f"{host}{script_dir.replace('/', '~')}"
     origin = f"{parts.scheme}://{host}"
     # MediaWiki's default layout: index.php and rest.php beside api.php; short article
     # URLs under /wiki/ when the scripts live in /w (Wikimedia's layout).

@@ -1,0 +1,1 @@
+"""The HTTP surface: pages for people, a JSON API for programs, an event stream for both."""

@@ -1,0 +1,40 @@
+"""The dashboard's data for the web: stored pages by title, and their (cached) figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wikivice import pages, stats
+from wikivice.pages import PageRef
+from wikivice.runtime import Runtime
+from wikivice.web.problems import Problem
+from wikivice.web.urls import title_from_slug
+from wikivice.wikis import WikiSite
+
+
+def stored_page(rt: Runtime, site: WikiSite, slug: str) -> PageRef:
+    """An article fetched before, by the title in our URL; 404 `Problem` if none."""
+    title = title_from_slug(slug)
+    with rt.db.read() as conn:
+        wiki_id = pages.wiki_id(conn, site.key)
+        page = pages.page_by_title(conn, wiki_id, title) if wiki_id else None
+    if page is None or page.fetched_at is None:
+        raise Problem(
+            404,
+            f"“{title}” on {site.key} has not been analysed yet: POST /api/analyses first.",
+            [],
+            "missing",
+        )
+    return page
+
+
+def figures_for(rt: Runtime, page: PageRef) -> dict[str, Any]:
+    """The page's figures: from the cache when it matches what is stored, else computed
+    now (and cached for the next visitor)."""
+    with rt.db.read() as conn:
+        cached = stats.cached_figures(conn, page.id)
+    if cached is not None:
+        return cached
+    stats.analyse(rt, page)
+    with rt.db.read() as conn:
+        return stats.cached_figures(conn, page.id) or stats.page_figures(conn, page.id)

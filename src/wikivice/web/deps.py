@@ -1,0 +1,94 @@
+"""Dependencies of the route handlers, as `Annotated` aliases so signatures read well."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.templating import Jinja2Templates
+
+from wikivice import pages
+from wikivice.events import EventHub
+from wikivice.runtime import Runtime
+from wikivice.settings import Settings
+from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_hub(request: Request) -> EventHub:
+    hub: EventHub = request.app.state.hub
+    return hub
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+HubDep = Annotated[EventHub, Depends(get_hub)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+
+
+def get_settings(rt: RuntimeDep) -> Settings:
+    return rt.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def find_site(rt: Runtime, wiki: str) -> WikiSite:
+    """A wiki by its key (`en`, `127.0.0.1:8765`) or the URL of its api.php.
+
+    Keys of wikis given by URL are only known once someone used the URL; a language
+    code always works. Raises 404 for anything else."""
+    with rt.db.read() as conn:
+        site = pages.wiki_site(conn, wiki)
+    if site is not None:
+        return site
+    try:
+        site = parse_wiki(wiki)
+    except WikiSpecError as exc:
+        raise HTTPException(404, f"unknown wiki {wiki!r}: {exc}") from None
+    if site.key != wiki and "://" not in wiki:
+        raise HTTPException(404, f"unknown wiki {wiki!r}")
+    return site
+
+
+def get_site(
+    rt: RuntimeDep, wiki: Annotated[str, Path(description="Wiki key, e.g. en")]
+) -> WikiSite:
+    return find_site(rt, wiki)
+
+
+SiteDep = Annotated[WikiSite, Depends(get_site)]
+
+
+def get_job(rt: RuntimeDep, job_id: int) -> dict[str, Any]:
+    job = rt.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"there is no job {job_id}")
+    return job
+
+
+JobDep = Annotated[dict[str, Any], Depends(get_job)]
+
+
+def site_for_request(rt: Runtime, wiki: str | None) -> WikiSite:
+    """What a form or API body names: a known wiki's key, a language code, an api.php
+    URL, or nothing (the default wiki). Raises a 422 `Problem` otherwise."""
+    from wikivice.web.problems import Problem
+
+    spec = (wiki or "").strip() or rt.settings.default_wiki
+    with rt.db.read() as conn:
+        site = pages.wiki_site(conn, spec)
+    if site is not None:
+        return site
+    try:
+        return parse_wiki(spec)
+    except WikiSpecError as exc:
+        raise Problem(422, str(exc), [], "invalid") from None

@@ -1,0 +1,1 @@
+"""One router per resource: analyses, jobs, pages, wikis (JSON) and views (HTML)."""

@@ -1,0 +1,111 @@
+"""The JSON API's request and response models (they are also its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class AnalysisRequest(BaseModel):
+    wiki: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Wikipedia language code (`en`) or a MediaWiki api.php URL; "
+        "default: the server's default wiki.",
+        examples=["en"],
+    )
+    title: str = Field(min_length=1, max_length=1000, examples=["Alan Turing"])
+
+
+class PageOut(BaseModel):
+    wiki: str
+    title: str
+    pageid: int
+    url: str = Field(description="The article on its wiki.")
+    history_url: str
+    redirected_from: str | None = None
+    normalized_from: str | None = None
+
+
+class AnalysisOut(BaseModel):
+    status: Literal["current", "queued", "running"] = Field(
+        description="`current`: the stored history is up to date (HTTP 200); otherwise a "
+        "job is fetching it (HTTP 202), new or joined."
+    )
+    joined: bool = Field(description="The job was already running for someone else.")
+    job_id: int | None
+    job_url: str | None
+    events_url: str | None = Field(description="Server-Sent Events of the job's progress.")
+    dashboard_url: str
+    stats_url: str
+    page: PageOut
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    suggestions: list[str] = Field(default_factory=list)
+
+
+class JobOut(BaseModel):
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str
+    message: str | None
+    done: int = Field(description="Revisions stored so far.")
+    total: int | None = Field(description="Revisions expected (None: not known yet).")
+    total_is_lower_bound: bool = Field(
+        description="The wiki only counts up to 30,000: the history has at least `total`."
+    )
+    new_revisions: int
+    attempts: int
+    max_attempts: int
+    error: str | None
+    events_url: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+
+    @classmethod
+    def from_row(cls, job: dict[str, Any], events_url: str) -> JobOut:
+        times = {
+            key: _utc(job.get(key))
+            for key in ("created_at", "started_at", "finished_at", "heartbeat_at")
+        }
+        return cls(
+            id=job["id"],
+            status=job["status"],
+            stage=job["stage"],
+            message=job["message"],
+            done=job["done"],
+            total=job["total"],
+            total_is_lower_bound=job["total_is_lower_bound"],
+            new_revisions=job["new_revisions"],
+            attempts=job["attempts"],
+            max_attempts=job["max_attempts"],
+            error=job["error"],
+            events_url=events_url,
+            **times,
+        )
+
+
+class RecentChange(BaseModel):
+    title: str
+    timestamp: str
+    user: str | None = None
+    comment: str | None = None
+    delta: int | None = None
+
+
+class AnalysedPage(BaseModel):
+    wiki: str
+    title: str
+    revisions: int
+    analysed_at: datetime | None
+    dashboard_url: str
+
+
+def _utc(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None

@@ -1,0 +1,77 @@
+"""`wikivice serve`: uvicorn around the app, and the offline demo.
+
+Ctrl-C and SIGTERM are uvicorn's: it stops accepting connections, then runs the app's
+shutdown, which hands running jobs back to the queue. Open event streams would keep
+uvicorn waiting, so on the signal the hub ends them at once (browsers reconnect, with
+Last-Event-ID, to whichever server answers next).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+from wikivice.settings import Settings
+from wikivice.web.app import create_app
+
+log = logging.getLogger(__name__)
+DEMO_SIMULATOR_PORT = 8765
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        hub = getattr(self._app.state, "hub", None)
+        if hub is not None:
+            hub.close_soon()
+        super().handle_exit(sig, frame)
+
+
+def serve(
+    settings: Settings, *, host: str, port: int, worker: bool = True, demo: bool = False
+) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    with _demo(settings) if demo else contextlib.nullcontext(settings) as effective:
+        app = create_app(effective, worker=worker)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=3,
+            proxy_headers=True,
+        )
+        log.info("WikiVice at http://%s:%s/ (wiki: %s)", host, port, effective.default_wiki)
+        _Server(config, app).run()
+
+
+@contextlib.contextmanager
+def _demo(settings: Settings) -> Iterator[Settings]:
+    """The MediaWiki simulator in this process, as the default wiki, with its own data."""
+    from wikivice.simulator import Simulator, SimulatorServer
+
+    port = DEMO_SIMULATOR_PORT if _port_free(DEMO_SIMULATOR_PORT) else 0
+    with SimulatorServer(Simulator(), port=port) as server:
+        update: dict[str, object] = {"default_wiki": server.api_url}
+        if not settings.database_url:
+            update["data_dir"] = settings.data_dir / "demo"
+        log.info("demo: the MediaWiki simulator answers at %s", server.api_url)
+        yield settings.model_copy(update=update)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

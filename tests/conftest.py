@@ -1,0 +1,137 @@
+"""Shared fixtures: real databases, real services, the simulator. Built in one place.
+
+Services: PostgreSQL (WIKIVICE_TEST_POSTGRES_URL), Redis (WIKIVICE_TEST_REDIS_URL) and
+Chromium (/usr/bin/chromium). Under CI=true a missing service fails the tests that need
+it; elsewhere they are skipped with a reason saying how to enable them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from wikivice.db import Database
+from wikivice.settings import Settings
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get(
+    "WIKIVICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("WIKIVICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("WIKIVICE_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def require(available: bool, what: str, how: str) -> None:
+    """Skip outside CI, fail loudly under CI, when a service is missing."""
+    if available:
+        return
+    message = f"{what} is not available: {how}"
+    if CI:
+        pytest.fail(f"CI=true requires it: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def _postgres_admin_url() -> str:
+    return make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a reachable PostgreSQL server."""
+    import psycopg
+
+    try:
+        with psycopg.connect(_postgres_admin_url(), connect_timeout=3):
+            ok = True
+    except psycopg.Error:
+        ok = False
+    require(
+        ok,
+        f"PostgreSQL at {POSTGRES_URL}",
+        "start PostgreSQL or set WIKIVICE_TEST_POSTGRES_URL to a server where the user may "
+        "CREATE DATABASE",
+    )
+    return _postgres_admin_url()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"wikivice_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(False)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database for one test, flushed before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        ok = bool(client.ping())
+    except redis.RedisError:
+        ok = False
+    require(ok, f"Redis at {REDIS_URL}", "start Redis or set WIKIVICE_TEST_REDIS_URL")
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def chromium() -> str:
+    require(
+        Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
+        f"Chromium at {CHROMIUM}",
+        "apt-get install -y chromium (or set WIKIVICE_TEST_CHROMIUM)",
+    )
+    return CHROMIUM
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'wikivice.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        contact="wikivice-tests@example.org",
+        request_timeout=5.0,
+        max_retries=3,
+        max_retry_wait=0.5,
+        heartbeat_seconds=0.2,
+        stale_seconds=2.0,
+        event_poll_seconds=0.5,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.sqlalchemy_url)
+    database.migrate()
+    yield database
+    database.dispose()

@@ -1,0 +1,200 @@
+"""Hand-made histories: a wiki, a page, editors and revision rows, inserted directly.
+
+Tests state exact expected values, so every fact of a revision is chosen by the test:
+its time, editor, size, minor flag, tags, hidden bits and reverts. What ingest derives
+(`delta`, and the revert columns when a test says `reverts=N`) is derived here the same
+way, so the rows look like ingested ones.
+
+    history = History("Example")
+    history.edit("Alice", "2020-01-01T00:00:00Z", size=100)
+    history.edit("203.0.113.7", "2020-01-02T00:00:00Z", size=80, country="US")
+    history.edit("Bob", "2020-01-03T00:00:00Z", reverts=1)   # restores Alice's text
+    page_id = history.store(db)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select
+
+from wikivice.db import Database
+from wikivice.models import HIDDEN_USER, Editor, Page, Revision, Wiki
+
+IP = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:]*)$")
+REVIDS_PER_PAGE = 10_000_000  # revids are unique per wiki: page n uses n * 10,000,000 + i
+
+
+def epoch(when: str | int) -> int:
+    """`2020-01-02T03:04:05Z` (or epoch seconds) → epoch seconds."""
+    if isinstance(when, int):
+        return when
+    return int(datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
+def kind_of(user: str | None) -> str:
+    """The kind ingest would give a name: hidden, anon (an IP), temp (`~2025-…`), bot
+    (a name ending in `bot`, for tests only: ingest asks the wiki), else user."""
+    if user is None:
+        return "hidden"
+    if IP.match(user):
+        return "anon"
+    if user.startswith("~2"):
+        return "temp"
+    return "bot" if user.lower().endswith("bot") else "user"
+
+
+@dataclass
+class _Editor:
+    name: str
+    kind: str
+    country: str | None
+
+
+@dataclass
+class History:
+    """One page's history, written in order; `store()` inserts it in one transaction."""
+
+    title: str = "Example"
+    wiki: str = "en"
+    pageid: int = 1
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    editors: dict[str, _Editor] = field(default_factory=dict)
+
+    def edit(
+        self,
+        user: str | None,
+        at: str | int,
+        size: int | None = None,
+        *,
+        kind: str | None = None,
+        minor: bool = False,
+        tags: tuple[str, ...] = (),
+        reverts: int = 0,
+        hidden: int = 0,
+        country: str | None = None,
+        revid: int | None = None,
+    ) -> int:
+        """Add a revision after the others; returns its revid.
+
+        `user=None` is a hidden user. `reverts=N` makes it an identity revert of the N
+        previous revisions: it restores the text (sha1 and size) from before them and
+        marks them reverted by it. Without `size`, a revision keeps the previous size.
+        """
+        revid = revid if revid is not None else self.pageid * REVIDS_PER_PAGE + len(self.rows)
+        previous = self.rows[-1] if self.rows else None
+        sha1 = hashlib.sha1(f"{self.title}/{revid}".encode()).hexdigest()
+        if reverts:
+            if reverts >= len(self.rows):
+                raise ValueError("a revert needs a revision before the ones it undoes")
+            restored = self.rows[-reverts - 1]
+            sha1 = restored["sha1"]
+            size = restored["size"] if size is None else size
+            for undone in self.rows[-reverts:]:
+                if undone["reverted_by"] is None:
+                    undone["reverted_by"] = revid
+                    undone["reverted"] = True
+        if size is None:
+            size = previous["size"] if previous else 0
+        kind = kind or kind_of(user)
+        if user is not None:
+            known = self.editors.get(user)
+            if known is None:
+                self.editors[user] = _Editor(user, kind, country)
+            elif country is not None:
+                known.country = country
+        self.rows.append(
+            {
+                "revid": revid,
+                "parent_id": previous["revid"] if previous else 0,
+                "ts": epoch(at),
+                "user": user,
+                "kind": kind,
+                "size": size,
+                "delta": size - previous["size"] if previous else size,
+                "minor": minor,
+                "sha1": sha1,
+                "comment": f"edit {revid}",
+                "tags": orjson.dumps(sorted(tags)).decode() if tags else None,
+                "hidden": hidden | (HIDDEN_USER if user is None else 0),
+                "is_revert": bool(reverts) or bool({"mw-undo", "mw-rollback"} & set(tags)),
+                "reverted": "mw-reverted" in tags,
+                "reverted_by": None,
+            }
+        )
+        return revid
+
+    def store(self, db: Database) -> int:
+        """Insert the wiki (if new), the page, its editors and revisions; the page's id."""
+        with db.write() as conn:
+            wiki_id = conn.execute(select(Wiki.id).where(Wiki.key == self.wiki)).scalar()
+            if wiki_id is None:
+                wiki_id = conn.execute(
+                    insert(Wiki)
+                    .values(
+                        key=self.wiki,
+                        api_url=f"https://{self.wiki}.wikipedia.org/w/api.php",
+                        rest_url=f"https://{self.wiki}.wikipedia.org/w/rest.php",
+                        article_url=f"https://{self.wiki}.wikipedia.org/wiki/$1",
+                    )
+                    .returning(Wiki.id)
+                ).scalar_one()
+            newest = max(self.rows, key=lambda r: (r["ts"], r["revid"])) if self.rows else None
+            page_id = conn.execute(
+                insert(Page)
+                .values(
+                    wiki_id=wiki_id,
+                    pageid=self.pageid,
+                    ns=0,
+                    title=self.title,
+                    latest_revid=newest["revid"] if newest else None,
+                    length=newest["size"] if newest else None,
+                    stored_revisions=len(self.rows),
+                    stored_latest_revid=newest["revid"] if newest else None,
+                    stored_latest_ts=newest["ts"] if newest else None,
+                    fetched_at=1_700_000_000.0,
+                )
+                .returning(Page.id)
+            ).scalar_one()
+            ids: dict[str, int] = dict(
+                conn.execute(select(Editor.name, Editor.id).where(Editor.wiki_id == wiki_id)).all()
+            )
+            new = [e for name, e in self.editors.items() if name not in ids]
+            if new:
+                conn.execute(
+                    insert(Editor),
+                    [
+                        {
+                            "wiki_id": wiki_id,
+                            "name": e.name,
+                            "userid": 0 if e.kind == "anon" else 1,
+                            "kind": e.kind,
+                            "country": e.country,
+                        }
+                        for e in new
+                    ],
+                )
+                ids = dict(
+                    conn.execute(
+                        select(Editor.name, Editor.id).where(Editor.wiki_id == wiki_id)
+                    ).all()
+                )
+            if self.rows:
+                conn.execute(
+                    insert(Revision),
+                    [
+                        {
+                            **{k: v for k, v in row.items() if k != "user"},
+                            "wiki_id": wiki_id,
+                            "page_id": page_id,
+                            "editor_id": ids[row["user"]] if row["user"] is not None else None,
+                        }
+                        for row in self.rows
+                    ],
+                )
+        return int(page_id)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from wikivice.wikis import WikiSpecError, parse_wiki
+
+
+def test_parse_wiki_language_code_is_wikipedia() -> None:
+    site = parse_wiki("en")
+    assert site.key == "en"
+    assert site.api_url == "https://en.wikipedia.org/w/api.php"
+    assert site.rest_url == "https://en.wikipedia.org/w/rest.php"
+    assert site.page_url("AC/DC") == "https://en.wikipedia.org/wiki/AC/DC"
+    assert site.page_url("Café au lait") == "https://en.wikipedia.org/wiki/Caf%C3%A9_au_lait"
+
+
+def test_parse_wiki_api_url_keeps_host_and_port() -> None:
+    site = parse_wiki("http://127.0.0.1:8765/w/api.php")
+    assert site.key == "127.0.0.1:8765"
+    assert site.rest_url == "http://127.0.0.1:8765/w/rest.php"
+    assert site.diff_url(12) == "http://127.0.0.1:8765/w/index.php?diff=12"
+
+
+def test_parse_wiki_unusual_script_path_has_no_slash_in_key() -> None:
+    site = parse_wiki("https://wiki.example.org/mediawiki/api.php")
+    assert site.key == "wiki.example.org~mediawiki"
+    assert site.article_url == "https://wiki.example.org/mediawiki/index.php/$1"
+
+
+@pytest.mark.parametrize("spec", ["", "English", "ftp://x/api.php", "https://x.org/wiki/Foo"])
+def test_parse_wiki_rejects_what_is_not_a_wiki(spec: str) -> None:
+    with pytest.raises(WikiSpecError):
+        parse_wiki(spec)
