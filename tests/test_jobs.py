@@ -1,0 +1,157 @@
+"""The job state machine on SQLite and PostgreSQL: joins, claims, leases, the reaper."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from wikivice import pages
+from wikivice.db import Database
+from wikivice.events import events_after
+from wikivice.jobs import Jobs, LeaseLost
+from wikivice.mediawiki import ResolvedPage
+from wikivice.wikis import parse_wiki
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def notified() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def jobs(db: Database, clock: Clock, notified: list[int]) -> Jobs:
+    return Jobs(db, notified.append, max_attempts=2, clock=clock)
+
+
+@pytest.fixture
+def page_id(db: Database) -> int:
+    with db.write() as conn:
+        wiki_id = pages.ensure_wiki(conn, parse_wiki("en"))
+        page = pages.upsert_page(conn, wiki_id, ResolvedPage(7, 0, "Coffee", 100, 2000))
+    return page.id
+
+
+def kinds(db: Database, job_id: int) -> list[str]:
+    return [e.kind for e in events_after(db, job_id)]
+
+
+def test_submit_twice_joins_the_running_job(jobs: Jobs, page_id: int) -> None:
+    first, created = jobs.submit(page_id)
+    second, created_again = jobs.submit(page_id)
+    assert created and not created_again
+    assert first == second
+
+
+def test_submit_concurrently_creates_one_job(jobs: Jobs, page_id: int) -> None:
+    results: list[tuple[int, bool]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(jobs.submit(page_id))) for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({job_id for job_id, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+
+
+def test_submit_after_finish_creates_a_new_job(jobs: Jobs, page_id: int) -> None:
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None
+    jobs.finish(claim, "ok")
+    again, created = jobs.submit(page_id)
+    assert created and again != job_id
+
+
+def test_claim_is_exclusive(jobs: Jobs, page_id: int) -> None:
+    job_id, _ = jobs.submit(page_id)
+    assert jobs.claim(job_id) is not None
+    assert jobs.claim(job_id) is None
+
+
+def test_events_have_increasing_ids_and_end_with_done(
+    jobs: Jobs, db: Database, page_id: int, notified: list[int]
+) -> None:
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None
+    jobs.update(claim, "progress", done=10, total=20)
+    jobs.finish(claim, "20 new revisions", new_revisions=20)
+    events = events_after(db, job_id)
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.kind for e in events] == ["queued", "started", "progress", "done"]
+    assert events[2].data["done"] == 10 and events[2].data["total"] == 20
+    assert events[-1].data["status"] == "done" and events[-1].data["new_revisions"] == 20
+    assert events_after(db, job_id, after=2) == events[2:]
+    assert notified.count(job_id) == 4
+
+
+def test_stale_job_is_requeued_then_failed_when_attempts_are_spent(
+    jobs: Jobs, db: Database, page_id: int, clock: Clock
+) -> None:
+    job_id, _ = jobs.submit(page_id)
+    first = jobs.claim(job_id)
+    assert first is not None
+    clock.now += 5
+    assert jobs.reap(stale_seconds=10) == []  # heartbeat still fresh
+    clock.now += 10
+    assert jobs.reap(stale_seconds=10) == [job_id]
+    job = jobs.get(job_id)
+    assert job is not None and job["status"] == "queued"
+    with pytest.raises(LeaseLost):  # the old worker's writes now match nothing
+        jobs.update(first, "progress", done=5)
+    second = jobs.claim(job_id)
+    assert second is not None and second.attempt == 2
+    clock.now += 20
+    assert jobs.reap(stale_seconds=10) == []
+    job = jobs.get(job_id)
+    assert job is not None and job["status"] == "failed"
+    assert "stopped responding 2 times" in job["error"]
+    assert kinds(db, job_id) == ["queued", "started", "stalled", "started", "failed"]
+
+
+def test_requeue_keeps_the_checkpoint(jobs: Jobs, page_id: int) -> None:
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None
+    jobs.update(claim, "progress", checkpoint='{"rvcontinue": "20200101000000|42"}', done=500)
+    assert jobs.requeue(claim, "the worker stopped")
+    again = jobs.claim(job_id)
+    assert again is not None
+    assert again.checkpoint == {"rvcontinue": "20200101000000|42"}
+
+
+def test_requeue_with_delay_is_not_claimed_early(
+    jobs: Jobs, page_id: int, clock: Clock
+) -> None:
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None
+    jobs.requeue(claim, "the wiki is down", delay=30)
+    assert jobs.claim(job_id) is None
+    clock.now += 31
+    assert jobs.claim(job_id) is not None
+
+
+def test_waiting_job_is_enqueued_again(jobs: Jobs, page_id: int, clock: Clock) -> None:
+    job_id, _ = jobs.submit(page_id)
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
+    clock.now += 31
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == [job_id]
+    # Not again right away: it was just re-enqueued.
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
