@@ -1,0 +1,84 @@
+"""What the benchmarks share: a simulator subprocess, timing of child processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WIKIVICE = str(BIN / "wikivice")
+ANCHOR = "2026-01-01T00:00:00Z"
+USER_AGENT = "wikivice-bench/0.1 (wikivice@example.org) httpx/" + httpx.__version__
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def simulator(latency: float = 0.0, faults: str = "") -> Iterator[str]:
+    """A `wikivice simulator` process; yields its api.php URL."""
+    port = free_port()
+    command = [WIKIVICE, "simulator", "--port", str(port), "--latency", str(latency)]
+    command += ["--anchor", ANCHOR]
+    if faults:
+        command += ["--faults", faults]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/w/api.php"
+    try:
+        wait_for(f"http://127.0.0.1:{port}/_simulator/stats")
+        yield api
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def wait_for(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, headers={"User-Agent": USER_AGENT}, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_child(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command; wall time and peak RSS of that process alone (wait4)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        text=True,
+    )
+    stdout = process.stdout.read() if process.stdout else ""
+    stderr = process.stderr.read() if process.stderr else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command} failed ({process.returncode}): {stderr[-2000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, stdout)
