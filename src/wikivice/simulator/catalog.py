@@ -113,7 +113,10 @@ _BIDI = re.compile("[\u200e\u200f\u202a-\u202e]")
 _SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # MediaWiki's Title::getTitleInvalidRegex(): outside $wgLegalTitleChars, %XX, &entity;
-_ILLEGAL = re.compile(r"[^ %!\"$&'()*,\-./0-9:;=?@A-Z\\^_`a-z~+\u0080-\U0010ffff]|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\u0080-\U0010ffff]+;")  # noqa: E501
+_ILLEGAL = re.compile(
+    r"[^ %!\"$&'()*,\-./0-9:;=?@A-Z\\^_`a-z~+\u0080-\U0010ffff]"
+    r"|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\u0080-\U0010ffff]+;"
+)
 _RELATIVE = re.compile(r"^\.\.?(/|$)|/\.\.?(/|$)")
 
 
@@ -187,7 +190,8 @@ class Catalog:
         with self._lock:
             found = self._pinned.get(title) or self._cache.get(title)
             if found is not None:
-                self._cache.move_to_end(title) if title in self._cache else None
+                if title in self._cache:
+                    self._cache.move_to_end(title)
                 return found
         made = self._make(title)
         if made is not None:
@@ -218,7 +222,9 @@ class Catalog:
         if m and int(m.group(1)) <= SYNTHETIC_MAX:
             n = int(m.group(1))
             profile = Profile(
-                final_size=8_000 + seed % 150_000, years=4 + seed % 1700 / 100, war=0.04 + seed % 5 / 50
+                final_size=8_000 + seed % 150_000,
+                years=4 + seed % 1700 / 100,
+                war=0.04 + seed % 5 / 50,
             )
             pid = SYNTHETIC_PAGEID_BASE + n
             return SyntheticHistory(title, pid, n, seed=seed, anchor=self.anchor, profile=profile)

@@ -94,26 +94,30 @@ def _line_text(title: str, seed: int, j: int, version: int) -> str:
     return " ".join(sentences)
 
 
-def _sentence(rng: random.Random) -> str:
+def _sentence(rng: random.Random, links: bool = True) -> str:
     words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 20))]
-    link = rng.randrange(len(words))
-    words[link] = f"[[{words[link]}]]"
-    return " ".join(words).capitalize() + "."
+    words[0] = words[0].capitalize()
+    if links:
+        link = rng.randrange(len(words))
+        words[link] = f"[[{words[link]}]]"
+    return " ".join(words) + "."
 
 
 def lead(title: str, seed: int, *, plain: bool) -> str:
     """The article's lead, as TextExtracts gives it (`explaintext` or HTML)."""
     rng = random.Random(mix(seed, "lead"))
-    sentences = [f"{title} is {_sentence(rng).lower()}"]
-    sentences += [_sentence(rng).replace("[[", "").replace("]]", "") for _ in range(3)]
+    sentences = [f"{title} is {_sentence(rng, links=False).lower()}"]
+    sentences += [_sentence(rng, links=False) for _ in range(3)]
     if mix(seed, "hostile-lead") % 3 == 0:  # some leads quote vandalised markup
         sentences.append('It is sometimes mis-spelt as "<script>alert(1)</script>" & <b>so</b>.')
     text = " ".join(sentences)
     if plain:
         return text
-    return f'<p class="mw-empty-elt"></p>\n<p><b>{html.escape(title)}</b>' + html.escape(
-        text[len(title) :], quote=False
-    ) + "</p>"
+    return (
+        f'<p class="mw-empty-elt"></p>\n<p><b>{html.escape(title)}</b>'
+        + html.escape(text[len(title) :], quote=False)
+        + "</p>"
+    )
 
 
 # --- diffs ------------------------------------------------------------------------

@@ -1,0 +1,345 @@
+"""api.php list/meta modules and the opensearch and compare actions.
+
+Shapes follow MediaWiki's formatversion=2 output: `list=allusers` (with `augroup=bot`),
+`list=random`, `list=recentchanges` (30 days of edits across the named pages, two
+Synthetic pages and every grown page, newest first, `rccontinue` as
+`YYYYMMDDHHMMSS|rcid` with rcid = revid), `meta=siteinfo` (general, namespaces,
+statistics), `meta=userinfo`, `action=opensearch` (the four-array answer) and
+`action=compare` (diff table rows in `body`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from . import content
+from .api import BADCONTINUE, ApiError, Request, iso, mw_timestamp, parse_timestamp
+from .catalog import NAMED_PAGES, NAMESPACES, SYNTHETIC_MAX, InvalidTitle, normalize
+from .editors import BOT_IDS, BOTS, HOSTILE_USER_IDS
+from .history import REVID_STRIDE, SyntheticHistory
+
+__all__ = ["LISTS", "METAS", "compare", "opensearch"]
+
+GENERATOR = "MediaWiki 1.46.0-simulator"
+_RC_AGE = 30 * 86400  # Wikimedia keeps 30 days of recent changes
+
+
+def wiki_url(server: str, title: str) -> str:
+    # wfUrlencode leaves these characters readable in article paths.
+    return f"{server}/wiki/{quote(title.replace(' ', '_'), safe=';@$!*(),/~:')}"
+
+
+def allusers(req: Request, q: dict[str, Any]) -> dict[str, str]:
+    limit = req.limit("aulimit", "allusers", 10, 500)
+    groups = req.multi("augroup")
+    bots = [(name, uid, ["bot", "*", "user", "autoconfirmed"]) for name, uid in BOT_IDS.items()]
+    others = [(name, uid, ["*", "user", "autoconfirmed"]) for name, uid in HOSTILE_USER_IDS.items()]
+    users = bots if groups == ["bot"] else [] if groups else bots + others
+    users.sort()
+    start = req.params.get("aufrom", "")
+    prefix = req.params.get("auprefix", "")
+    users = [u for u in users if u[0] >= start and u[0].startswith(prefix)]
+    props = set(req.multi("auprop"))
+    out = []
+    for name, uid, user_groups in users[:limit]:
+        entry: dict[str, Any] = {"userid": uid, "name": name}
+        if "editcount" in props:
+            entry["editcount"] = 1000 + uid % 900_000
+        if "registration" in props:
+            entry["registration"] = iso(1_100_000_000 + uid % 400_000_000)
+        if "groups" in props:
+            entry["groups"] = user_groups
+        out.append(entry)
+    q["allusers"] = out
+    return {"aufrom": users[limit][0]} if len(users) > limit else {}
+
+
+def random_pages(req: Request, q: dict[str, Any]) -> dict[str, str]:
+    limit = req.limit("rnlimit", "random", 1, 500)
+    spaces = req.multi("rnnamespace")
+    rng = req.sim.next_random()
+    pages = req.sim.catalog.random_pages(rng, limit) if not spaces or "0" in spaces else []
+    q["random"] = [{"id": p.pageid, "ns": 0, "title": p.title} for p in pages]
+    return {"rncontinue": f"{rng.random():.12f}|{rng.random():.12f}|{rng.randrange(10**7)}|0"}
+
+
+def _newest_first(
+    page: SyntheticHistory, cutoff: int
+) -> Iterator[tuple[int, int, int, SyntheticHistory]]:
+    i = page.count - 1
+    while i >= 0:
+        t = page.timestamp(i)
+        if t < cutoff:
+            return
+        yield t, page.first_revid + i, i, page
+        i -= 1
+
+
+def recentchanges(req: Request, q: dict[str, Any]) -> dict[str, str]:
+    limit = req.limit("rclimit", "recentchanges", 10, 500)
+    types = set(req.multi("rctype") or ["edit", "new", "log", "categorize"])
+    props = set(req.multi("rcprop") or ["title", "timestamp", "ids"])
+    show = set(req.multi("rcshow"))
+    spaces = req.multi("rcnamespace")
+    out: list[dict[str, Any]] = []
+    q["recentchanges"] = out
+    if spaces and "0" not in spaces:
+        return {}
+    after: tuple[int, int] | None = None
+    if "rccontinue" in req.params:
+        m = re.fullmatch(r"(\d{14})\|(\d+)", req.params["rccontinue"])
+        if not m:
+            raise ApiError("badcontinue", BADCONTINUE)
+        after = (parse_timestamp(m.group(1), "rccontinue"), int(m.group(2)))
+    cutoff = req.sim.catalog.anchor - _RC_AGE
+    streams = [_newest_first(p, cutoff) for p in req.sim.catalog.recent_pages()]
+    for t, revid, i, page in heapq.merge(*streams, key=lambda x: (x[0], x[1]), reverse=True):
+        if after is not None and (t, revid) > after:
+            continue
+        row = page.rows(i, i + 1)[0]
+        kind = "new" if i == 0 else "edit"
+        if kind not in types or not _shown(row, show):
+            continue
+        if len(out) == limit:
+            return {"rccontinue": f"{mw_timestamp(t)}|{revid}"}
+        out.append(_rc_entry(page, i, row, kind, props))
+    return {}
+
+
+def _shown(row: dict[str, Any], show: set[str]) -> bool:
+    facts = {"bot": row.get("user") in BOTS, "anon": "anon" in row, "minor": bool(row["minor"])}
+    for f, value in facts.items():
+        if (f in show and not value) or (f"!{f}" in show and value):
+            return False
+    return True
+
+
+def _rc_entry(
+    page: SyntheticHistory, i: int, row: dict[str, Any], kind: str, props: set[str]
+) -> dict[str, Any]:
+    e: dict[str, Any] = {"type": kind}
+    if "title" in props:
+        e |= {"ns": 0, "title": page.title}
+    if "ids" in props:
+        e |= {"pageid": page.pageid, "revid": row["revid"], "old_revid": row["parentid"]}
+        e["rcid"] = row["revid"]
+    if "user" in props or "userid" in props:
+        e |= {k: row[k] for k in ("userhidden", "temp", "anon") if k in row}
+        if "user" in props and "user" in row:
+            e["user"] = row["user"]
+        if "userid" in props and "userid" in row:
+            e["userid"] = row["userid"]
+    if "flags" in props:
+        e |= {"bot": row.get("user") in BOTS, "new": kind == "new", "minor": row["minor"]}
+    if "sizes" in props:
+        e["oldlen"] = page.rows(i - 1, i)[0]["size"] if i else 0
+        e["newlen"] = row["size"]
+    if "timestamp" in props:
+        e["timestamp"] = row["timestamp"]
+    if "comment" in props:
+        e |= {"commenthidden": True} if "commenthidden" in row else {"comment": row["comment"]}
+    if "tags" in props:
+        e["tags"] = row["tags"]
+    return e
+
+
+def siteinfo(req: Request, q: dict[str, Any]) -> None:
+    props = req.multi("siprop") or ["general"]
+    host = re.sub(r"^https?://", "", req.server).split(":")[0]
+    if "general" in props:
+        q["general"] = {
+            "mainpage": "Main Page",
+            "base": f"{req.server}/wiki/Main_Page",
+            "sitename": "Simulated Wikipedia",
+            "mainpageisdomainroot": False,
+            "generator": GENERATOR,
+            "phpversion": "8.3.0",
+            "dbtype": "mysql",
+            "case": "first-letter",
+            "lang": "en",
+            "fallback": [],
+            "rtl": False,
+            "readonly": False,
+            "writeapi": True,
+            "maxarticlesize": 2097152,
+            "timezone": "UTC",
+            "timeoffset": 0,
+            "articlepath": "/wiki/$1",
+            "scriptpath": "/w",
+            "script": "/w/index.php",
+            "server": req.server,
+            "servername": host,
+            "wikiid": "simwiki",
+            "time": iso(int(time.time())),
+            "misermode": True,
+        }
+    if "namespaces" in props:
+        spaces: dict[str, Any] = {}
+        for ns, name in NAMESPACES.items():
+            entry: dict[str, Any] = {"id": ns, "case": "first-letter", "name": name}
+            entry["subpages"] = ns > 0 and ns % 2 == 1 or ns in (2, 4, 12)
+            if name:
+                entry["canonical"] = name.replace("Wikipedia", "Project")
+            entry |= {"content": ns == 0, "nonincludable": False}
+            spaces[str(ns)] = entry
+        q["namespaces"] = spaces
+    if "statistics" in props:
+        named = sum(s.count for s in NAMED_PAGES)
+        q["statistics"] = {
+            "pages": SYNTHETIC_MAX + len(NAMED_PAGES),
+            "articles": SYNTHETIC_MAX + len(NAMED_PAGES),
+            "edits": SYNTHETIC_MAX * (SYNTHETIC_MAX + 1) // 2 + named,
+            "images": 0,
+            "users": 40_000_000,
+            "activeusers": 120_000,
+            "admins": 850,
+            "jobs": 0,
+        }
+
+
+def userinfo(req: Request, q: dict[str, Any]) -> None:
+    q["userinfo"] = {"id": 0, "name": "127.0.0.1", "anon": True}
+
+
+LISTS: dict[str, Callable[[Request, dict[str, Any]], dict[str, str]]] = {
+    "allusers": allusers,
+    "random": random_pages,
+    "recentchanges": recentchanges,
+}
+METAS: dict[str, Callable[[Request, dict[str, Any]], None]] = {
+    "siteinfo": siteinfo,
+    "userinfo": userinfo,
+}
+
+
+def opensearch(req: Request) -> list[Any]:
+    search = req.params.get("search")
+    if search is None:
+        raise ApiError("missingparam", 'The "search" parameter must be set.')
+    limit = req.limit("limit", "opensearch", 10, 100)
+    spaces = req.multi("namespace") or ["0"]
+    titles = req.sim.catalog.prefix_search(search, limit) if "0" in spaces else []
+    return [search, titles, [""] * len(titles), [wiki_url(req.server, t) for t in titles]]
+
+
+# --- action=compare ---------------------------------------------------------------------
+Side = tuple[SyntheticHistory, int] | None
+
+
+def _by_revid(req: Request, name: str) -> tuple[SyntheticHistory, int]:
+    raw = req.params[name]
+    try:
+        revid = int(raw)
+    except ValueError:
+        raise ApiError(
+            "badinteger", f'Invalid value "{raw}" for integer parameter "{name}".'
+        ) from None
+    page = req.sim.catalog.page_by_id(revid // REVID_STRIDE)
+    idx = page.index_of(revid) if page else None
+    if page is None or idx is None:
+        raise ApiError("nosuchrevid", f"There is no revision with ID {revid}.")
+    return page, idx
+
+
+def _by_title(req: Request, name: str) -> tuple[SyntheticHistory, int]:
+    try:
+        _ns, title = normalize(req.params[name])
+    except InvalidTitle:
+        raise ApiError("invalidtitle", f'Bad title "{req.params[name]}".') from None
+    page = req.sim.catalog.page(title)
+    if page is None:
+        raise ApiError("missingtitle", f"The page {title} doesn't exist.")
+    return page, page.count - 1
+
+
+def _side(req: Request, side: str) -> Side:
+    if f"{side}rev" in req.params:
+        return _by_revid(req, f"{side}rev")
+    if f"{side}title" in req.params:
+        return _by_title(req, f"{side}title")
+    if f"{side}id" in req.params:
+        page = req.sim.catalog.page_by_id(int(req.params[f"{side}id"]))
+        if page is None:
+            raise ApiError("nosuchpageid", f"There is no page with ID {req.params[f'{side}id']}.")
+        return page, page.count - 1
+    return None
+
+
+def compare(req: Request) -> dict[str, Any]:
+    src = _side(req, "from")
+    if src is None:
+        raise ApiError(
+            "missingparam",
+            "One of the parameters fromtitle, fromid, fromrev, fromtext, and fromslots is "
+            "required.",
+        )
+    dst: Side
+    relative = req.params.get("torelative")
+    if relative is not None:
+        page, idx = src
+        if relative == "prev":  # ApiComparePages swaps: prev(from) -> from
+            src, dst = ((page, idx - 1) if idx > 0 else None), (page, idx)
+        elif relative == "next":
+            dst = (page, min(idx + 1, page.count - 1))
+        elif relative == "cur":
+            dst = (page, page.count - 1)
+        else:
+            raise ApiError(
+                "badvalue", f'Unrecognized value for parameter "torelative": {relative}.'
+            )
+    else:
+        dst = _side(req, "to")
+        if dst is None:
+            raise ApiError(
+                "missingparam",
+                "One of the parameters totitle, toid, torev, totext, torelative, and toslots "
+                "is required.",
+            )
+    props = set(req.multi("prop") or ["diff", "ids", "title"])
+    out: dict[str, Any] = {}
+    texts: list[str] = []
+    for name, where in (("from", src), ("to", dst)):
+        if where is None:
+            texts.append("")
+            continue
+        page, idx = where
+        row = page.rows(idx, idx + 1)[0]
+        if "ids" in props:
+            out |= {f"{name}id": page.pageid, f"{name}revid": row["revid"]}
+        if "title" in props:
+            out |= {f"{name}ns": 0, f"{name}title": page.title}
+        if "size" in props:
+            out[f"{name}size"] = row["size"]
+        if "timestamp" in props:
+            out[f"{name}timestamp"] = row["timestamp"]
+        if "user" in props:
+            if "userhidden" in row:
+                out[f"{name}userhidden"] = True
+            else:
+                out |= {f"{name}user": row["user"], f"{name}userid": row["userid"]}
+        if "comment" in props:
+            hidden = "commenthidden" in row
+            out |= {f"{name}commenthidden": True} if hidden else {f"{name}comment": row["comment"]}
+        if "sha1hidden" in row:
+            out[f"{name}texthidden"] = True
+            if "diff" in props:
+                raise ApiError("missingcontent", f"Missing content for revision ID {row['revid']}.")
+        texts.append(page.content(idx) if "diff" in props else "")
+    if "rel" in props and dst is not None:
+        page, idx = dst
+        if idx > 0:
+            out["prev"] = page.first_revid + idx - 1
+        if idx < page.count - 1:
+            out["next"] = page.first_revid + idx + 1
+    if "diff" in props or "diffsize" in props:
+        body = content.diff_rows(texts[0], texts[1])
+        if "diffsize" in props:
+            out["diffsize"] = len(body)
+        if "diff" in props:
+            out["body"] = body
+    return {"compare": out}
