@@ -11,13 +11,17 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from support import make_settings
 from wikivice.db import Database
+from wikivice.runtime import Runtime
 from wikivice.settings import Settings
+from wikivice.simulator import FaultSpec, Simulator, SimulatorServer
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get(
@@ -115,18 +119,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        contact="wikivice-tests@example.org",
-        request_timeout=5.0,
-        max_retries=3,
-        max_retry_wait=0.5,
-        heartbeat_seconds=0.2,
-        stale_seconds=2.0,
-        event_poll_seconds=0.5,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture
@@ -135,3 +128,47 @@ def db(settings: Settings) -> Iterator[Database]:
     database.migrate()
     yield database
     database.dispose()
+
+
+# -- the MediaWiki simulator -----------------------------------------------------------
+
+ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def shared_simulator() -> Iterator[SimulatorServer]:
+    """One simulator over real HTTP for the session (tests that grow pages or need
+    their own settings start their own)."""
+    with SimulatorServer(Simulator(anchor=ANCHOR)) as server:
+        yield server
+
+
+@pytest.fixture
+def simulator(shared_simulator: SimulatorServer) -> Iterator[SimulatorServer]:
+    """The shared simulator with fresh counters, no faults and no latency."""
+    sim = shared_simulator.sim
+    sim.faults = FaultSpec.parse("")
+    sim.latency = 0.0
+    sim.reset_stats()
+    yield shared_simulator
+    sim.faults = FaultSpec.parse("")
+    sim.latency = 0.0
+
+
+@pytest.fixture
+def own_simulator() -> Iterator[SimulatorServer]:
+    """A simulator of this test's own (for tests that change histories)."""
+    with SimulatorServer(Simulator(anchor=ANCHOR)) as server:
+        yield server
+
+
+@pytest.fixture
+def wiki_settings(settings: Settings, simulator: SimulatorServer) -> Settings:
+    return settings.model_copy(update={"default_wiki": simulator.api_url})
+
+
+@pytest.fixture
+def rt(wiki_settings: Settings) -> Iterator[Runtime]:
+    runtime = Runtime.create(wiki_settings)
+    yield runtime
+    runtime.close()

@@ -22,15 +22,17 @@ import re
 import threading
 import time
 from calendar import timegm
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import Any, Protocol
 
 import orjson
 from iptocc import country_code
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wikivice.db import Database
@@ -54,6 +56,7 @@ BOT_LIST_MAX_AGE = 86400.0
 # Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
 TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
 _EDITOR_CACHE_MAX = 100_000
+MAX_TRANSACTION_SECONDS = 0.5  # other writers (heartbeats, other jobs) wait at most this
 
 
 class Interrupted(Exception):
@@ -93,9 +96,41 @@ class _State:
 
     last_size: int = 0
     last_key: tuple[int, int] | None = None  # (ts, revid) of the newest stored revision
-    window: list[tuple[int, str | None]] = field(default_factory=list)  # (revid, sha1)
+    window: _RevertWindow = field(default_factory=lambda: _RevertWindow([]))
     done: int = 0
     new: int = 0
+
+
+class _RevertWindow:
+    """The last 15 revisions, and where in the stream each of their sha1s last appeared,
+    so finding an identity revert costs one dict lookup."""
+
+    def __init__(self, recent: list[tuple[int, str | None]]) -> None:
+        self.revids: deque[int] = deque(maxlen=REVERT_WINDOW)
+        self.sha1s: deque[str | None] = deque(maxlen=REVERT_WINDOW)
+        self.last_at: dict[str, int] = {}
+        self.position = 0
+        for revid, sha1 in recent:
+            self.push(revid, sha1)
+
+    def undone_by(self, sha1: str) -> list[int]:
+        """The revisions a new revision with `sha1` reverts (none if it reverts nothing)."""
+        at = self.last_at.get(sha1)
+        if at is None:
+            return []
+        between = self.position - at - 1  # 0: the same as the previous one, a null edit
+        return list(islice(self.revids, len(self.revids) - between, None)) if between else []
+
+    def push(self, revid: int, sha1: str | None) -> None:
+        if len(self.revids) == REVERT_WINDOW:
+            leaving = self.sha1s[0]
+            if leaving is not None and self.last_at.get(leaving) == self.position - REVERT_WINDOW:
+                del self.last_at[leaving]
+        self.revids.append(revid)
+        self.sha1s.append(sha1)
+        if sha1 is not None:
+            self.last_at[sha1] = self.position
+        self.position += 1
 
 
 def ingest(
@@ -133,16 +168,27 @@ def ingest(
             listener.stage("fetching")
             bots = bots_future.result()
             editors = _EditorCache(page.wiki_id, bots)
-            while True:
-                batch = fetcher.next(should_stop)
-                if batch is None:
-                    break
+            sql: _Sql | None = None
+            batch = fetcher.next(should_stop)
+            while batch is not None:
+                # Batches that are already waiting share one transaction (a commit
+                # writes every touched page to the WAL: fewer, larger ones are faster);
+                # each still records its own checkpoint, so a crash loses nothing
+                # committed and the rows and checkpoint always agree.
+                opened = time.monotonic()
                 with db.write() as conn:
-                    _store_batch(conn, page, batch, state, editors)
-                    if total is not None and state.done > total:
-                        total = state.done
-                    listener.batch_stored(conn, state.done, total, batch.continue_params)
+                    sql = sql or _Sql(conn)
+                    while batch is not None:
+                        _store_batch(conn, sql, page, batch, state, editors)
+                        if total is not None and state.done > total:
+                            total = state.done
+                        listener.batch_stored(conn, state.done, total, batch.continue_params)
+                        if time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                            batch = None
+                            break
+                        batch = fetcher.ready()
                 listener.batch_committed()
+                batch = fetcher.next(should_stop)
         finally:
             fetcher.stop()
 
@@ -166,6 +212,7 @@ class _Fetcher:
         self._batches = wiki.iter_revisions(pageid, resume=resume, newer_than=newer)
         self._queue: queue.Queue[RevisionBatch | BaseException | None] = queue.Queue(2)
         self._stopping = threading.Event()
+        self._held: list[BaseException | None] = []  # an error or the end, seen early
         self._thread = threading.Thread(target=self._run, name="ingest-fetch", daemon=True)
 
     def start(self) -> None:
@@ -191,7 +238,26 @@ class _Fetcher:
                 continue
         return False
 
+    def ready(self) -> RevisionBatch | None:
+        """The next batch if it has already arrived (errors and the end wait for
+        `next`, so they are raised outside the transaction in progress)."""
+        if self._held:
+            return None
+        try:
+            item = self._queue.get_nowait()
+        except queue.Empty:
+            return None
+        if isinstance(item, RevisionBatch):
+            return item
+        self._held.append(item)
+        return None
+
     def next(self, should_stop: Callable[[], bool]) -> RevisionBatch | None:
+        if self._held:
+            held = self._held.pop()
+            if held is not None:
+                raise held
+            return None
         while True:
             if should_stop():
                 raise Interrupted
@@ -209,6 +275,51 @@ class _Fetcher:
         self._stopping.set()
 
 
+# Revision rows are lists in this column order (the hot path skips SQLAlchemy's per-row
+# parameter processing: 100,000 rows must cost milliseconds, not seconds).
+COLUMNS = (
+    "wiki_id", "revid", "page_id", "parent_id", "ts", "editor_id", "kind", "size", "delta",
+    "minor", "sha1", "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
+)  # fmt: skip
+_EDITOR, _REVERTED, _REVERTED_BY = 5, 15, 16
+
+
+class _Sql:
+    """The few statements of the hot path, in the driver's own parameter style."""
+
+    def __init__(self, conn: Connection) -> None:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        marks = ", ".join([mark] * len(COLUMNS))
+        self.insert_revisions = (
+            f"INSERT INTO revisions ({', '.join(COLUMNS)}) VALUES ({marks}) "
+            "ON CONFLICT (wiki_id, revid) DO NOTHING"
+        )
+        self.insert_editors = (
+            f"INSERT INTO editors (wiki_id, name, userid, kind, country) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}) "
+            "ON CONFLICT (wiki_id, name) DO NOTHING"
+        )
+        self._mark = mark
+        self._insert_prefix = f"INSERT INTO revisions ({', '.join(COLUMNS)}) VALUES "
+        self._row = f"({marks})"
+        self._inserts: dict[int, str] = {}
+        self.mark_reverted = (
+            f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
+            f"WHERE wiki_id = {mark} AND revid = {mark} AND reverted_by IS NULL"
+        )
+
+    def insert_rows(self, count: int) -> str:
+        """One INSERT of `count` rows: one statement, so SQLite releases the GIL once
+        per batch rather than once per row (which, with the fetch thread busy parsing,
+        costs a GIL hand-over each time)."""
+        statement = self._inserts.get(count)
+        if statement is None:
+            values = ", ".join([self._row] * count)
+            statement = f"{self._insert_prefix}{values} ON CONFLICT (wiki_id, revid) DO NOTHING"
+            self._inserts[count] = statement
+        return statement
+
+
 class _EditorCache:
     """Editor name → id, bounded; creates editors in bulk, idempotently."""
 
@@ -217,15 +328,7 @@ class _EditorCache:
         self.bots = bots
         self.ids: dict[str, int] = {}
 
-    def kind(self, rev: dict[str, Any]) -> str:
-        if rev.get("anon"):
-            return "anon"
-        name = rev["user"]
-        if rev.get("temp") or TEMP_ACCOUNT.match(name):
-            return "temp"
-        return "bot" if name in self.bots else "user"
-
-    def resolve(self, conn: Connection, wanted: dict[str, tuple[int, str]]) -> None:
+    def resolve(self, conn: Connection, sql: _Sql, wanted: dict[str, tuple[int, str]]) -> None:
         """Make sure every name in `wanted` (name → (userid, kind)) has an id."""
         missing = [name for name in wanted if name not in self.ids]
         if not missing:
@@ -234,18 +337,13 @@ class _EditorCache:
             self.ids.clear()
         anon = [n for n in missing if wanted[n][1] == "anon"]
         countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
-        rows = [
-            {
-                "wiki_id": self.wiki_id,
-                "name": name,
-                "userid": wanted[name][0],
-                "kind": wanted[name][1],
-                "country": countries.get(name),
-            }
-            for name in missing
-        ]
-        insert = _insert(conn)(Editor).on_conflict_do_nothing(index_elements=["wiki_id", "name"])
-        conn.execute(insert, rows)
+        conn.exec_driver_sql(
+            sql.insert_editors,
+            [
+                (self.wiki_id, name, wanted[name][0], wanted[name][1], countries.get(name))
+                for name in missing
+            ],
+        )
         found = conn.execute(
             select(Editor.name, Editor.id).where(
                 Editor.wiki_id == self.wiki_id, Editor.name.in_(missing)
@@ -256,99 +354,88 @@ class _EditorCache:
 
 def _store_batch(
     conn: Connection,
+    sql: _Sql,
     page: PageRef,
     batch: RevisionBatch,
     state: _State,
     editors: _EditorCache,
 ) -> None:
-    rows: list[dict[str, Any]] = []
-    by_revid: dict[int, dict[str, Any]] = {}
-    earlier_reverted: list[dict[str, int]] = []
+    rows: list[list[Any]] = []
+    by_revid: dict[int, list[Any]] = {}
+    earlier_reverted: list[tuple[bool, int, int, int]] = []
     wanted: dict[str, tuple[int, str]] = {}
     window = state.window
+    last_key = state.last_key
+    last_size = state.last_size
+    wiki_id, page_id = page.wiki_id, page.id
+    bots = editors.bots
     for rev in batch.revisions:
-        revid = int(rev["revid"])
+        get = rev.get
+        revid = rev["revid"]
         ts = parse_timestamp(rev["timestamp"])
-        if state.last_key is not None and (ts, revid) <= state.last_key:
+        if last_key is not None and (ts, revid) <= last_key:
             continue  # a refresh asks from the newest stored timestamp, inclusive
         hidden = 0
-        if rev.get("userhidden"):
-            hidden |= HIDDEN_USER
-            name, kind = None, "hidden"
+        name = get("user")
+        if name is None:  # `userhidden`
+            hidden = HIDDEN_USER
+            kind = "hidden"
         else:
-            name = rev["user"]
-            kind = editors.kind(rev)
-            wanted[name] = (int(rev.get("userid") or 0), kind)
-        if rev.get("commenthidden"):
+            if get("anon"):
+                kind = "anon"
+            elif get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
+                kind = "temp"
+            else:
+                kind = "bot" if name in bots else "user"
+            wanted[name] = (get("userid") or 0, kind)
+        if get("commenthidden"):
             hidden |= HIDDEN_COMMENT
-        if rev.get("sha1hidden"):
+        if get("sha1hidden"):
             hidden |= HIDDEN_SHA1
-        if rev.get("suppressed"):
+        if get("suppressed"):
             hidden |= SUPPRESSED
-        size = int(rev.get("size") or 0)
-        tag_list = rev.get("tags") or []
-        sha1 = rev.get("sha1")
-        row = {
-            "wiki_id": page.wiki_id,
-            "revid": revid,
-            "page_id": page.id,
-            "parent_id": int(rev.get("parentid") or 0),
-            "ts": ts,
-            "editor_id": name,  # replaced by the id once editors are resolved
-            "kind": kind,
-            "size": size,
-            "delta": size - state.last_size if state.last_key else size,
-            "minor": bool(rev.get("minor")),
-            "sha1": sha1,
-            "comment": rev.get("comment"),
-            "tags": orjson.dumps(sorted(tag_list)).decode() if tag_list else None,
-            "hidden": hidden,
-            "is_revert": not REVERT_TAGS.isdisjoint(tag_list),
-            "reverted": REVERTED_TAG in tag_list,
-            "reverted_by": None,
-        }
-        if sha1:
-            # Nearest earlier revision with the same content, 2..15 positions back.
-            for back in range(len(window) - 1, -1, -1):
-                if window[back][1] == sha1:
-                    if back < len(window) - 1:
-                        row["is_revert"] = True
-                        for undone, _ in window[back + 1 :]:
-                            target = by_revid.get(undone)
-                            if target is not None:
-                                if target["reverted_by"] is None:
-                                    target["reverted_by"] = revid
-                                    target["reverted"] = True
-                            else:
-                                earlier_reverted.append({"undone": undone, "by": revid})
-                    break
-        window.append((revid, sha1))
-        if len(window) > REVERT_WINDOW:
-            del window[0]
+        size = get("size") or 0
+        tag_list = get("tags")
+        sha1 = get("sha1")
+        is_revert = reverted = False
+        tags = None
+        if tag_list:
+            tags = orjson.dumps(sorted(tag_list)).decode()
+            is_revert = not REVERT_TAGS.isdisjoint(tag_list)
+            reverted = REVERTED_TAG in tag_list
+        if sha1 is not None:
+            undone = window.undone_by(sha1)
+            if undone:
+                is_revert = True
+                for revid_undone in undone:
+                    target = by_revid.get(revid_undone)
+                    if target is None:
+                        earlier_reverted.append((True, revid, wiki_id, revid_undone))
+                    elif target[_REVERTED_BY] is None:
+                        target[_REVERTED_BY] = revid
+                        target[_REVERTED] = True
+        row = [
+            wiki_id, revid, page_id, get("parentid") or 0, ts, name, kind, size,
+            size - last_size if last_key is not None else size, get("minor") is True, sha1,
+            get("comment"), tags, hidden, is_revert, reverted, None,
+        ]  # fmt: skip
+        window.push(revid, sha1)
         rows.append(row)
         by_revid[revid] = row
-        state.last_size = size
-        state.last_key = (ts, revid)
+        last_size = size
+        last_key = (ts, revid)
+    state.last_size, state.last_key = last_size, last_key
 
-    editors.resolve(conn, wanted)
+    editors.resolve(conn, sql, wanted)
     ids = editors.ids
     for row in rows:
-        name = row["editor_id"]
-        row["editor_id"] = ids[name] if name is not None else None
+        name = row[_EDITOR]
+        if name is not None:
+            row[_EDITOR] = ids[name]
     if rows:
-        insert = _insert(conn)(Revision).on_conflict_do_nothing(index_elements=["wiki_id", "revid"])
-        conn.execute(insert, rows)
+        conn.exec_driver_sql(sql.insert_rows(len(rows)), tuple(chain.from_iterable(rows)))
     if earlier_reverted:
-        conn.execute(
-            update(Revision)
-            .where(
-                Revision.wiki_id == page.wiki_id,
-                Revision.revid == bindparam("undone"),
-                Revision.reverted_by.is_(None),
-            )
-            .values(reverted=True, reverted_by=bindparam("by")),
-            earlier_reverted,
-        )
+        conn.exec_driver_sql(sql.mark_reverted, earlier_reverted)
     state.done += len(rows)
     state.new += len(rows)
 
@@ -370,7 +457,7 @@ def _load_state(db: Database, page: PageRef) -> _State:
         newest = last[0]
         state.last_size = int(newest.size)
         state.last_key = (int(newest.ts), int(newest.revid))
-        state.window = [(int(r.revid), r.sha1) for r in reversed(last)]
+        state.window = _RevertWindow([(int(r.revid), r.sha1) for r in reversed(last)])
     return state
 
 

@@ -226,11 +226,13 @@ class Jobs:
         if kind is not None:
             self._insert_event(conn, row, kind, extra or {})
 
-    def finish(self, claim: Claim, message: str, **extra: Any) -> None:
+    def finish(self, claim: Claim, message: str, **values: Any) -> None:
+        """The job is done; `values` are final column values (e.g. `new_revisions`)."""
         self.update(
             claim,
             "done",
-            extra,
+            None,
+            **values,
             status="done",
             stage="done",
             message=message,

@@ -1,0 +1,218 @@
+"""Ingest over real HTTP from the simulator into SQLite and PostgreSQL: whole
+histories, derived facts, faults, resume, refresh."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from support import fetch
+from wikivice.ingest import REVERT_WINDOW, parse_timestamp
+from wikivice.models import Editor, Page, Revision
+from wikivice.runner import JobProgress
+from wikivice.runtime import Runtime
+from wikivice.simulator import FaultSpec, SimulatorServer, SyntheticHistory
+
+
+def stored(rt: Runtime, title: str) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        rows = conn.execute(
+            select(Revision, Editor.name.label("user"))
+            .outerjoin(Editor, Editor.id == Revision.editor_id)
+            .join(Page, Page.id == Revision.page_id)
+            .where(Page.title == title)
+            .order_by(Revision.ts, Revision.revid)
+        ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def expected_reverts(history: SyntheticHistory) -> tuple[set[int], dict[int, int]]:
+    """The identity-revert rule, computed independently of ingest.py."""
+    window: list[tuple[int, str | None]] = []
+    reverts: set[int] = set()
+    reverted_by: dict[int, int] = {}
+    for rev in history.iter():
+        sha1 = rev.get("sha1")
+        if sha1 is not None:
+            for back in range(len(window) - 1, -1, -1):
+                if window[back][1] == sha1:
+                    if back < len(window) - 1:
+                        reverts.add(rev["revid"])
+                        for undone, _ in window[back + 1 :]:
+                            reverted_by.setdefault(undone, rev["revid"])
+                    break
+        window = (window + [(rev["revid"], sha1)])[-REVERT_WINDOW:]
+    return reverts, reverted_by
+
+
+def history_of(simulator: SimulatorServer, title: str) -> SyntheticHistory:
+    history = simulator.sim.history(title)
+    assert history is not None
+    return history
+
+
+def test_whole_history_is_stored_exactly(rt: Runtime, simulator: SimulatorServer) -> None:
+    job = fetch(rt, "Synthetic 2345")
+    assert job["status"] == "done" and job["new_revisions"] == 2345
+    history = history_of(simulator, "Synthetic 2345")
+    rows = stored(rt, "Synthetic 2345")
+    truth = list(history.iter())
+    assert [r["revid"] for r in rows] == [r["revid"] for r in truth]
+    for row, rev in zip(rows, truth, strict=True):
+        assert row["ts"] == parse_timestamp(rev["timestamp"])
+        assert row["size"] == rev.get("size", 0)
+        assert row["parent_id"] == rev.get("parentid", 0)
+        assert row["sha1"] == rev.get("sha1")
+        assert row["comment"] == rev.get("comment")  # hostile strings verbatim
+        assert row["user"] == rev.get("user")
+        assert row["minor"] == bool(rev.get("minor"))
+    assert [r["delta"] for r in rows[1:]] == [
+        b.get("size", 0) - a.get("size", 0) for a, b in zip(truth, truth[1:], strict=False)
+    ]
+    with rt.db.read() as conn:
+        page = conn.execute(select(Page).where(Page.title == "Synthetic 2345")).one()._mapping
+    assert page["stored_revisions"] == 2345
+    assert page["stored_latest_revid"] == history.latest_revid
+
+
+def test_hostile_strings_are_stored_verbatim(rt: Runtime, simulator: SimulatorServer) -> None:
+    fetch(rt, "Synthetic 1500")
+    comments = {r["comment"] for r in stored(rt, "Synthetic 1500") if r["comment"]}
+    users = {r["user"] for r in stored(rt, "Synthetic 1500") if r["user"]}
+    text = " ".join(comments | users)
+    assert "<script>" in text and "onerror=" in text
+    assert any(ord(c) > 0xFFFF for c in text)  # astral characters survive
+    assert any(len(c.encode()) >= 500 for c in comments)
+
+
+def test_editor_kinds_and_hidden_data(rt: Runtime, simulator: SimulatorServer) -> None:
+    fetch(rt, "Synthetic 5000")
+    truth = list(history_of(simulator, "Synthetic 5000").iter())
+    rows = stored(rt, "Synthetic 5000")
+    for row, rev in zip(rows, truth, strict=True):
+        if rev.get("userhidden"):
+            assert row["kind"] == "hidden" and row["editor_id"] is None
+        elif rev.get("anon"):
+            assert row["kind"] == "anon"
+        elif rev.get("temp"):
+            assert row["kind"] == "temp"
+        if rev.get("commenthidden"):
+            assert row["comment"] is None and row["hidden"] & 2
+        if rev.get("sha1hidden"):
+            assert row["sha1"] is None and row["hidden"] & 4
+    kinds = {r["kind"] for r in rows}
+    assert {"user", "anon", "bot", "hidden"} <= kinds
+    bots = {r["user"] for r in rows if r["kind"] == "bot"}
+    assert "ClueBot NG" in bots
+    with rt.db.read() as conn:
+        countries = set(conn.execute(select(Editor.country).where(Editor.kind == "anon")).scalars())
+    assert len(countries - {None}) >= 5  # anonymous editors geolocated offline
+
+
+def test_identity_reverts_follow_the_rule(rt: Runtime, simulator: SimulatorServer) -> None:
+    fetch(rt, "Edit war")
+    history = history_of(simulator, "Edit war")
+    reverts, reverted_by = expected_reverts(history)
+    rows = stored(rt, "Edit war")
+    tags = {r["revid"]: r.get("tags") or [] for r in history.iter()}
+    for row in rows:
+        revert_tags = {"mw-undo", "mw-rollback", "mw-manual-revert"} & set(tags[row["revid"]])
+        assert row["is_revert"] == (row["revid"] in reverts or bool(revert_tags))
+        assert row["reverted_by"] == reverted_by.get(row["revid"])
+        assert row["reverted"] == (
+            row["revid"] in reverted_by or "mw-reverted" in tags[row["revid"]]
+        )
+    assert len(reverts) > 50
+
+
+def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop = threading.Event()
+    commits = 0
+    real = JobProgress.batch_committed
+
+    def stop_after_three(self: JobProgress) -> None:
+        nonlocal commits
+        commits += 1
+        if commits == 3:
+            stop.set()  # as SIGTERM would, between batches
+        real(self)
+
+    monkeypatch.setattr(JobProgress, "batch_committed", stop_after_three)
+    simulator.sim.latency = 0.005  # one batch per transaction
+    first = fetch(rt, "Synthetic 9000", stop=stop)
+    assert first["status"] == "queued"
+    assert first["message"] == "the worker stopped; resuming where it left off"
+    assert 0 < first["done"] < 9000
+    monkeypatch.setattr(JobProgress, "batch_committed", real)
+    simulator.sim.latency = 0.0
+    second = fetch(rt, "Synthetic 9000")
+    assert second["status"] == "done" and second["id"] == first["id"]
+    rows = stored(rt, "Synthetic 9000")
+    history = history_of(simulator, "Synthetic 9000")
+    assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter()]
+    reverts, reverted_by = expected_reverts(history)
+    assert {r["revid"] for r in rows if r["reverted_by"]} == set(reverted_by)
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429", "maxlag", "truncated", "malformed", "timeout"])
+def test_fetch_survives_passing_faults(rt: Runtime, simulator: SimulatorServer, kind: str) -> None:
+    rt.settings.max_retries = 8  # 0.3 ** 9: the budget outlasts any plausible run of faults
+    rt.settings.request_timeout = 0.5
+    rt.wikis.http.timeout = httpx.Timeout(0.5)
+    simulator.sim.faults = FaultSpec.parse(f"{kind}=0.3,seed=11,retry_after=0,hang=2")
+    job = fetch(rt, "Synthetic 3000")
+    assert job["status"] == "done", job
+    assert simulator.sim.stats.faults_injected > 0
+    assert len(stored(rt, "Synthetic 3000")) == 3000
+
+
+def test_fetch_fails_clearly_and_keeps_what_it_stored(
+    rt: Runtime, simulator: SimulatorServer
+) -> None:
+    simulator.sim.faults = FaultSpec.parse("5xx=1,after=4,retry_after=0")
+    job = fetch(rt, "Synthetic 3000")
+    assert job["status"] == "queued"  # attempts remain: it will be retried later
+    assert "did not answer usefully" in (job["message"] or "")
+    rows = stored(rt, "Synthetic 3000")
+    history = history_of(simulator, "Synthetic 3000")
+    # What was stored is exactly the start of the history, matching the checkpoint.
+    assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter(0, len(rows))]
+    assert job["done"] == len(rows)
+
+
+def test_refresh_of_an_unchanged_article_costs_one_request(
+    rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 800")
+    simulator.sim.reset_stats()
+    again = fetch(rt, "Synthetic 800")
+    assert again["status"] == "current"
+    assert simulator.sim.stats.requests == 1
+
+
+def test_refresh_fetches_only_new_revisions(rt: Runtime, own_simulator: SimulatorServer) -> None:
+    rt.settings.default_wiki = own_simulator.api_url
+    fetch(rt, "Synthetic 1200")
+    own_simulator.sim.grow("Synthetic 1200", 7)
+    own_simulator.sim.reset_stats()
+    job = fetch(rt, "Synthetic 1200")
+    assert job["status"] == "done" and job["new_revisions"] == 7
+    assert own_simulator.sim.stats.requests <= 2
+    rows = stored(rt, "Synthetic 1200")
+    history = history_of(own_simulator, "Synthetic 1200")
+    assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter()]
+    with rt.db.read() as conn:
+        count = conn.execute(select(func.count()).select_from(Revision)).scalar_one()
+    assert count == 1207
+
+
+def test_never_more_than_three_requests_at_once(rt: Runtime, simulator: SimulatorServer) -> None:
+    simulator.sim.latency = 0.02
+    fetch(rt, "Synthetic 2000")
+    assert simulator.sim.stats.max_concurrent <= 3

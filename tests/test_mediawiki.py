@@ -1,0 +1,205 @@
+"""The MediaWiki client over real HTTP against the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import make_settings
+from wikivice.mediawiki import (
+    InvalidTitle,
+    MediaWiki,
+    PageMissing,
+    RetryNotice,
+    WikiRejected,
+    Wikis,
+    WikiUnavailable,
+    clean_title,
+)
+from wikivice.settings import Settings
+from wikivice.simulator import FaultSpec, SimulatorServer
+from wikivice.wikis import parse_wiki
+
+
+@pytest.fixture
+def client_settings(tmp_path: Path, simulator: SimulatorServer) -> Settings:
+    return make_settings(tmp_path, default_wiki=simulator.api_url)
+
+
+@pytest.fixture
+def wikis(client_settings: Settings) -> Iterator[Wikis]:
+    wikis = Wikis(client_settings)
+    yield wikis
+    wikis.close()
+
+
+@pytest.fixture
+def notices() -> list[RetryNotice]:
+    return []
+
+
+@pytest.fixture
+def wiki(wikis: Wikis, simulator: SimulatorServer, notices: list[RetryNotice]) -> MediaWiki:
+    return wikis.client(
+        parse_wiki(simulator.api_url), listener=notices.append, sleep=lambda s: None
+    )
+
+
+def test_resolve_normalizes_the_title(wiki: MediaWiki) -> None:
+    page = wiki.resolve("synthetic_500")
+    assert page.title == "Synthetic 500"
+    assert page.normalized_from == "synthetic 500"
+    assert page.redirected_from is None
+    assert page.site_name == "Simulated Wikipedia"
+
+
+def test_resolve_follows_redirects(wiki: MediaWiki, simulator: SimulatorServer) -> None:
+    page = wiki.resolve("Turing")
+    assert page.title == "Alan Turing"
+    assert page.redirected_from == "Turing"
+    history = simulator.sim.history("Alan Turing")
+    assert history is not None
+    assert page.pageid == history.pageid and page.latest_revid == history.latest_revid
+
+
+def test_resolve_missing_title_suggests_others(wiki: MediaWiki) -> None:
+    with pytest.raises(PageMissing) as caught:
+        wiki.resolve("Coffe")
+    assert "Coffee" in caught.value.suggestions
+
+
+@pytest.mark.parametrize("title", ["A[b]", "x|y", "  ", "a" * 300, "{{x}}"])
+def test_resolve_invalid_title_is_refused(wiki: MediaWiki, title: str) -> None:
+    with pytest.raises(InvalidTitle):
+        wiki.resolve(title)
+
+
+def test_resolve_invalid_title_reported_by_the_wiki(wiki: MediaWiki) -> None:
+    with pytest.raises(InvalidTitle, match="colon"):
+        wiki.resolve("::Coffee")
+
+
+def test_clean_title_drops_the_fragment() -> None:
+    assert clean_title("Coffee#History") == "Coffee"
+    assert clean_title(" Alan_Turing ") == "Alan Turing"
+
+
+def test_iter_revisions_follows_continue_to_the_last_page(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    history = simulator.sim.history("Synthetic 1234")
+    assert history is not None
+    batches = list(wiki.iter_revisions(history.pageid))
+    assert [len(b.revisions) for b in batches] == [500, 500, 234]
+    assert batches[-1].continue_params is None
+    assert all(b.continue_params for b in batches[:-1])
+    got = [r["revid"] for b in batches for r in b.revisions]
+    assert got == [r["revid"] for r in history.iter()]
+
+
+def test_iter_revisions_resumes_from_a_checkpoint(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    history = simulator.sim.history("Synthetic 1234")
+    assert history is not None
+    first = next(wiki.iter_revisions(history.pageid))
+    rest = list(wiki.iter_revisions(history.pageid, resume=first.continue_params))
+    got = [r["revid"] for r in first.revisions] + [r["revid"] for b in rest for r in b.revisions]
+    assert got == [r["revid"] for r in history.iter()]
+
+
+def test_edit_count_says_when_it_is_capped(wiki: MediaWiki) -> None:
+    small = wiki.edit_count("Synthetic 2000")
+    assert small is not None and not small.capped and small.count <= 2000
+    big = wiki.edit_count("Synthetic 40000")
+    assert big is not None and big.capped and big.count == 30000
+
+
+def test_edit_count_of_a_title_with_a_slash(wiki: MediaWiki, simulator: SimulatorServer) -> None:
+    count = wiki.edit_count("AC/DC")
+    history = simulator.sim.history("AC/DC")
+    assert history is not None and count is not None
+    assert count.count == history.rest_count("edits")
+
+
+def test_requests_carry_the_policy_user_agent(wiki: MediaWiki, simulator: SimulatorServer) -> None:
+    wiki.resolve("Coffee")
+    assert simulator.sim.stats.forbidden == 0
+    assert wiki._wikis.settings.user_agent.startswith("wikivice/")
+    assert "(wikivice-tests@example.org)" in wiki._wikis.settings.user_agent
+
+
+@pytest.mark.parametrize(
+    "kind", ["5xx", "429", "maxlag", "truncated", "malformed"], ids=lambda k: f"fault-{k}"
+)
+def test_a_passing_fault_is_retried(
+    wiki: MediaWiki, simulator: SimulatorServer, notices: list[RetryNotice], kind: str
+) -> None:
+    simulator.sim.faults = FaultSpec.parse(f"{kind}=1,count=2,retry_after=0")
+    history = simulator.sim.history("Synthetic 700")
+    assert history is not None
+    batches = list(wiki.iter_revisions(history.pageid))
+    assert sum(len(b.revisions) for b in batches) == 700
+    assert len(notices) == 2
+    assert {n.reason for n in notices} <= {"5xx", "429", "maxlag", "garbled", "unreachable"}
+
+
+def test_retry_after_is_honoured(
+    wikis: Wikis, simulator: SimulatorServer, notices: list[RetryNotice]
+) -> None:
+    waits: list[float] = []
+    wiki = wikis.client(parse_wiki(simulator.api_url), listener=notices.append, sleep=waits.append)
+    simulator.sim.faults = FaultSpec.parse("429=1,count=1,retry_after=7")
+    wiki.resolve("Coffee")
+    assert waits == [0.5]  # asked for 7 s; the tests' max_retry_wait caps it at 0.5 s
+    assert notices[0].reason == "429"
+
+
+def test_a_timeout_is_retried(client_settings: Settings, simulator: SimulatorServer) -> None:
+    quick = Wikis(client_settings.model_copy(update={"request_timeout": 0.3}))
+    wiki = quick.client(parse_wiki(simulator.api_url), sleep=lambda s: None)
+    simulator.sim.faults = FaultSpec.parse("timeout=1,count=1,hang=2")
+    try:
+        assert wiki.resolve("Coffee").title == "Coffee"
+    finally:
+        quick.close()
+
+
+def test_a_lasting_fault_fails_clearly_after_the_budget(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    simulator.sim.faults = FaultSpec.parse("5xx=1,retry_after=0")
+    with pytest.raises(WikiUnavailable, match=r"after 4 tries \(last: HTTP 5\d\d\)"):
+        wiki.resolve("Coffee")
+    assert simulator.sim.stats.requests == 4
+
+
+def test_an_unreachable_wiki_fails_clearly(wikis: Wikis) -> None:
+    wiki = wikis.client(parse_wiki("http://127.0.0.1:9/w/api.php"), sleep=lambda s: None)
+    with pytest.raises(WikiUnavailable, match="could not connect"):
+        wiki.resolve("Coffee")
+
+
+def test_a_refused_user_agent_is_not_retried(
+    client_settings: Settings, simulator: SimulatorServer
+) -> None:
+    rude = Wikis(client_settings)
+    rude.http.headers["User-Agent"] = "python-httpx/0.28"
+    wiki = rude.client(parse_wiki(simulator.api_url), sleep=lambda s: None)
+    try:
+        with pytest.raises(WikiRejected, match="403"):
+            wiki.resolve("Coffee")
+    finally:
+        rude.close()
+    assert simulator.sim.stats.requests == 1
+
+
+def test_maxlag_is_sent_with_background_requests(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    simulator.sim.faults = FaultSpec.parse("maxlag=1,retry_after=0")
+    wiki.resolve("Coffee")  # a person is waiting: no maxlag, so no maxlag error
+    with pytest.raises(WikiUnavailable, match="lagged"):
+        next(wiki.iter_revisions(1))
