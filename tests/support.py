@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
+import orjson
+import uvicorn
 
 from wikivice.analyses import start_analysis
 from wikivice.runner import run_claimed
@@ -41,3 +47,70 @@ def fetch(rt: Runtime, title: str, *, stop: threading.Event | None = None) -> di
     job = rt.jobs.get(analysis.job_id)
     assert job is not None
     return job
+
+
+class LiveServer:
+    """The app on a real uvicorn in a background thread (tests about HTTP and SSE)."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+            timeout_graceful_shutdown=2,
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@dataclass
+class Sse:
+    id: str | None
+    event: str
+    data: dict[str, Any]
+
+
+def read_events(
+    client: httpx.Client, url: str, *, last_event_id: int | None = None, timeout: float = 30
+) -> list[Sse]:
+    """Read an event stream to its end (the server closes it after `done`/`failed`)."""
+    headers = {"Accept": "text/event-stream"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    events: list[Sse] = []
+    fields: dict[str, str] = {}
+    with client.stream("GET", url, headers=headers, timeout=timeout) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line == "":
+                if "data" in fields:
+                    events.append(
+                        Sse(
+                            fields.get("id"),
+                            fields.get("event", "message"),
+                            orjson.loads(fields["data"]),
+                        )
+                    )
+                fields = {}
+            elif not line.startswith(":") and ":" in line:
+                key, _, value = line.partition(":")
+                fields[key] = value[1:] if value.startswith(" ") else value
+    return events

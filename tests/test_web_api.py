@@ -1,0 +1,155 @@
+"""The JSON API and the event stream, over a real uvicorn, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from support import LiveServer, read_events
+from wikivice.settings import Settings
+from wikivice.simulator import FaultSpec, SimulatorServer
+from wikivice.web.app import create_app
+from wikivice.wikis import parse_wiki
+
+
+@pytest.fixture
+def server(wiki_settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(create_app(wiki_settings)) as live:
+        yield live
+
+
+@pytest.fixture
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
+
+
+def analyse(client: httpx.Client, title: str, wiki: str | None = None) -> httpx.Response:
+    body = {"title": title} if wiki is None else {"title": title, "wiki": wiki}
+    return client.post("/api/analyses", json=body)
+
+
+def test_analysis_runs_to_done_and_streams_every_event(client: httpx.Client) -> None:
+    response = analyse(client, "Synthetic 1500")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] in ("queued", "running") and not body["joined"]
+    assert body["dashboard_url"] == "/wiki/" + body["page"]["wiki"] + "/Synthetic_1500"
+    events = read_events(client, body["events_url"])
+    assert [e.id for e in events] == [str(n) for n in range(1, len(events) + 1)]
+    assert events[0].event == "queued" and events[-1].event == "done"
+    stages = [e.data["stage"] for e in events]
+    assert "fetching" in stages and "analysing" in stages
+    assert events[-1].data["done"] == 1500 and events[-1].data["new_revisions"] == 1500
+    job = client.get(body["job_url"]).json()
+    assert job["status"] == "done" and job["done"] == 1500 and job["finished_at"]
+    stats = client.get(body["stats_url"])
+    assert stats.status_code == 200 and stats.json()["edits"] == 1500
+
+
+def test_current_article_answers_200_without_a_job(client: httpx.Client) -> None:
+    first = analyse(client, "Synthetic 300").json()
+    read_events(client, first["events_url"])
+    again = analyse(client, "synthetic_300")
+    assert again.status_code == 200
+    assert again.json()["status"] == "current" and again.json()["job_id"] is None
+
+
+def test_second_visitor_joins_the_running_job(
+    client: httpx.Client, simulator: SimulatorServer
+) -> None:
+    simulator.sim.latency = 0.05
+    answers: list[httpx.Response] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(analyse(client, "Synthetic 3000")))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["job_id"] for a in answers}) == 1
+    assert sum(not a.json()["joined"] for a in answers) == 1
+
+
+def test_replay_after_last_event_id_includes_the_final_event(client: httpx.Client) -> None:
+    body = analyse(client, "Synthetic 700").json()
+    events = read_events(client, body["events_url"])
+    tail = read_events(client, body["events_url"], last_event_id=2)
+    assert [e.id for e in tail] == [e.id for e in events[2:]]
+    assert tail[-1].event == "done"
+    by_query = read_events(client, body["events_url"] + "?after=3")
+    assert [e.id for e in by_query] == [e.id for e in events[3:]]
+
+
+def test_stream_of_a_finished_job_replays_it_whole(client: httpx.Client) -> None:
+    body = analyse(client, "Synthetic 200").json()
+    first = read_events(client, body["events_url"])
+    late = read_events(client, body["events_url"])  # a page opened after the end
+    assert [(e.id, e.event) for e in late] == [(e.id, e.event) for e in first]
+
+
+def test_missing_title_is_404_with_suggestions(client: httpx.Client) -> None:
+    response = analyse(client, "Coffe")
+    assert response.status_code == 404
+    assert "Coffee" in response.json()["suggestions"]
+    assert "no article" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("title", ["A[b]", "x|y", "{{t}}"])
+def test_invalid_title_is_422(client: httpx.Client, title: str) -> None:
+    response = analyse(client, title)
+    assert response.status_code == 422
+    assert "not a valid title" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"title": ""}, {"title": 5}, {"title": "x" * 5000}, {"title": "A", "wiki": "no wiki"}],
+)
+def test_bad_requests_are_422_not_500(client: httpx.Client, body: dict[str, object]) -> None:
+    response = client.post("/api/analyses", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_unreachable_wiki_is_502(client: httpx.Client, simulator: SimulatorServer) -> None:
+    simulator.sim.faults = FaultSpec.parse("5xx=1,retry_after=0")
+    response = analyse(client, "Coffee")
+    assert response.status_code == 502
+    assert "did not answer" in response.json()["detail"]
+
+
+def test_unknown_job_and_page_are_404(client: httpx.Client) -> None:
+    assert client.get("/api/jobs/999999").status_code == 404
+    assert client.get("/api/jobs/999999/events").status_code == 404
+    assert client.get("/api/jobs/abc").status_code == 422
+    assert client.get("/api/pages/en/Never_fetched/stats").status_code == 404
+    assert client.get("/api/pages/no-such-wiki/X/stats").status_code == 404
+
+
+def test_openapi_describes_the_api(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/analyses", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events"):
+        assert path in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_plotly_is_served_locally(client: httpx.Client) -> None:
+    response = client.get("/static/vendor/plotly.min.js")
+    assert response.status_code == 200 and b"plotly" in response.content[:2000].lower()
+
+
+def test_suggestions_recent_changes_and_random(
+    client: httpx.Client, simulator: SimulatorServer
+) -> None:
+    key = parse_wiki(simulator.api_url).key
+    titles = client.get(f"/api/wikis/{key}/suggestions", params={"q": "Alan"}).json()
+    assert "Alan Turing" in titles
+    changes = client.get(f"/api/wikis/{key}/recent-changes").json()
+    assert changes and changes[0]["title"]
+    assert client.get(f"/api/wikis/{key}/random").json()
