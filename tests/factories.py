@@ -198,3 +198,57 @@ class History:
                     ],
                 )
         return int(page_id)
+
+
+def example() -> History:
+    """The example history of the figure tests:
+
+    #  when (UTC)            who               size  delta  notes
+    0  2020-01-01 00:00 Wed  Alice              100   +100  creation
+    1  2020-01-01 06:00 Wed  192.0.2.1 (US)     150    +50  reverted by 2
+    2  2020-01-02 00:00 Thu  Bob                100    -50  reverts 1
+    3  2020-01-03 00:00 Fri  Alice              400   +300  minor
+    4  2020-02-01 12:00 Sat  ~2025-00001-01      50   -350  temporary, reverted by 5
+    5  2020-02-01 13:00 Sat  Alice              400   +350  reverts 4
+    6  2020-03-01 00:00 Sun  ExampleBot         410    +10  bot, minor
+    7  2020-03-02 00:00 Mon  (hidden user)      420    +10
+    8  2021-01-01 00:00 Fri  198.51.100.2 (FR)  500    +80
+    9  2021-06-01 00:00 Tue  Alice              500      0
+    """
+    h = History("Example")
+    h.edit("Alice", "2020-01-01T00:00:00Z", 100)
+    h.edit("192.0.2.1", "2020-01-01T06:00:00Z", 150, country="US")
+    h.edit("Bob", "2020-01-02T00:00:00Z", reverts=1)
+    h.edit("Alice", "2020-01-03T00:00:00Z", 400, minor=True)
+    h.edit("~2025-00001-01", "2020-02-01T12:00:00Z", 50)
+    h.edit("Alice", "2020-02-01T13:00:00Z", reverts=1)
+    h.edit("ExampleBot", "2020-03-01T00:00:00Z", 410, minor=True)
+    h.edit(None, "2020-03-02T00:00:00Z", 420)
+    h.edit("198.51.100.2", "2021-01-01T00:00:00Z", 500, country="FR")
+    h.edit("Alice", "2021-06-01T00:00:00Z", 500)
+    return h
+
+
+def war_history() -> History:
+    """Edit wars: Alice, Bob and Carol on 1–2 May 2020 (six reverts, two days); Dave
+    alone reverting Eve three times on 10 June (one editor: no war); Hal and Ida on
+    1 July, Frank and Gina on 3 July (three reverts each)."""
+    h = History("War")
+    day1, day2 = "2020-05-01T0{}:00:00Z", "2020-05-02T0{}:00:00Z"
+    h.edit("Alice", day1.format(0), 100)
+    h.edit("Alice", day1.format(1), 200)
+    h.edit("Bob", day1.format(2), reverts=1)
+    h.edit("Alice", day1.format(3), reverts=1)
+    h.edit("Bob", day1.format(4), reverts=1)
+    h.edit("Alice", day2.format(1), reverts=1)
+    h.edit("Carol", day2.format(2), reverts=1)
+    h.edit("Bob", day2.format(3), reverts=1)
+    for i in range(3):
+        h.edit("Eve", f"2020-06-10T0{2 * i}:00:00Z", 300 + i)
+        h.edit("Dave", f"2020-06-10T0{2 * i + 1}:00:00Z", reverts=1)
+    for day, (a, b) in (("01", ("Hal", "Ida")), ("03", ("Frank", "Gina"))):
+        h.edit(a, f"2020-07-{day}T00:00:00Z", 500)
+        h.edit(b, f"2020-07-{day}T01:00:00Z", reverts=1)
+        h.edit(a, f"2020-07-{day}T02:00:00Z", reverts=1)
+        h.edit(b, f"2020-07-{day}T03:00:00Z", reverts=1)
+    return h

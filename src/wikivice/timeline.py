@@ -19,7 +19,8 @@ EPOCH = date(1970, 1, 1)
 
 
 def bucket(dialect: str, unit: Unit, ts: str = "ts") -> str:
-    """SQL for the UTC bucket of the epoch-seconds column `ts`.
+    """SQL for the UTC bucket of `ts`, an SQL expression of epoch seconds (the column by
+    default): the one place where the figures' SQL differs between dialects.
 
     day: days since 1970-01-01 (integer); weekday: 0 = Monday … 6 = Sunday; hour: 0–23;
     month: text 'YYYY-MM' (sorts in time order); year: integer. Timestamps are positive
@@ -56,20 +57,27 @@ def months(conn: Connection, page_id: int) -> dict[str, list[Any]]:
     registered: `user` edits; anonymous: `anon` (IP) + `temp` edits, also given apart as
     `ip` and `temp`; bot; hidden: edits whose user is hidden; minor; reverts (edits that
     revert); reverted (edits undone later)."""
-    month = bucket(conn.dialect.name, "month")
+    # Days first (integer arithmetic), then months from at most one row per day: the
+    # calendar functions run a few thousand times instead of once per revision.
+    month = bucket(conn.dialect.name, "month", "day * 86400")
     rows = conn.execute(
         text(f"""
-        SELECT {month} AS month, COUNT(*) AS edits,
-            SUM(CASE WHEN kind = 'user' THEN 1 ELSE 0 END) AS registered,
-            SUM(CASE WHEN kind = 'anon' THEN 1 ELSE 0 END) AS ip,
-            SUM(CASE WHEN kind = 'temp' THEN 1 ELSE 0 END) AS temp,
-            SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END) AS bot,
-            SUM(CASE WHEN kind = 'hidden' THEN 1 ELSE 0 END) AS hidden,
-            SUM(CASE WHEN minor THEN 1 ELSE 0 END) AS minor,
-            SUM(CASE WHEN is_revert THEN 1 ELSE 0 END) AS reverts,
-            SUM(CASE WHEN reverted THEN 1 ELSE 0 END) AS reverted
-        FROM revisions WHERE page_id = :page
-        GROUP BY month ORDER BY month
+        WITH d AS (
+            SELECT {bucket(conn.dialect.name, "day")} AS day, COUNT(*) AS edits,
+                SUM(CASE WHEN kind = 'user' THEN 1 ELSE 0 END) AS registered,
+                SUM(CASE WHEN kind = 'anon' THEN 1 ELSE 0 END) AS ip,
+                SUM(CASE WHEN kind = 'temp' THEN 1 ELSE 0 END) AS temp,
+                SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END) AS bot,
+                SUM(CASE WHEN kind = 'hidden' THEN 1 ELSE 0 END) AS hidden,
+                SUM(CASE WHEN minor THEN 1 ELSE 0 END) AS minor,
+                SUM(CASE WHEN is_revert THEN 1 ELSE 0 END) AS reverts,
+                SUM(CASE WHEN reverted THEN 1 ELSE 0 END) AS reverted
+            FROM revisions WHERE page_id = :page GROUP BY day
+        )
+        SELECT {month} AS month, SUM(edits) AS edits, SUM(registered) AS registered,
+            SUM(ip) AS ip, SUM(temp) AS temp, SUM(bot) AS bot, SUM(hidden) AS hidden,
+            SUM(minor) AS minor, SUM(reverts) AS reverts, SUM(reverted) AS reverted
+        FROM d GROUP BY month ORDER BY month
         """),
         {"page": page_id},
     ).all()
@@ -104,17 +112,22 @@ def days(conn: Connection, page_id: int) -> dict[str, list[Any]]:
 def years(conn: Connection, page_id: int) -> list[dict[str, Any]]:
     """One row per calendar year with edits: edits, anonymous (IP + temporary), minor,
     bots, reverts, and `size` = the size of the year's last revision (bytes)."""
-    year = bucket(conn.dialect.name, "year")
+    year = bucket(conn.dialect.name, "year", "day * 86400")  # days first, as in months()
     rows = conn.execute(
         text(f"""
-        WITH y AS (
-            SELECT {year} AS year, COUNT(*) AS edits,
+        WITH d AS (
+            SELECT {bucket(conn.dialect.name, "day")} AS day, COUNT(*) AS edits,
                 SUM(CASE WHEN kind IN ('anon', 'temp') THEN 1 ELSE 0 END) AS anonymous,
                 SUM(CASE WHEN minor THEN 1 ELSE 0 END) AS minor,
                 SUM(CASE WHEN kind = 'bot' THEN 1 ELSE 0 END) AS bots,
                 SUM(CASE WHEN is_revert THEN 1 ELSE 0 END) AS reverts,
                 MAX(ts) AS last_ts
-            FROM revisions WHERE page_id = :page GROUP BY year
+            FROM revisions WHERE page_id = :page GROUP BY day
+        ), y AS (
+            SELECT {year} AS year, SUM(edits) AS edits, SUM(anonymous) AS anonymous,
+                SUM(minor) AS minor, SUM(bots) AS bots, SUM(reverts) AS reverts,
+                MAX(last_ts) AS last_ts
+            FROM d GROUP BY year
         )
         SELECT y.*, (
             SELECT size FROM revisions r WHERE r.page_id = :page AND r.ts = y.last_ts

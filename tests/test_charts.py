@@ -1,0 +1,209 @@
+"""The dashboard's charts: built from the figures, JSON-able, and safe with hostile names."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from factories import History, epoch, example, war_history
+from wikivice import charts
+from wikivice.db import Database
+from wikivice.plotting import PLOTLY_CONFIG, label
+from wikivice.stats import page_figures
+
+NOW = epoch("2021-06-01T12:00:00Z")
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "<b>bold</b>",
+    "a & b",
+    '<a href="javascript:alert(1)">click</a>',
+    "&lt;already escaped&gt;",
+    "x<br>y",
+    "%{x} %{customdata[0]}",
+    "שלום עולם",  # right to left
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🦄",  # astral plane
+]
+
+
+def figures_for(db: Database, history: History) -> dict[str, Any]:
+    page_id = history.store(db)
+    with db.read() as conn:
+        return page_figures(conn, page_id, NOW)
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-able value (keys too)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings(item)
+
+
+def shown(text: str) -> str:
+    """What plotly displays for a label: tags dropped, entities decoded (roughly)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_label_shows_the_name_literally(name: str) -> None:
+    escaped = label(name)
+    assert "<" not in escaped and ">" not in escaped
+    assert re.search(r"&(?!amp;|lt;|gt;)", escaped) is None  # every & starts an entity
+    assert shown(escaped) == name
+
+
+def test_label_examples() -> None:
+    assert label("<b>bold</b>") == "&lt;b&gt;bold&lt;/b&gt;"
+    assert label("a & b") == "a &amp; b"
+    assert label("&lt;") == "&amp;lt;"
+    assert label("שלום 🦄") == "שלום 🦄"
+    assert label(None) == "(hidden)"
+    assert label(2001) == "2001"
+
+
+def test_label_cuts_before_escaping() -> None:
+    assert label("abcdef", 4) == "abc…"
+    assert label("<<<<<<", 4) == "&lt;&lt;&lt;…"  # never half an entity
+    assert label("🦄🦄🦄🦄🦄", 3) == "🦄🦄…"
+    assert label("short", 10) == "short"
+
+
+def hostile_history() -> History:
+    h = History("Hostile")
+    h.edit("Alice", "2020-01-01T00:00:00Z", 100)
+    for i, name in enumerate(HOSTILE):
+        h.edit(name, f"2020-01-02T{i:02d}:00:00Z", 200 + i)
+        h.edit("Bob", f"2020-01-02T{i:02d}:30:00Z", reverts=1)  # an edit war about them
+    return h
+
+
+def test_charts_escape_every_user_string(db: Database) -> None:
+    built = charts.dashboard_charts(figures_for(db, hostile_history()))
+    texts = list(strings(built))
+    joined = "\n".join(texts)
+    for name in HOSTILE:
+        if label(name) != name:
+            assert name not in joined, name
+        assert any(label(name) in text for text in texts), name
+    assert "<img" not in joined and "<script" not in joined
+    # User strings are data, never part of a template plotly would expand.
+    for chart in built:
+        for trace in chart["figure"]["data"]:
+            for key in ("hovertemplate", "texttemplate", "name"):
+                assert "%{x} %{customdata[0]}" not in str(trace.get(key, "")), key
+
+
+def test_charts_put_names_in_tick_text_not_categories(db: Database) -> None:
+    chart = charts.top_editors_by_edits(figures_for(db, hostile_history()))
+    trace = chart["data"][0]
+    assert list(trace["y"]) == list(range(1, 13))  # ranks, not names
+    ticks = chart["layout"]["yaxis"]["ticktext"]
+    assert list(ticks[:3]) == ["Bob", "Alice", label(HOSTILE[0])]
+    assert trace["customdata"][2][0] == label(HOSTILE[0])
+
+
+def test_editor_bars_keep_look_alike_names_apart() -> None:
+    long = "Extremely long user name that goes on and on"
+    editors = [
+        {"name": name, "kind": "user", "edits": 3 - i, "added": 0, "reverted": 0}
+        for i, name in enumerate([long + " 1", long + " 2", "2001"])
+    ]
+    chart = charts.top_editors_by_edits({"top_editors": {"by_edits": editors}})
+    ticks = list(chart["layout"]["yaxis"]["ticktext"])
+    assert ticks[0] == ticks[1] == "Extremely long user name that g…"
+    assert ticks[2] == "2001"
+    assert list(chart["data"][0]["y"]) == [1, 2, 3]
+    assert [row[0] for row in chart["data"][0]["customdata"]][:2] == [long + " 1", long + " 2"]
+
+
+def test_dashboard_charts_list(db: Database) -> None:
+    built = charts.dashboard_charts(figures_for(db, example()))
+    assert [c["id"] for c in built] == list(charts.CHARTS)
+    for chart in built:
+        assert chart["title"] and chart["config"] == PLOTLY_CONFIG
+        assert set(chart["figure"]) == {"data", "layout"}
+        assert chart["figure"]["data"], chart["id"]
+    orjson.dumps(built)
+
+
+def test_charts_use_no_cdn(db: Database) -> None:
+    built = orjson.dumps(charts.dashboard_charts(figures_for(db, example()))).decode()
+    assert "http" not in built
+    assert PLOTLY_CONFIG["topojsonURL"] == "/static/topojson/"
+
+
+@pytest.mark.parametrize("name", list(charts.CHARTS))
+def test_every_chart_builds_for_an_empty_page(db: Database, name: str) -> None:
+    _, chart = charts.CHARTS[name]
+    orjson.dumps(chart(figures_for(db, History("Empty"))))
+
+
+def test_edits_per_month_stacks_kinds_with_a_range_slider(db: Database) -> None:
+    chart = charts.edits_per_month(figures_for(db, example()))
+    assert [t["name"] for t in chart["data"]] == ["registered", "anonymous", "bots", "hidden user"]
+    assert list(chart["data"][0]["y"])[:3] == [3, 1, 0]
+    layout = chart["layout"]
+    assert layout["barmode"] == "stack"
+    assert layout["xaxis"]["rangeslider"]["visible"] is True
+    assert [b["label"] for b in layout["xaxis"]["rangeselector"]["buttons"]] == ["1y", "5y", "all"]
+
+
+def test_edits_per_day(db: Database) -> None:
+    chart = charts.edits_per_day(figures_for(db, example()))
+    assert list(chart["data"][0]["x"])[0] == "2020-01-01"
+    assert list(chart["data"][0]["y"]) == [2, 1, 1, 2, 1, 1, 1, 1]
+
+
+def test_article_size_band_and_line(db: Database) -> None:
+    chart = charts.article_size(figures_for(db, example()))
+    low, high, line = chart["data"]
+    assert high["fill"] == "tonexty"
+    assert list(line["y"]) == [100, 150, 100, 400, 50, 400, 410, 420, 500, 500]
+
+
+def test_concentration_curve_and_gini(db: Database) -> None:
+    chart = charts.concentration(figures_for(db, example()))
+    equality, curve = chart["data"]
+    assert list(curve["x"])[-1] == 1.0 and list(curve["y"])[1] == 0.1111
+    assert "Gini 0.28" in chart["layout"]["annotations"][0]["text"]
+
+
+def test_heatmap_chart(db: Database) -> None:
+    chart = charts.activity_heatmap(figures_for(db, example()))
+    trace = chart["data"][0]
+    assert trace["type"] == "heatmap"
+    assert list(trace["y"])[0] == "Monday" and len(trace["z"]) == 7
+
+
+def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
+    chart = charts.reverts_per_month(figures_for(db, war_history()))
+    bars, wars = chart["data"]
+    assert list(wars["x"]) == ["2020-05-01", "2020-07-01", "2020-07-03"]
+    assert list(wars["text"]) == ["#1", "#2", "#3"]
+    assert "Alice, Bob, Carol" in wars["customdata"][0]
+    assert len(chart["layout"]["shapes"]) == 3
+
+
+def test_year_table_chart(db: Database) -> None:
+    chart = charts.year_table(figures_for(db, example()))
+    cells = chart["data"][0]["cells"]["values"]
+    assert [list(column) for column in cells][0] == [2020, 2021]
+    assert [list(column) for column in cells][-1] == [420, 500]
+
+
+def test_top_countries_chart(db: Database) -> None:
+    chart = charts.top_countries(figures_for(db, example()))
+    assert list(chart["data"][0]["x"]) == [1, 1]
+    assert list(chart["layout"]["yaxis"]["ticktext"]) == ["France", "United States"]
