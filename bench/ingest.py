@@ -28,9 +28,9 @@ PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
 
 BARE = """
 import sys, httpx, orjson
-api, title = sys.argv[1], sys.argv[2]
+api, title, props = sys.argv[1], sys.argv[2], sys.argv[3]
 client = httpx.Client(headers={"User-Agent": "bare-loop/1.0 (bench@example.org)"})
-params = {"action": "query", "prop": "revisions", "titles": title, "rvprop": "%s",
+params = {"action": "query", "prop": "revisions", "titles": title, "rvprop": props,
           "rvlimit": "max", "rvdir": "newer", "format": "json", "formatversion": "2",
           "maxlag": "5"}
 cont, n = {}, 0
@@ -41,27 +41,27 @@ while True:
         break
     cont = data["continue"]
 print(n)
-""" % PROPS
+"""
 
 MWCLIENT = """
 import sys, mwclient
 from urllib.parse import urlsplit
-api, title = sys.argv[1], sys.argv[2]
+api, title, props = sys.argv[1], sys.argv[2], sys.argv[3]
 url = urlsplit(api)
 site = mwclient.Site(url.netloc, path="/w/", scheme=url.scheme,
                      clients_useragent="mwclient-bench/1.0 (bench@example.org)")
 page = site.pages[title]
-n = sum(1 for _ in page.revisions(api_chunk_size=500, dir="newer", prop="%s"))
+n = sum(1 for _ in page.revisions(api_chunk_size=500, dir="newer", prop=props))
 print(n)
-""" % PROPS
+"""
 
 
 def bare(api: str, title: str) -> Run:
-    return run_child([sys.executable, "-c", BARE, api, title])
+    return run_child([sys.executable, "-c", BARE, api, title, PROPS])
 
 
 def mwclient_loop(api: str, title: str) -> Run:
-    return run_child([sys.executable, "-c", MWCLIENT, api, title])
+    return run_child([sys.executable, "-c", MWCLIENT, api, title, PROPS])
 
 
 def wikivice_fetch(api: str, title: str) -> tuple[Run, dict[str, object]]:
@@ -103,7 +103,8 @@ def main() -> None:
             print("Peak RSS of wikivice fetch by history size:")
             for n in (10_000, 100_000, 1_000_000):
                 run, summary = wikivice_fetch(api, f"Synthetic {n}")
-                print(f"  {n:>9,} revisions: {run.seconds:6.1f} s, peak RSS {run.peak_rss_mb:6.1f} MB")
+                rss = run.peak_rss_mb
+                print(f"  {n:>9,} revisions: {run.seconds:6.1f} s, peak RSS {rss:6.1f} MB")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,16 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from support import make_settings
+from support import Process, free_port, make_settings
 from wikivice.db import Database
 from wikivice.runtime import Runtime
 from wikivice.settings import Settings
@@ -172,3 +175,125 @@ def rt(wiki_settings: Settings) -> Iterator[Runtime]:
     runtime = Runtime.create(wiki_settings)
     yield runtime
     runtime.close()
+
+
+# -- a browser, and the app as real processes ------------------------------------------
+
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_session() -> Iterator[Any]:
+    require(
+        Path(CHROMIUM).exists(),
+        f"Chromium at {CHROMIUM}",
+        "apt-get install -y chromium (or set WIKIVICE_TEST_CHROMIUM)",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-gpu",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class BrowserPage:
+    """A page plus what it did: console errors, and every URL it asked for."""
+
+    page: Any
+    console_errors: list[str]
+    requests: list[str]
+    name: str
+
+    def screenshot(self, state: str) -> Path:
+        path = ARTIFACTS / "screenshots" / f"{self.name}-{state}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def foreign_requests(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        return [u for u in self.requests if urlsplit(u).hostname not in ("127.0.0.1", None)]
+
+
+@pytest.fixture
+def browser_page(browser_session: Any, request: pytest.FixtureRequest) -> Iterator[BrowserPage]:
+    context = browser_session.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    urls: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: urls.append(r.url))
+    yield BrowserPage(page, errors, urls, request.node.name.replace("[", "-").rstrip("]"))
+    context.close()
+
+
+@dataclass
+class Stack:
+    """The simulator and the app, each a real process on its own port."""
+
+    simulator: Process
+    sim_url: str
+    web: Process
+    url: str
+    env: dict[str, str]
+
+    def sim_config(self, **config: Any) -> None:
+        httpx.post(f"{self.sim_url}/_simulator/config", json=config, timeout=5)
+
+    def restart_web(self) -> None:
+        self.web.stop()
+        self.web.start()
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path) -> Iterator[Any]:
+    started: list[Process] = []
+
+    def make(
+        *, latency: float = 0.0, worker: bool = True, env: dict[str, str] | None = None
+    ) -> Stack:
+        sim_port, web_port = free_port(), free_port()
+        sim_url = f"http://127.0.0.1:{sim_port}"
+        simulator = Process(
+            ["simulator", "--port", str(sim_port), "--latency", str(latency),
+             "--anchor", "2026-01-01T00:00:00Z"],
+            {},
+            f"{sim_url}/_simulator/stats",
+        ).start()  # fmt: skip
+        started.append(simulator)
+        settings = {
+            "WIKIVICE_DATA_DIR": str(tmp_path / "data"),
+            "WIKIVICE_DATABASE_URL": "",
+            "WIKIVICE_REDIS_URL": "",
+            "WIKIVICE_DEFAULT_WIKI": f"{sim_url}/w/api.php",
+            "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+            "WIKIVICE_HEARTBEAT_SECONDS": "0.3",
+            "WIKIVICE_STALE_SECONDS": "2",
+            "WIKIVICE_EVENT_POLL_SECONDS": "0.5",
+            "WIKIVICE_MAX_RETRIES": "2",
+            "WIKIVICE_MAX_RETRY_WAIT": "0.2",
+            **(env or {}),
+        }
+        args = ["serve", "--port", str(web_port)] + ([] if worker else ["--no-worker"])
+        web = Process(args, settings, f"http://127.0.0.1:{web_port}/static/app.css").start()
+        started.append(web)
+        return Stack(simulator, sim_url, web, f"http://127.0.0.1:{web_port}", settings)
+
+    yield make
+    for process in reversed(started):
+        process.stop()

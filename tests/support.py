@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -114,3 +116,65 @@ def read_events(
                 key, _, value = line.partition(":")
                 fields[key] = value[1:] if value.startswith(" ") else value
     return events
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    """A `wikivice` command in a child process (a real server, killable like one).
+    Its output goes to a log file (a pipe nobody reads would fill and stall it)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], ready_url: str | None) -> None:
+        import sys
+        import tempfile
+
+        self.args = [str(Path(sys.executable).parent / "wikivice"), *args]
+        self.env = env
+        self.ready_url = ready_url
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = Path(tempfile.mkstemp(prefix="wikivice-", suffix=".log")[1])
+
+    def start(self, timeout: float = 20) -> Process:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, env={**os.environ, **self.env}, stdout=log, stderr=log
+            )
+        if self.ready_url:
+            deadline = time.monotonic() + timeout
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.args} exited: {self.output()[-3000:]}")
+                try:
+                    httpx.get(self.ready_url, timeout=1, headers={"User-Agent": "tests (t@e.org)"})
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{self.args} did not start") from None
+                    time.sleep(0.05)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 15) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)

@@ -87,7 +87,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
-    from wikivice.stats import page_figures
+    from wikivice.stats import cached_figures, store_figures
 
     settings = Settings()
     site = _site(wiki or settings.default_wiki)
@@ -98,14 +98,20 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
             page = pages.page_by_title(conn, wiki_id, _normal(title)) if wiki_id else None
             if page is None:
                 _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
-            figures = page_figures(conn, page.id)
+            figures = cached_figures(conn, page.id)
+        if figures is None:
+            figures = store_figures(rt.db, page.id)
     finally:
         rt.close()
     if as_json:
         click.echo(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
-    else:
-        for key, value in figures.items():
-            click.echo(f"{key}: {value}")
+        return
+    for key, value in figures.items():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            click.echo(f"{key}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
+        elif isinstance(value, dict) and {"revid", "timestamp"} <= value.keys():
+            click.echo(f"{key}: {value['timestamp']} by {value.get('user') or '(hidden)'}")
+    click.echo("(the whole set, charts' data included: --json)")
 
 
 @main.command()
@@ -170,15 +176,13 @@ def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> d
 
 def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, Any]:
     """Run the job here if it is waiting; otherwise follow whoever runs it."""
-    from wikivice.stats import analyse
-
     stop = threading.Event()
     claim = rt.jobs.claim(job_id)
     thread = None
     if claim is not None:
-        thread = threading.Thread(
-            target=run_claimed, args=(rt, claim, stop), kwargs={"analyse": analyse}, daemon=True
-        )
+        # No analysis here: the figures are computed (and cached) by the first
+        # `wikivice stats` or dashboard view, so a fetch costs only the fetch.
+        thread = threading.Thread(target=run_claimed, args=(rt, claim, stop), daemon=True)
         thread.start()
     columns = (
         TextColumn("[bold]{task.description}"),

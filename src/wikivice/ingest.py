@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import re
+import sys
 import threading
 import time
 from calendar import timegm
@@ -56,6 +57,7 @@ BOT_LIST_MAX_AGE = 86400.0
 # Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
 TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
 _EDITOR_CACHE_MAX = 100_000
+GIL_SWITCH_INTERVAL = 0.0005
 MAX_TRANSACTION_SECONDS = 0.5  # other writers (heartbeats, other jobs) wait at most this
 
 
@@ -143,6 +145,11 @@ def ingest(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> IngestResult:
     """Fetch and store every revision of `page` not stored yet; see the module docstring."""
+    # The fetch thread and this one take turns on the GIL; at the default 5 ms switch
+    # interval each hand-over can idle the other (and the wiki) that long. Measured:
+    # Synthetic 100000 took 3.0 s at 5 ms, 1.7 s at 0.5 ms.
+    if sys.getswitchinterval() > GIL_SWITCH_INTERVAL:
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     started = time.monotonic()
     requests_before = wiki.requests
     state = _load_state(db, page)

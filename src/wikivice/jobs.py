@@ -358,15 +358,17 @@ class Jobs:
         self._insert_event(conn, row, kind, extra)
 
     def _insert_event(self, conn: Connection, row: Any, kind: str, extra: dict[str, Any]) -> None:
+        now = self.clock()
         data = dict(row._mapping)
         data.pop("checkpoint", None)
         data.update(extra)
+        data["at"] = now  # when it happened (seconds since the epoch)
         conn.execute(
             insert(JobEvent).values(
                 job_id=row.id,
                 seq=row.events,
                 kind=kind,
                 data=orjson.dumps(data).decode(),
-                created_at=self.clock(),
+                created_at=now,
             )
         )

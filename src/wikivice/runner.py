@@ -57,7 +57,11 @@ def run_claimed(
     requeue: Callable[[int], None] | None = None,
 ) -> IngestResult | None:
     jobs = rt.jobs
-    requeue = requeue or rt.queue.enqueue
+    if requeue is None:
+
+        def requeue(job_id: int) -> None:
+            rt.queue.enqueue(job_id)
+
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds, stop)
     beat.start()
     try:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from wikivice.db import Database
 from wikivice.events import LocalNotifier, Notifier, RedisNotifier
 from wikivice.jobs import Jobs
 from wikivice.mediawiki import Wikis
-from wikivice.queue import JobQueue
 from wikivice.settings import Settings
 
+if TYPE_CHECKING:
+    from wikivice.queue import JobQueue
 
-@dataclass
+
 class Runtime:
-    settings: Settings
-    db: Database
-    wikis: Wikis
-    notifier: Notifier
-    jobs: Jobs
-    queue: JobQueue
+    def __init__(self, settings: Settings, db: Database, wikis: Wikis, notifier: Notifier) -> None:
+        self.settings = settings
+        self.db = db
+        self.wikis = wikis
+        self.notifier = notifier
+        self.jobs = Jobs(db, notifier.publish, max_attempts=settings.job_attempts)
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -29,14 +31,15 @@ class Runtime:
         notifier: Notifier = (
             RedisNotifier(settings.redis_url) if settings.redis_url else LocalNotifier()
         )
-        return cls(
-            settings=settings,
-            db=db,
-            wikis=Wikis(settings),
-            notifier=notifier,
-            jobs=Jobs(db, notifier.publish, max_attempts=settings.job_attempts),
-            queue=JobQueue(settings),
-        )
+        return cls(settings, db, Wikis(settings), notifier)
+
+    @cached_property
+    def queue(self) -> JobQueue:
+        """Built on first use: `wikivice fetch` runs its job itself and seldom needs it
+        (importing Huey and its backends costs a tenth of a second)."""
+        from wikivice.queue import JobQueue
+
+        return JobQueue(self.settings)
 
     def close(self) -> None:
         self.notifier.close()

@@ -35,6 +35,4 @@ def figures_for(rt: Runtime, page: PageRef) -> dict[str, Any]:
         cached = stats.cached_figures(conn, page.id)
     if cached is not None:
         return cached
-    stats.analyse(rt, page)
-    with rt.db.read() as conn:
-        return stats.cached_figures(conn, page.id) or stats.page_figures(conn, page.id)
+    return stats.store_figures(rt.db, page.id)

@@ -1,0 +1,104 @@
+"""Time to progress and to dashboard, as a person experiences them, in Chromium.
+
+The simulator answers every API call after 200 ms (`--latency 0.2`); `wikivice serve`
+runs on a fresh data dir. For each run a new article of about 500 revisions is searched
+from the home page: t0 is the Enter key; we record when the article page shows its
+progress bar, when the first job event reaches the page, and when the dashboard is
+visible with its charts drawn (without a reload).
+
+    python bench/web.py [--latency 0.2] [--runs 5] [--revisions 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+
+POLL = 0.005
+
+
+def until(page: object, expression: str, timeout: float = 30.0) -> float:
+    """Poll a JS expression (Playwright's wait_for_function needs eval, which the app's
+    Content-Security-Policy forbids); returns the time it became true."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if page.evaluate(expression):  # type: ignore[attr-defined]
+            return time.perf_counter()
+        time.sleep(POLL)
+    raise TimeoutError(expression)
+
+
+def main() -> None:
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--revisions", type=int, default=500)
+    args = parser.parse_args()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    rows: list[tuple[float, float, float]] = []
+    with simulator(latency=args.latency) as api, tempfile.TemporaryDirectory() as data:
+        env = {
+            "WIKIVICE_DATA_DIR": data,
+            "WIKIVICE_DATABASE_URL": "",
+            "WIKIVICE_REDIS_URL": "",
+            "WIKIVICE_DEFAULT_WIKI": api,
+        }
+        import os
+
+        server = subprocess.Popen(
+            [WIKIVICE, "serve", "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(f"{base}/static/app.css")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+                )
+                page = browser.new_page()
+                page.goto(base + "/")  # warm: plotly.min.js and app.js in the cache
+                page.goto(f"{base}/wiki/{api.split('/')[2]}/Synthetic_{args.revisions - 1}")
+                until(page, "document.body.dataset.dashboard === 'ready'")
+                for run in range(args.runs):
+                    page.goto(base + "/")
+                    page.fill("#title", f"Synthetic {args.revisions + run}")
+                    start = time.perf_counter()
+                    page.press("#title", "Enter")
+                    page.wait_for_selector("#progress, #dashboard-body", timeout=30_000)
+                    shown = time.perf_counter()
+                    first = until(page, "(window.wikiviceProgress?.lastSeq ?? 0) > 0")
+                    ready = until(page, "document.body.dataset.dashboard === 'ready'")
+                    rows.append((shown - start, first - start, ready - start))
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(
+        f"Synthetic {args.revisions}+n, {args.latency * 1000:.0f} ms per API call, "
+        f"{args.runs} runs (seconds from pressing Enter):"
+    )
+    for name, index in (("progress bar shown", 0), ("first event", 1), ("dashboard ready", 2)):
+        values = [r[index] for r in rows]
+        print(
+            f"  {name:20s} median {statistics.median(values):.3f}  "
+            f"max {max(values):.3f}  ({', '.join(f'{v:.3f}' for v in values)})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""What a person sees, in Chromium, against the app and the simulator as real processes:
+search → progress → dashboard, races, restarts, stalls, failures. Screenshots of each
+state go to artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import BrowserPage, Stack
+from support import Process
+
+pytestmark = pytest.mark.browser
+
+
+def search(view: BrowserPage, stack: Stack, title: str) -> None:
+    page = view.page
+    page.goto(stack.url + "/")
+    page.fill("#title", title)
+    page.press("#title", "Enter")
+
+
+def wait_until(view: BrowserPage, expression: str, timeout: float = 20_000) -> Any:
+    """Poll a JavaScript expression from here (Playwright's own wait_for_function
+    evaluates strings with eval, which our Content-Security-Policy rightly forbids)."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = view.page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
+def wait_for_dashboard(view: BrowserPage, timeout: float = 30_000) -> None:
+    view.page.wait_for_selector("#dashboard-body", state="visible", timeout=timeout)
+    wait_until(view, "document.body.dataset.dashboard === 'ready'", timeout)
+
+
+def counts(view: BrowserPage) -> str:
+    return str(view.page.text_content("#progress-counts") or "")
+
+
+def test_search_progress_then_dashboard_without_reload(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.05)
+    view = browser_page
+    search(view, stack, "synthetic 20000")
+    view.page.wait_for_url("**/wiki/**/Synthetic_20000")
+    view.page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    view.page.wait_for_selector("#progress")
+    # The REST count leaves out content-hidden revisions: "of 19,944", not "of 20,000".
+    wait_until(view, "document.querySelector('#progress-counts').textContent.includes(' of 19,')")
+    seen = {counts(view)}
+    view.screenshot("progress")
+    deadline = time.monotonic() + 20
+    while len(seen) < 3 and time.monotonic() < deadline:  # the bar moves
+        seen.add(counts(view))
+        time.sleep(0.05)
+    assert len(seen) >= 3, seen
+    width = view.page.eval_on_selector("#progress-bar .fill", "e => parseFloat(e.style.width)")
+    assert width > 0
+    wait_for_dashboard(view)
+    assert view.page.evaluate("window.__sameDocument") is True
+    assert view.page.is_hidden("#progress")
+    view.screenshot("dashboard")
+    assert view.console_errors == []
+    assert view.foreign_requests() == []
+
+
+def test_job_done_before_the_page_subscribes_still_ends_on_the_dashboard(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.01)
+    view = browser_page
+    held: list[str] = []
+
+    def hold_until_done(route: Any) -> None:
+        # The stream is only opened once the job has published its final event.
+        job_url = route.request.url.split("/events")[0]
+        deadline = time.monotonic() + 30
+        while httpx.get(job_url).json()["status"] != "done" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        held.append(route.request.url)
+        route.continue_()
+
+    view.page.route("**/api/jobs/*/events*", hold_until_done)
+    search(view, stack, "Synthetic 3000")
+    view.page.wait_for_selector("#progress")
+    wait_for_dashboard(view)
+    assert held, "the stream was not held back"
+    view.screenshot("dashboard")
+    assert view.console_errors == []
+
+
+def test_web_restart_mid_fetch_resumes_and_ends_on_the_dashboard(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.04)
+    view = browser_page
+    search(view, stack, "Synthetic 30000")
+    wait_until(view, "document.querySelector('#progress-counts').textContent.includes(' of 29,')")
+    wait_until(view, "parseFloat(document.querySelector('#progress-bar .fill').style.width) > 2")
+    view.screenshot("before-restart")
+    asked = time.monotonic()
+    stack.web.signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal to exit with its status.
+    assert stack.web.wait(10) in (0, -signal.SIGTERM)
+    assert time.monotonic() - asked < 5  # promptly, handing its job back
+    view.page.wait_for_selector("#progress.disconnected", timeout=10_000)
+    view.screenshot("disconnected")
+    stack.web.start()
+    wait_for_dashboard(view, timeout=60_000)
+    view.screenshot("dashboard")
+    job = view.page.evaluate("JSON.parse(document.querySelector('#job-data').textContent)")
+    final = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
+    assert final["status"] == "done" and final["done"] == 30000
+    assert final["attempts"] == 2  # resumed, not restarted from scratch
+
+
+def test_stalled_worker_is_resumed_and_the_page_says_so(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.04, worker=False)
+    first = Process(["worker"], stack.env, None).start()
+    try:
+        view = browser_page
+        search(view, stack, "Synthetic 30000")
+        wait_until(
+            view, "parseFloat(document.querySelector('#progress-bar .fill').style.width) > 2"
+        )
+        first.signal(signal.SIGKILL)  # dies mid-task: Huey forgets it, the job row does not
+        first.wait()
+        wait_until(
+            view,
+            "document.querySelector('#progress-message').textContent.includes('stopped responding')",
+            20_000,
+        )
+        view.screenshot("stalled")
+    finally:
+        first.stop()
+    second = Process(["worker"], stack.env, None).start()
+    try:
+        wait_for_dashboard(view, timeout=60_000)
+        view.screenshot("dashboard")
+    finally:
+        second.stop()
+
+
+def test_failing_wiki_ends_with_a_message_and_a_working_retry(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(env={"WIKIVICE_JOB_ATTEMPTS": "1"})
+    view = browser_page
+    # The title lookup succeeds; every request after it fails.
+    stack.sim_config(faults="5xx=1,after=1,retry_after=0")
+    search(view, stack, "Synthetic 2000")
+    view.page.wait_for_selector("#progress-error", state="visible")
+    message = view.page.text_content("#progress-error") or ""
+    assert message.startswith("Failed:") and "did not answer" in message
+    assert view.page.is_visible("#retry")
+    view.screenshot("failed")
+    stack.sim_config(faults="")
+    view.page.click("#retry")
+    wait_for_dashboard(view)
+    view.screenshot("dashboard-after-retry")
+
+
+def test_missing_title_shows_suggestions(browser_page: BrowserPage, make_stack: Any) -> None:
+    stack = make_stack()
+    view = browser_page
+    search(view, stack, "Coffe")
+    view.page.wait_for_selector("#did-you-mean")
+    assert "No such article" in (view.page.text_content("h1") or "")
+    view.screenshot("missing")
+    view.page.click("#did-you-mean >> text=Coffee")
+    view.page.wait_for_url("**/wiki/**/Coffee")
+    wait_for_dashboard(view)
+
+
+def test_suggestions_appear_as_you_type(browser_page: BrowserPage, make_stack: Any) -> None:
+    stack = make_stack()
+    view = browser_page
+    view.page.goto(stack.url + "/")
+    view.page.type("#title", "Alan", delay=30)
+    view.page.wait_for_selector("#suggestions li")
+    assert "Alan Turing" in view.page.inner_text("#suggestions")
+    view.screenshot("suggestions")
+    view.page.wait_for_selector("#recent-changes a")
+    assert view.console_errors == []

@@ -1,0 +1,83 @@
+"""The pages people see, over a real uvicorn (HTML; the browser tests drive them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from support import LiveServer, read_events
+from wikivice.settings import Settings
+from wikivice.simulator import SimulatorServer
+from wikivice.web.app import create_app
+from wikivice.wikis import parse_wiki
+
+
+@pytest.fixture
+def client(wiki_settings: Settings) -> Iterator[httpx.Client]:
+    with LiveServer(create_app(wiki_settings)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            yield http
+
+
+@pytest.fixture
+def key(simulator: SimulatorServer) -> str:
+    return parse_wiki(simulator.api_url).key
+
+
+def test_home_has_search_and_a_strict_content_policy(client: httpx.Client, key: str) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="search"' in page.text and f'value="{key}"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+
+
+def test_search_redirects_at_once_to_the_article(client: httpx.Client, key: str) -> None:
+    response = client.get("/search", params={"wiki": key, "title": "synthetic_900"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/wiki/{key}/Synthetic_900"
+    article = client.get(response.headers["location"])
+    assert article.status_code == 200
+    assert 'id="progress"' in article.text and "Synthetic 900" in article.text
+
+
+def test_search_shows_where_a_redirect_came_from(client: httpx.Client, key: str) -> None:
+    response = client.get("/search", params={"wiki": key, "title": "Turing"})
+    assert response.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=Turing"
+    direct = client.get(f"/wiki/{key}/Turing")
+    assert direct.status_code == 301
+    assert direct.headers["location"].startswith(f"/wiki/{key}/Alan_Turing")
+    page = client.get(response.headers["location"])
+    assert "Redirected from “Turing”" in page.text
+
+
+def test_missing_article_page_suggests_others(client: httpx.Client, key: str) -> None:
+    response = client.get("/search", params={"wiki": key, "title": "Coffe"})
+    assert response.status_code == 404
+    assert "No such article" in response.text and ">Coffee</a>" in response.text
+
+
+def test_invalid_title_page_says_why(client: httpx.Client, key: str) -> None:
+    response = client.get("/search", params={"wiki": key, "title": "A[b]"})
+    assert response.status_code == 422
+    assert "not a valid title" in response.text
+
+
+def test_analysed_article_renders_its_dashboard_at_once(client: httpx.Client, key: str) -> None:
+    body = client.post("/api/analyses", json={"title": "Synthetic 400"}).json()
+    read_events(client, body["events_url"])
+    page = client.get(f"/wiki/{key}/Synthetic_400")
+    assert page.status_code == 200
+    assert 'id="progress"' not in page.text
+    assert 'id="dashboard-body"' in page.text
+    fragment = client.get(f"/dashboard/{key}/Synthetic_400")
+    assert fragment.status_code == 200 and 'id="dashboard-body"' in fragment.text
+
+
+def test_unknown_address_is_a_page_not_a_trace(client: httpx.Client) -> None:
+    response = client.get("/nothing/here")
+    assert response.status_code == 404
+    assert "nothing at this address" in response.text
+    assert "Traceback" not in response.text
