@@ -1,0 +1,93 @@
+"""Several processes as an operator would run them: web nodes without workers, separate
+workers, one database and (optionally) Redis. A stream on any web node sees every event
+of a job run anywhere, the final one included."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support import Process, free_port, read_events
+
+
+def start_sim() -> tuple[Process, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sim = Process(
+        ["simulator", "--port", str(port), "--latency", "0.01", "--anchor", "2026-01-01T00:00:00Z"],
+        {},
+        f"{url}/_simulator/stats",
+    ).start()
+    return sim, f"{url}/w/api.php"
+
+
+def web_node(env: dict[str, str]) -> tuple[Process, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    return Process(["serve", "--no-worker", "--port", str(port)], env, f"{url}/static/app.css"), url
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    sim, api = start_sim()
+    env = {
+        "WIKIVICE_DATABASE_URL": postgres_url,
+        "WIKIVICE_REDIS_URL": redis_url,
+        "WIKIVICE_DATA_DIR": str(tmp_path),
+        "WIKIVICE_DEFAULT_WIKI": api,
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+        # Only Redis can deliver quickly: the database poll is set far too slow to help.
+        "WIKIVICE_EVENT_POLL_SECONDS": "30",
+    }
+    processes = [sim]
+    try:
+        node_a, url_a = web_node(env)
+        node_b, url_b = web_node(env)
+        processes += [node_a.start(), node_b.start()]
+        processes.append(Process(["worker"], env, None).start())
+        with httpx.Client(timeout=60) as client:
+            job = client.post(f"{url_a}/api/analyses", json={"title": "Synthetic 4000"}).json()
+            assert job["status"] in ("queued", "running")
+            started = time.monotonic()
+            events = read_events(client, url_b + job["events_url"])
+            took = time.monotonic() - started
+            assert events[-1].event == "done" and events[-1].data["done"] == 4000
+            assert [e.id for e in events] == [str(n) for n in range(1, len(events) + 1)]
+            assert took < 20  # well before the 30 s poll: woken through Redis
+            late = read_events(client, url_a + job["events_url"], last_event_id=len(events) - 1)
+            assert [e.event for e in late] == ["done"]
+            stats = client.get(url_b + job["stats_url"]).json()
+            assert stats["edits"] == 4000
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+def test_web_and_worker_processes_share_sqlite_without_redis(tmp_path: Path) -> None:
+    sim, api = start_sim()
+    env = {
+        "WIKIVICE_DATABASE_URL": "",
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_DATA_DIR": str(tmp_path),
+        "WIKIVICE_DEFAULT_WIKI": api,
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+        "WIKIVICE_EVENT_POLL_SECONDS": "0.3",  # no Redis: the poll delivers
+    }
+    processes = [sim]
+    try:
+        node, url = web_node(env)
+        processes.append(node.start())
+        processes.append(Process(["worker"], env, None).start())
+        with httpx.Client(timeout=60) as client:
+            job = client.post(f"{url}/api/analyses", json={"title": "Synthetic 2500"}).json()
+            events = read_events(client, url + job["events_url"])
+            assert events[-1].event == "done" and events[-1].data["done"] == 2500
+    finally:
+        for process in reversed(processes):
+            process.stop()
