@@ -158,9 +158,10 @@ def test_failing_wiki_ends_with_a_message_and_a_working_retry(
 ) -> None:
     stack = make_stack(env={"WIKIVICE_JOB_ATTEMPTS": "1"})
     view = browser_page
-    # The title lookup succeeds; every request after it fails.
+    # The title lookup (the article page's one request) succeeds; all after it fail.
     stack.sim_config(faults="5xx=1,after=1,retry_after=0")
-    search(view, stack, "Synthetic 2000")
+    key = stack.sim_url.split("//")[1]
+    view.page.goto(f"{stack.url}/wiki/{key}/Synthetic_2000")
     view.page.wait_for_selector("#progress-error", state="visible")
     message = view.page.text_content("#progress-error") or ""
     assert message.startswith("Failed:") and "did not answer" in message
