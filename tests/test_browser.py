@@ -58,6 +58,7 @@ def test_search_progress_then_dashboard_without_reload(
     # The REST count leaves out content-hidden revisions: "of 19,944", not "of 20,000".
     wait_until(view, "document.querySelector('#progress-counts').textContent.includes(' of 19,')")
     seen = {counts(view)}
+    assert view.page.is_hidden("#retry") and view.page.is_hidden("#progress-error")
     view.screenshot("progress")
     deadline = time.monotonic() + 20
     while len(seen) < 3 and time.monotonic() < deadline:  # the bar moves
