@@ -1,6 +1,7 @@
 """The MediaWiki simulator: the project's only fake, standing at the network boundary.
 
-It answers api.php (formatversion=2) and rest.php like Wikimedia's servers, for titles
+It answers api.php (formatversion=2, and the default formatversion=1 that clients such
+as mwclient get: formats.py) and rest.php like Wikimedia's servers, for titles
 `Synthetic N` (exactly N revisions, N <= 2,000,000) and a dozen named demo pages, with
 deterministic histories generated a block at a time (see history.py for the id and
 timestamp scheme), configurable latency and reproducible faults (faults.py).

@@ -1,7 +1,9 @@
-"""api.php: MediaWiki's Action API in formatversion=2 JSON.
+"""api.php: MediaWiki's Action API in JSON, formatversion=1 (the default) or 2.
 
-`handle()` takes the merged GET/POST parameters and returns (JSON value, extra headers).
-Errors follow ApiMain: HTTP 200, `{"error": {"code", "info", "docref"}, "servedby"}` and
+`handle()` takes the merged GET/POST parameters and returns (JSON body, extra headers).
+Handlers build formatversion=2 values; formats.py turns them into formatversion=1 when
+asked (or when `formatversion` is absent, as MediaWiki does). Errors follow ApiMain:
+HTTP 200, `{"error": {"code", "info", "docref"}, "servedby"}` (v1: `docref` is `*`) and
 a `MediaWiki-API-Error` header. This module holds the dispatcher, the page set
 (titles/pageids/revids, `normalized`, `redirects`, `missing`, `invalid`) and the small
 prop modules (info, extracts); `revisions.py` holds prop=revisions, `lists.py` the
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import content
+from . import content, formats
 from .catalog import InvalidTitle, normalize
 from .history import REVID_STRIDE, SyntheticHistory
 
@@ -75,6 +77,7 @@ class Request:
 
     def __init__(self, sim: Simulator, params: dict[str, str], server: str) -> None:
         self.sim, self.params, self.server = sim, params, server
+        self.version = formats.version(params)  # the shapes that depend on it: query.pages
         self.warnings: dict[str, list[str]] = {}
         self.limits: dict[str, int] = {}
 
@@ -88,6 +91,7 @@ class Request:
         if not raw:
             return []
         values = raw[1:].split("\x1f") if raw.startswith("\x1f") else raw.split("|")
+        values = list(dict.fromkeys(values))  # ParamValidator drops repeated values
         if known is None:
             return values
         for v in values:
@@ -128,7 +132,7 @@ class Request:
         return value
 
 
-def handle(sim: Simulator, params: dict[str, str], server: str) -> tuple[Any, dict[str, str]]:
+def handle(sim: Simulator, params: dict[str, str], server: str) -> tuple[bytes, dict[str, str]]:
     from . import lists
 
     req = Request(sim, params, server)
@@ -142,6 +146,11 @@ def handle(sim: Simulator, params: dict[str, str], server: str) -> tuple[Any, di
     }
     action = params.get("action", "help")
     try:
+        if params.get("formatversion", "1") not in formats.VERSIONS:
+            value = params["formatversion"]
+            raise ApiError(
+                "badvalue", f'Unrecognized value for parameter "formatversion": {value}.'
+            )
         fn = actions.get(action)
         if fn is None:
             raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
@@ -151,13 +160,13 @@ def handle(sim: Simulator, params: dict[str, str], server: str) -> tuple[Any, di
         body: dict[str, Any] = {"error": error, "servedby": SERVEDBY}
         if req.warnings:
             body["warnings"] = _warnings(req)
-        return body, {"MediaWiki-API-Error": e.code}
+        return formats.encode(body, params), {"MediaWiki-API-Error": e.code}
     if isinstance(result, dict):
         if req.warnings:
             result = {"warnings": _warnings(req), **result}
         if req.flag("curtimestamp"):
             result["curtimestamp"] = iso(int(time.time()))
-    return result, {}
+    return formats.encode(result, params), {}
 
 
 def _warnings(req: Request) -> dict[str, dict[str, str]]:
@@ -195,7 +204,7 @@ def query(req: Request) -> dict[str, Any]:
                     plain = req.flag("explaintext")
                     entry["extract"] = content.lead(page.title, page.seed, plain=plain)
         if entries:
-            q["pages"] = list(entries.values())
+            q["pages"] = pages.by_key(entries) if req.version == 1 else list(entries.values())
     for name in list_names:
         cont.update(lists.LISTS[name](req, q))
     for name in metas:
@@ -225,6 +234,8 @@ class PageSet:
         self.badrevids: dict[str, dict[str, Any]] = {}
         self.good: dict[int, SyntheticHistory] = {}
         self.revids: dict[int, list[int]] | None = None
+        self._namespaces: list[int] = []  # as first met among valid titles (LinkBatch order)
+        self._targets: list[str] = []  # missing redirect targets (found in a later pass)
         sources = [n for n in ("titles", "pageids", "revids") if n in req.params]
         if len(sources) > 1:
             raise ApiError(
@@ -252,6 +263,8 @@ class PageSet:
             return
         if title != raw and all(n["from"] != raw for n in self.normalized):
             self.normalized.append({"fromencoded": False, "from": raw, "to": title})
+        if ns >= 0 and ns not in self._namespaces:
+            self._namespaces.append(ns)
         page = self.req.sim.catalog.page(title) if ns == 0 else None
         if ns == -1:
             self.missing[title] = {"ns": -1, "title": title, "special": True}
@@ -266,11 +279,13 @@ class PageSet:
                 self.redirects.append({"from": page.title, "to": page.redirect_to})
             target = self.req.sim.catalog.page(page.redirect_to)
             if target is None:
-                self.missing[page.redirect_to] = {
-                    "ns": 0,
-                    "title": page.redirect_to,
-                    "missing": True,
-                }
+                if page.redirect_to not in self.missing:
+                    self._targets.append(page.redirect_to)
+                    self.missing[page.redirect_to] = {
+                        "ns": 0,
+                        "title": page.redirect_to,
+                        "missing": True,
+                    }
                 return
             page = target
         self.good[page.pageid] = page
@@ -314,6 +329,34 @@ class PageSet:
             out[pid] = {"pageid": pid, "ns": 0, "title": page.title}
         return out
 
+    def by_key(self, entries: dict[Any, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """formatversion=1's `pages`: ApiQuery's order (missing, invalid, missing ids,
+        special, found) under ApiPageSet's keys. Real page ids for pages and missing
+        ids; fake ids -1, -2... handed out as ApiPageSet does: invalid titles, then
+        special pages, then missing titles namespace by namespace, then missing
+        redirect targets."""
+        specials = [t for t, e in self.missing.items() if e.get("special")]
+        rank = {ns: n for n, ns in enumerate(self._namespaces)}
+        first = [t for t in self.missing if t not in specials and t not in self._targets]
+        first.sort(key=lambda t: rank.get(self.missing[t]["ns"], 0))  # stable: input order
+        fake: dict[Any, str] = {}
+        keys: list[tuple[str, Any]] = [("invalid", n) for n in range(len(self.invalid))]
+        keys += [("missing", t) for t in [*specials, *first, *self._targets]]
+        for n, key in enumerate(keys, 1):
+            fake[key] = str(-n)
+        out: dict[str, dict[str, Any]] = {}
+        for title in [*first, *self._targets]:
+            out[fake["missing", title]] = entries["missing", title]
+        for n in range(len(self.invalid)):
+            out[fake["invalid", n]] = entries["invalid", n]
+        for entry in self.missing_ids:
+            out[str(entry["pageid"])] = entry
+        for title in specials:
+            out[fake["missing", title]] = entries["missing", title]
+        for pid in self.good:
+            out[str(pid)] = entries[pid]
+        return out
+
     def good_entries(
         self, entries: dict[Any, dict[str, Any]]
     ) -> list[tuple[SyntheticHistory, dict[str, Any]]]:
@@ -332,12 +375,15 @@ def to_int(value: str, name: str) -> int:
 def _info(req: Request, pages: PageSet, entries: dict[Any, dict[str, Any]]) -> None:
     lang = {"contentmodel": "wikitext", "pagelanguage": "en"}
     lang |= {"pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr"}
-    urls = "url" in req.multi("inprop")
+    inprop = req.multi("inprop")
+    urls, protection = "url" in inprop, "protection" in inprop
     for key, entry in entries.items():
         page = pages.good.get(key) if isinstance(key, int) else None
         if page is None:
             if entry.get("missing") and "title" in entry:
                 entry.update(lang)
+                if protection:  # nothing is protected; a missing page can only be created
+                    entry |= {"protection": [], "restrictiontypes": ["create"]}
             continue
         latest = page.count - 1
         entry.update(lang)
@@ -348,6 +394,8 @@ def _info(req: Request, pages: PageSet, entries: dict[Any, dict[str, Any]]) -> N
             entry["redirect"] = True
         if page.count == 1:
             entry["new"] = True
+        if protection:
+            entry |= {"protection": [], "restrictiontypes": ["edit", "move"]}
         if urls:
             path = page.title.replace(" ", "_")
             entry["fullurl"] = f"{req.server}/wiki/{path}"

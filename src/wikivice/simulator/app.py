@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from . import api, content, rest
+from . import api, content, formats, rest
 from .catalog import Catalog, InvalidTitle, normalize
 from .editors import mix
 from .faults import FaultInjector, FaultSpec
@@ -246,12 +246,12 @@ class Simulator:
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
             if fault in ("5xx", "429", "maxlag", "malformed"):
-                await self._fault(send, fault, server)
+                await self._fault(send, fault, server, params)
                 return
             if fault == "timeout":
                 await self._hang(self.faults.hang)
             if is_api:
-                value, headers = api.handle(self, params, server)
+                body, headers = api.handle(self, params, server)
                 status = 200
                 if params.get("origin") == "*":
                     headers["Access-Control-Allow-Origin"] = "*"
@@ -260,7 +260,7 @@ class Simulator:
                 raw = scope.get("raw_path") or scope["path"].encode()
                 raw_path = raw.decode("latin-1").split("?")[0][len("/w/rest.php") :]
                 status, headers, value = rest.handle(self, raw_path)
-            body = orjson.dumps(value)
+                body = orjson.dumps(value)
             headers["X-Content-Type-Options"] = "nosniff"
             await _respond(
                 send, status, body, _JSON, headers, gzip_ok, truncate=fault == "truncated"
@@ -276,7 +276,7 @@ class Simulator:
         action = params.get("action", "help")
         stats.by_action[action] += 1
         for group in ("prop", "list", "meta") if action == "query" else ():
-            for name in filter(None, params.get(group, "").split("|")):
+            for name in dict.fromkeys(filter(None, params.get(group, "").split("|"))):
                 stats.by_module[f"{group}={name}"] += 1
 
     async def _hang(self, seconds: float) -> None:
@@ -285,7 +285,7 @@ class Simulator:
         while not self.closing and loop.time() < end:
             await asyncio.sleep(min(0.05, end - loop.time()))
 
-    async def _fault(self, send: Send, fault: str, server: str) -> None:
+    async def _fault(self, send: Send, fault: str, server: str, params: dict[str, str]) -> None:
         spec = self.faults
         retry = {"Retry-After": str(spec.retry_after)}
         when = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
@@ -301,16 +301,16 @@ class Simulator:
             error: dict[str, Any] = {"code": "maxlag", "host": "10.64.48.35", "lag": 6}
             error |= {"info": "Waiting for 10.64.48.35: 6 seconds lagged.", "type": "db"}
             error["docref"] = api.DOCREF.format(server=server)
-            body = orjson.dumps({"error": error, "servedby": api.SERVEDBY})
+            body = formats.encode({"error": error, "servedby": api.SERVEDBY}, params)
             headers = {**retry, "X-Database-Lag": "6", "MediaWiki-API-Error": "maxlag"}
             await _respond(send, 200, body, _JSON, headers)
         elif self._injector.injected % 2:  # malformed: an HTML error page with 200
             page = _ERROR_PAGE.format(status=200, reason="OK", when=when)
             await _respond(send, 200, page.encode(), "text/html; charset=utf-8")
         else:  # malformed: broken JSON
-            await _respond(
-                send, 200, b'{"batchcomplete":true,"query":{"pages":[{"pa\xff\x00', _JSON
-            )
+            v1 = formats.version(params) == 1
+            start = b'"","query":{"pages":{"1' if v1 else b'true,"query":{"pages":[{"pa'
+            await _respond(send, 200, b'{"batchcomplete":' + start + b"\xff\x00", _JSON)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         name, method = scope["path"][len("/_simulator/") :], scope["method"]

@@ -1,11 +1,11 @@
 """api.php list/meta modules and the opensearch and compare actions.
 
-Shapes follow MediaWiki's formatversion=2 output: `list=allusers` (with `augroup=bot`),
-`list=random`, `list=recentchanges` (30 days of edits across the named pages, two
-Synthetic pages and every grown page, newest first, `rccontinue` as
-`YYYYMMDDHHMMSS|rcid` with rcid = revid), `meta=siteinfo` (general, namespaces,
-statistics), `meta=userinfo`, `action=opensearch` (the four-array answer) and
-`action=compare` (diff table rows in `body`).
+Shapes follow MediaWiki's formatversion=2 output (formats.py derives version 1):
+`list=allusers` (with `augroup=bot`), `list=random`, `list=recentchanges` (30 days of
+edits across the named pages, two Synthetic pages and every grown page, newest first,
+`rccontinue` as `YYYYMMDDHHMMSS|rcid` with rcid = revid), `meta=siteinfo` (general,
+namespaces, statistics), `meta=userinfo` (the anonymous reader), `action=opensearch`
+(the four-array answer) and `action=compare` (diff table rows in `body`).
 """
 
 from __future__ import annotations
@@ -202,8 +202,25 @@ def siteinfo(req: Request, q: dict[str, Any]) -> None:
         }
 
 
+# What Wikimedia grants a logged-out reader (ApiQueryUserInfo, uiprop=rights).
+_ANON_RIGHTS = [
+    "createaccount", "read", "edit", "createtalk", "writeapi", "viewmyprivateinfo",
+    "editmyprivateinfo", "editmyoptions", "abusefilter-log-detail", "centralauth-merge",
+    "abusefilter-view", "abusefilter-log",
+]  # fmt: skip
+
+
 def userinfo(req: Request, q: dict[str, Any]) -> None:
-    q["userinfo"] = {"id": 0, "name": "127.0.0.1", "anon": True}
+    """Always the anonymous user, never blocked (so `blockinfo` adds nothing)."""
+    props = req.multi("uiprop")
+    info: dict[str, Any] = {"id": 0, "name": "127.0.0.1", "anon": True}
+    if "hasmsg" in props:
+        info["messages"] = False
+    if "groups" in props:
+        info["groups"] = ["*"]
+    if "rights" in props:
+        info["rights"] = list(_ANON_RIGHTS)
+    q["userinfo"] = info
 
 
 LISTS: dict[str, Callable[[Request, dict[str, Any]], dict[str, str]]] = {

@@ -1,4 +1,4 @@
-"""prop=revisions (ApiQueryRevisions), formatversion=2.
+"""prop=revisions (ApiQueryRevisions), formatversion=2 (formats.py derives version 1).
 
 Three modes, as in MediaWiki: the latest revision of each page; `revids`; and the
 enumeration of one page's history (any of rvlimit, rvstart, rvend, rvstartid, rvendid,
