@@ -182,8 +182,10 @@ def rt(wiki_settings: Settings) -> Iterator[Runtime]:
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_session() -> Iterator[Any]:
+    """Chromium for one test module (Playwright's sync API holds an event loop on this
+    thread while it runs: other modules' asyncio.run() must not see it)."""
     require(
         Path(CHROMIUM).exists(),
         f"Chromium at {CHROMIUM}",

@@ -455,9 +455,8 @@ def test_deep_request_in_a_million_revisions_is_fast(
 
 # --- faults, latency, controls (each on a server of its own) -----------------------------
 def get(client: httpx.Client, server: SimulatorServer, **params: str) -> httpx.Response:
-    return client.get(
-        server.api_url, params={"action": "query", "meta": "siteinfo", "format": "json", **params}
-    )
+    query = {"action": "query", "meta": "siteinfo", "format": "json", "formatversion": "2"}
+    return client.get(server.api_url, params={**query, **params})
 
 
 def test_fault_5xx_rotates_and_count_limits_it(
