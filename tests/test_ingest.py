@@ -136,15 +136,15 @@ def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
     commits = 0
     real = JobProgress.batch_committed
 
-    def stop_after_three(self: JobProgress) -> None:
+    def stop_after_two(self: JobProgress) -> None:
         nonlocal commits
         commits += 1
-        if commits == 3:
+        if commits == 2:
             stop.set()  # as SIGTERM would, between batches
         real(self)
 
-    monkeypatch.setattr(JobProgress, "batch_committed", stop_after_three)
-    simulator.sim.latency = 0.005  # one batch per transaction
+    monkeypatch.setattr(JobProgress, "batch_committed", stop_after_two)
+    simulator.sim.latency = 0.02  # batches arrive one at a time
     first = fetch(rt, "Synthetic 9000", stop=stop)
     assert first["status"] == "queued"
     assert first["message"] == "the worker stopped; resuming where it left off"

@@ -190,7 +190,7 @@ def ingest(
                         if total is not None and state.done > total:
                             total = state.done
                         listener.batch_stored(conn, state.done, total, batch.continue_params)
-                        if time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                        if should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
                             batch = None
                             break
                         batch = fetcher.ready()
