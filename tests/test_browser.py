@@ -138,11 +138,8 @@ def test_stalled_worker_is_resumed_and_the_page_says_so(
         )
         first.signal(signal.SIGKILL)  # dies mid-task: Huey forgets it, the job row does not
         first.wait()
-        wait_until(
-            view,
-            "document.querySelector('#progress-message').textContent.includes('stopped responding')",
-            20_000,
-        )
+        message = "document.querySelector('#progress-message').textContent"
+        wait_until(view, f"{message}.includes('stopped responding')", 20_000)
         view.screenshot("stalled")
     finally:
         first.stop()

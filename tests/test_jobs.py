@@ -136,9 +136,7 @@ def test_requeue_keeps_the_checkpoint(jobs: Jobs, page_id: int) -> None:
     assert again.checkpoint == {"rvcontinue": "20200101000000|42"}
 
 
-def test_requeue_with_delay_is_not_claimed_early(
-    jobs: Jobs, page_id: int, clock: Clock
-) -> None:
+def test_requeue_with_delay_is_not_claimed_early(jobs: Jobs, page_id: int, clock: Clock) -> None:
     job_id, _ = jobs.submit(page_id)
     claim = jobs.claim(job_id)
     assert claim is not None
