@@ -291,39 +291,43 @@ COLUMNS = (
 _EDITOR, _REVERTED, _REVERTED_BY = 5, 15, 16
 
 
+EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
+
+
 class _Sql:
-    """The few statements of the hot path, in the driver's own parameter style."""
+    """The hot path's statements, in the driver's parameter style: one multi-row INSERT
+    per batch rather than executemany, so SQLite releases the GIL once per batch and not
+    once per row (with the fetch thread busy, each release can cost a GIL hand-over)."""
 
     def __init__(self, conn: Connection) -> None:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        marks = ", ".join([mark] * len(COLUMNS))
-        self.insert_revisions = (
-            f"INSERT INTO revisions ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            "ON CONFLICT (wiki_id, revid) DO NOTHING"
-        )
-        self.insert_editors = (
-            f"INSERT INTO editors (wiki_id, name, userid, kind, country) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}) "
-            "ON CONFLICT (wiki_id, name) DO NOTHING"
-        )
-        self._mark = mark
-        self._insert_prefix = f"INSERT INTO revisions ({', '.join(COLUMNS)}) VALUES "
-        self._row = f"({marks})"
-        self._inserts: dict[int, str] = {}
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._inserts: dict[tuple[str, int], str] = {}
+        mark = self.mark
         self.mark_reverted = (
             f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
             f"WHERE wiki_id = {mark} AND revid = {mark} AND reverted_by IS NULL"
         )
 
-    def insert_rows(self, count: int) -> str:
-        """One INSERT of `count` rows: one statement, so SQLite releases the GIL once
-        per batch rather than once per row (which, with the fetch thread busy parsing,
-        costs a GIL hand-over each time)."""
-        statement = self._inserts.get(count)
+    def insert_revisions(self, count: int) -> str:
+        return self._insert("revisions", COLUMNS, count, "wiki_id, revid", "")
+
+    def insert_editors(self, count: int) -> str:
+        # RETURNING gives the ids of the editors created; existing ones are looked up.
+        return self._insert(
+            "editors", EDITOR_COLUMNS, count, "wiki_id, name", " RETURNING name, id"
+        )
+
+    def _insert(
+        self, table: str, columns: tuple[str, ...], count: int, key: str, returning: str
+    ) -> str:
+        statement = self._inserts.get((table, count))
         if statement is None:
-            values = ", ".join([self._row] * count)
-            statement = f"{self._insert_prefix}{values} ON CONFLICT (wiki_id, revid) DO NOTHING"
-            self._inserts[count] = statement
+            row = "(" + ", ".join([self.mark] * len(columns)) + ")"
+            statement = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                f"{', '.join([row] * count)} ON CONFLICT ({key}) DO NOTHING{returning}"
+            )
+            self._inserts[(table, count)] = statement
         return statement
 
 
@@ -344,19 +348,20 @@ class _EditorCache:
             self.ids.clear()
         anon = [n for n in missing if wanted[n][1] == "anon"]
         countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
-        conn.exec_driver_sql(
-            sql.insert_editors,
-            [
-                (self.wiki_id, name, wanted[name][0], wanted[name][1], countries.get(name))
-                for name in missing
-            ],
-        )
-        found = conn.execute(
-            select(Editor.name, Editor.id).where(
-                Editor.wiki_id == self.wiki_id, Editor.name.in_(missing)
+        values: list[Any] = []
+        for name in missing:
+            userid, kind = wanted[name]
+            values += (self.wiki_id, name, userid, kind, countries.get(name))
+        created = conn.exec_driver_sql(sql.insert_editors(len(missing)), tuple(values))
+        self.ids.update((name, id_) for name, id_ in created)
+        known = [name for name in missing if name not in self.ids]  # seen on other pages
+        if known:
+            found = conn.execute(
+                select(Editor.name, Editor.id).where(
+                    Editor.wiki_id == self.wiki_id, Editor.name.in_(known)
+                )
             )
-        )
-        self.ids.update((name, id_) for name, id_ in found)
+            self.ids.update((name, id_) for name, id_ in found)
 
 
 def _store_batch(
@@ -440,7 +445,7 @@ def _store_batch(
         if name is not None:
             row[_EDITOR] = ids[name]
     if rows:
-        conn.exec_driver_sql(sql.insert_rows(len(rows)), tuple(chain.from_iterable(rows)))
+        conn.exec_driver_sql(sql.insert_revisions(len(rows)), tuple(chain.from_iterable(rows)))
     if earlier_reverted:
         conn.exec_driver_sql(sql.mark_reverted, earlier_reverted)
     state.done += len(rows)
