@@ -146,10 +146,15 @@ def test_requeue_with_delay_is_not_claimed_early(jobs: Jobs, page_id: int, clock
     assert jobs.claim(job_id) is not None
 
 
-def test_waiting_job_is_enqueued_again(jobs: Jobs, page_id: int, clock: Clock) -> None:
+def test_waiting_job_is_enqueued_again_and_says_so(
+    jobs: Jobs, db: Database, page_id: int, clock: Clock
+) -> None:
     job_id, _ = jobs.submit(page_id)
     assert jobs.reap(stale_seconds=10, requeue_after=30) == []
     clock.now += 31
     assert jobs.reap(stale_seconds=10, requeue_after=30) == [job_id]
     # Not again right away: it was just re-enqueued.
     assert jobs.reap(stale_seconds=10, requeue_after=30) == []
+    job = jobs.get(job_id)
+    assert job is not None and "waiting for a free worker" in job["message"]
+    assert kinds(db, job_id) == ["queued", "waiting"]

@@ -39,3 +39,12 @@ def start_analysis(rt: Runtime, site: WikiSite, title: str, *, enqueue: bool = T
     if created and enqueue:
         rt.queue.enqueue(job_id)
     return Analysis(site, page, resolved, job_id, created)
+
+
+def refresh_analysis(rt: Runtime, page: PageRef) -> int:
+    """Bring a stored page up to date in the background, without asking the wiki now:
+    the job resolves the page itself and ends at once if nothing changed."""
+    job_id, created = rt.jobs.submit(page.id)
+    if created:
+        rt.queue.enqueue(job_id)
+    return job_id

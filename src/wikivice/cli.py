@@ -76,7 +76,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(orjson.dumps(summary).decode())
     else:
-        err.print(_describe(summary), highlight=False)
+        err.print(_describe(summary), highlight=False, soft_wrap=True)
     if summary["status"] != "done":
         sys.exit(1)
 
@@ -192,7 +192,8 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, disable=not show_progress, transient=True) as bar:
+    live = show_progress and err.is_terminal  # a bar in a log file is only noise
+    with Progress(*columns, console=err, disable=not live, transient=True) as bar:
         task = bar.add_task("queued", total=None, rate="")
         started, first_done = time.monotonic(), None
         try:
@@ -249,7 +250,7 @@ def _normal(title: str) -> str:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

@@ -299,7 +299,25 @@ class Jobs:
                     ),
                 )
             ).scalars()
-            to_enqueue = list(waiting)
+            waited = list(waiting)
+        to_enqueue: list[int] = []
+        for job_id in waited:
+            with self.db.write() as conn:
+                row = conn.execute(
+                    update(FetchJob)
+                    .where(FetchJob.id == job_id, FetchJob.status == "queued")
+                    .values(
+                        heartbeat_at=now,  # re-enqueued now: not again before requeue_after
+                        message="still waiting for a free worker; it starts as soon as one is",
+                        events=FetchJob.events + 1,
+                    )
+                    .returning(*SNAPSHOT)
+                ).first()
+                if row is None:
+                    continue
+                self._insert_event(conn, row, "waiting", {})
+            self.notify(job_id)
+            to_enqueue.append(job_id)
         for job_id, attempts, max_attempts in stalled:
             spent = attempts >= max_attempts
             values: dict[str, Any] = (
@@ -337,13 +355,6 @@ class Jobs:
             self.notify(job_id)
             if not spent:
                 to_enqueue.append(job_id)
-        if to_enqueue:
-            with self.db.write() as conn:
-                conn.execute(
-                    update(FetchJob)
-                    .where(FetchJob.id.in_(to_enqueue), FetchJob.status == "queued")
-                    .values(heartbeat_at=now)
-                )
         return to_enqueue
 
     # -- events --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from wikivice import pages
-from wikivice.analyses import start_analysis
+from wikivice.analyses import refresh_analysis, start_analysis
 from wikivice.mediawiki import MediaWikiError
 from wikivice.models import Page, Wiki
 from wikivice.runtime import Runtime
@@ -97,7 +97,10 @@ def show_article(
         wiki_id = pages.wiki_id(conn, site.key)
         page = pages.page_by_title(conn, wiki_id, name) if wiki_id else None
     job_id = rt.jobs.active_for_page(page.id) if page else None
-    if page is None or (job_id is None and not _fresh(rt, page)):
+    if page is not None and page.fetched_at is not None and job_id is None and not _fresh(rt, page):
+        # Stale: show what is stored at once; the job asks the wiki what changed.
+        job_id = refresh_analysis(rt, page)
+    elif page is None or (job_id is None and page.fetched_at is None):
         try:
             analysis = start_analysis(rt, site, name)
         except MediaWikiError as exc:

@@ -185,7 +185,7 @@ class ProgressView {
     const url = this.lastSeq ? `${this.eventsUrl}${sep}after=${this.lastSeq}` : this.eventsUrl;
     const source = new EventSource(url);
     this.source = source;
-    for (const kind of ["queued", "started", "stage", "progress", "retrying", "requeued", "stalled", "done", "failed"]) {
+    for (const kind of ["queued", "started", "stage", "progress", "retrying", "requeued", "stalled", "waiting", "done", "failed"]) {
       source.addEventListener(kind, (e) => this.onEvent(kind, e));
     }
     source.onopen = () => this.section.classList.remove("disconnected");

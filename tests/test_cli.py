@@ -1,0 +1,108 @@
+"""The `wikivice` command as a user runs it: a real process against the simulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from wikivice.simulator import SimulatorServer
+
+WIKIVICE = str(Path(sys.executable).parent / "wikivice")
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str, simulator: SimulatorServer) -> dict[str, str]:
+    return {
+        **os.environ,
+        "WIKIVICE_DATA_DIR": str(tmp_path / "data"),
+        "WIKIVICE_DATABASE_URL": database_url,
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_DEFAULT_WIKI": simulator.api_url,
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+        "WIKIVICE_STALE_SECONDS": "1",
+    }
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [WIKIVICE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_fetch_json_reports_what_was_stored(env: dict[str, str]) -> None:
+    result = run(env, "fetch", "synthetic_1500", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = orjson.loads(result.stdout)
+    assert summary["title"] == "Synthetic 1500"
+    assert summary["revisions"] == 1500 and summary["new_revisions"] == 1500
+    assert summary["pageid"] > 0 and summary["seconds"] > 0
+    again = orjson.loads(run(env, "fetch", "Synthetic 1500", "--json").stdout)
+    assert again["new_revisions"] == 0 and again["revisions"] == 1500
+
+
+def test_fetch_follows_a_redirect_and_says_so(env: dict[str, str]) -> None:
+    result = run(env, "fetch", "Turing")
+    assert result.returncode == 0
+    assert "Alan Turing: 4,000 revisions stored" in result.stderr
+    assert "redirected from Turing" in result.stderr
+
+
+def test_fetch_of_a_missing_title_suggests_others(env: dict[str, str]) -> None:
+    result = run(env, "fetch", "Coffe")
+    assert result.returncode == 2
+    assert "no article called 'Coffe'" in result.stderr and "Coffee" in result.stderr
+
+
+def test_fetch_of_an_invalid_title_or_wiki_is_refused(env: dict[str, str]) -> None:
+    assert run(env, "fetch", "A[b]").returncode == 2
+    bad = run(env, "fetch", "Coffee", "--wiki", "not a wiki")
+    assert bad.returncode == 2 and "neither a Wikipedia language code" in bad.stderr
+
+
+def test_stats_json_has_the_figures(env: dict[str, str]) -> None:
+    assert run(env, "fetch", "Synthetic 800").returncode == 0
+    result = run(env, "stats", "Synthetic 800", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = orjson.loads(result.stdout)
+    assert figures["edits"] == 800
+    for key in ("editors", "anonymous_share", "first_edit", "last_edit", "reverts"):
+        assert key in figures
+    plain = run(env, "stats", "Synthetic 800")
+    assert "edits: 800" in plain.stdout
+
+
+def test_stats_of_an_article_never_fetched(env: dict[str, str]) -> None:
+    result = run(env, "stats", "Never fetched", "--json")
+    assert result.returncode == 2 and "has not been fetched" in result.stderr
+
+
+def test_interrupted_fetch_resumes_with_the_next_one(
+    env: dict[str, str], simulator: SimulatorServer
+) -> None:
+    simulator.sim.latency = 0.02
+    process = subprocess.Popen(
+        [WIKIVICE, "fetch", "Synthetic 20000", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.5)  # well into the fetch
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "the next `wikivice fetch` resumes" in err
+    simulator.sim.latency = 0.0
+    simulator.sim.reset_stats()
+    result = run(env, "fetch", "Synthetic 20000", "--json")
+    summary = orjson.loads(result.stdout)
+    assert summary["revisions"] == 20000
+    assert 0 < summary["new_revisions"] < 20000  # resumed, not started again
+    assert simulator.sim.stats.revisions_served < 20000
