@@ -81,3 +81,21 @@ def test_unknown_address_is_a_page_not_a_trace(client: httpx.Client) -> None:
     assert response.status_code == 404
     assert "nothing at this address" in response.text
     assert "Traceback" not in response.text
+
+
+def test_stale_article_shows_what_is_stored_at_once_and_refreshes(
+    wiki_settings: Settings, simulator: SimulatorServer, key: str
+) -> None:
+    stale = wiki_settings.model_copy(update={"fresh_seconds": 0.0})
+    with LiveServer(create_app(stale)) as live, httpx.Client(base_url=live.url) as client:
+        body = client.post("/api/analyses", json={"title": "Synthetic 600"}).json()
+        read_events(client, body["events_url"])
+        simulator.sim.reset_stats()
+        page = client.get(f"/wiki/{key}/Synthetic_600")
+        assert page.status_code == 200
+        assert 'id="stale-notice"' in page.text and 'id="dashboard-body"' in page.text
+        job_id = page.text.split("/api/jobs/")[1].split("/events")[0]
+        events = read_events(client, f"/api/jobs/{job_id}/events")
+        assert events[-1].event == "done" and events[-1].data["message"] == "already up to date"
+        # At most one look at the wiki (none here: the job reuses the resolve of a minute ago).
+        assert simulator.sim.stats.requests <= 1
