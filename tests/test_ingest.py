@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from support import fetch
-from wikivice.ingest import REVERT_WINDOW, parse_timestamp
 from wikivice.models import Editor, Page, Revision
+from wikivice.revisions import REVERT_WINDOW, parse_timestamp
 from wikivice.runner import JobProgress
 from wikivice.runtime import Runtime
 from wikivice.simulator import FaultSpec, SimulatorServer, SyntheticHistory

@@ -1,0 +1,284 @@
+"""Revisions as we store them: a batch from the API turned into rows, in bulk.
+
+Facts derived here, once: the size change of each revision, the kind of its editor
+(anonymous, temporary account, bot, registered; IP addresses located offline), and
+reverts. An identity revert is a revision whose sha1 equals that of one of the previous
+15 revisions (the nearest such, and not the immediately previous one, which would be a
+null edit); the revisions between are reverted by it. MediaWiki's revert tags count too.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import timegm
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import Any
+
+import orjson
+from iptocc import country_code
+from sqlalchemy import Connection, func, select
+
+from wikivice.db import Database
+from wikivice.mediawiki import RevisionBatch
+from wikivice.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED, Editor, Revision
+from wikivice.pages import PageRef
+
+REVERT_WINDOW = 15
+REVERT_TAGS = frozenset({"mw-undo", "mw-rollback", "mw-manual-revert"})
+REVERTED_TAG = "mw-reverted"
+# Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
+TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
+_EDITOR_CACHE_MAX = 100_000
+
+
+@dataclass
+class BatchState:
+    """Carried from batch to batch (and rebuilt from the database on resume)."""
+
+    last_size: int = 0
+    last_key: tuple[int, int] | None = None  # (ts, revid) of the newest stored revision
+    window: RevertWindow = field(default_factory=lambda: RevertWindow([]))
+    done: int = 0
+    new: int = 0
+
+
+class RevertWindow:
+    """The last 15 revisions, and where in the stream each of their sha1s last appeared,
+    so finding an identity revert costs one dict lookup."""
+
+    def __init__(self, recent: list[tuple[int, str | None]]) -> None:
+        self.revids: deque[int] = deque(maxlen=REVERT_WINDOW)
+        self.sha1s: deque[str | None] = deque(maxlen=REVERT_WINDOW)
+        self.last_at: dict[str, int] = {}
+        self.position = 0
+        for revid, sha1 in recent:
+            self.push(revid, sha1)
+
+    def undone_by(self, sha1: str) -> list[int]:
+        """The revisions a new revision with `sha1` reverts (none if it reverts nothing)."""
+        at = self.last_at.get(sha1)
+        if at is None:
+            return []
+        between = self.position - at - 1  # 0: the same as the previous one, a null edit
+        return list(islice(self.revids, len(self.revids) - between, None)) if between else []
+
+    def push(self, revid: int, sha1: str | None) -> None:
+        if len(self.revids) == REVERT_WINDOW:
+            leaving = self.sha1s[0]
+            if leaving is not None and self.last_at.get(leaving) == self.position - REVERT_WINDOW:
+                del self.last_at[leaving]
+        self.revids.append(revid)
+        self.sha1s.append(sha1)
+        if sha1 is not None:
+            self.last_at[sha1] = self.position
+        self.position += 1
+
+
+# Revision rows are lists in this column order (the hot path skips SQLAlchemy's per-row
+# parameter processing: 100,000 rows must cost milliseconds, not seconds).
+COLUMNS = (
+    "wiki_id", "revid", "page_id", "parent_id", "ts", "editor_id", "kind", "size", "delta",
+    "minor", "sha1", "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
+)  # fmt: skip
+_EDITOR, _REVERTED, _REVERTED_BY = 5, 15, 16
+
+
+EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
+
+
+class Statements:
+    """The hot path's statements, in the driver's parameter style: one multi-row INSERT
+    per batch rather than executemany, so SQLite releases the GIL once per batch and not
+    once per row (with the fetch thread busy, each release can cost a GIL hand-over)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self._inserts: dict[tuple[str, int], str] = {}
+        mark = self.mark
+        self.mark_reverted = (
+            f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
+            f"WHERE wiki_id = {mark} AND revid = {mark} AND reverted_by IS NULL"
+        )
+
+    def insert_revisions(self, count: int) -> str:
+        return self._insert("revisions", COLUMNS, count, "wiki_id, revid", "")
+
+    def insert_editors(self, count: int) -> str:
+        # RETURNING gives the ids of the editors created; existing ones are looked up.
+        return self._insert(
+            "editors", EDITOR_COLUMNS, count, "wiki_id, name", " RETURNING name, id"
+        )
+
+    def _insert(
+        self, table: str, columns: tuple[str, ...], count: int, key: str, returning: str
+    ) -> str:
+        statement = self._inserts.get((table, count))
+        if statement is None:
+            row = "(" + ", ".join([self.mark] * len(columns)) + ")"
+            statement = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                f"{', '.join([row] * count)} ON CONFLICT ({key}) DO NOTHING{returning}"
+            )
+            self._inserts[(table, count)] = statement
+        return statement
+
+
+class EditorCache:
+    """Editor name → id, bounded; creates editors in bulk, idempotently."""
+
+    def __init__(self, wiki_id: int, bots: frozenset[str]) -> None:
+        self.wiki_id = wiki_id
+        self.bots = bots
+        self.ids: dict[str, int] = {}
+
+    def resolve(
+        self, conn: Connection, sql: Statements, wanted: dict[str, tuple[int, str]]
+    ) -> None:
+        """Make sure every name in `wanted` (name → (userid, kind)) has an id."""
+        missing = [name for name in wanted if name not in self.ids]
+        if not missing:
+            return
+        if len(self.ids) + len(missing) > _EDITOR_CACHE_MAX:
+            self.ids.clear()
+        anon = [n for n in missing if wanted[n][1] == "anon"]
+        countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
+        values: list[Any] = []
+        for name in missing:
+            userid, kind = wanted[name]
+            values += (self.wiki_id, name, userid, kind, countries.get(name))
+        created = conn.exec_driver_sql(sql.insert_editors(len(missing)), tuple(values))
+        self.ids.update((name, id_) for name, id_ in created)
+        known = [name for name in missing if name not in self.ids]  # seen on other pages
+        if known:
+            found = conn.execute(
+                select(Editor.name, Editor.id).where(
+                    Editor.wiki_id == self.wiki_id, Editor.name.in_(known)
+                )
+            )
+            self.ids.update((name, id_) for name, id_ in found)
+
+
+def store_batch(
+    conn: Connection,
+    sql: Statements,
+    page: PageRef,
+    batch: RevisionBatch,
+    state: BatchState,
+    editors: EditorCache,
+) -> None:
+    rows: list[list[Any]] = []
+    by_revid: dict[int, list[Any]] = {}
+    earlier_reverted: list[tuple[bool, int, int, int]] = []
+    wanted: dict[str, tuple[int, str]] = {}
+    window = state.window
+    last_key = state.last_key
+    last_size = state.last_size
+    wiki_id, page_id = page.wiki_id, page.id
+    bots = editors.bots
+    for rev in batch.revisions:
+        get = rev.get
+        revid = rev["revid"]
+        ts = parse_timestamp(rev["timestamp"])
+        if last_key is not None and (ts, revid) <= last_key:
+            continue  # a refresh asks from the newest stored timestamp, inclusive
+        hidden = 0
+        name = get("user")
+        if name is None:  # `userhidden`
+            hidden = HIDDEN_USER
+            kind = "hidden"
+        else:
+            if get("anon"):
+                kind = "anon"
+            elif get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
+                kind = "temp"
+            else:
+                kind = "bot" if name in bots else "user"
+            wanted[name] = (get("userid") or 0, kind)
+        if get("commenthidden"):
+            hidden |= HIDDEN_COMMENT
+        if get("sha1hidden"):
+            hidden |= HIDDEN_SHA1
+        if get("suppressed"):
+            hidden |= SUPPRESSED
+        size = get("size") or 0
+        tag_list = get("tags")
+        sha1 = get("sha1")
+        is_revert = reverted = False
+        tags = None
+        if tag_list:
+            tags = orjson.dumps(sorted(tag_list)).decode()
+            is_revert = not REVERT_TAGS.isdisjoint(tag_list)
+            reverted = REVERTED_TAG in tag_list
+        if sha1 is not None:
+            undone = window.undone_by(sha1)
+            if undone:
+                is_revert = True
+                for revid_undone in undone:
+                    target = by_revid.get(revid_undone)
+                    if target is None:
+                        earlier_reverted.append((True, revid, wiki_id, revid_undone))
+                    elif target[_REVERTED_BY] is None:
+                        target[_REVERTED_BY] = revid
+                        target[_REVERTED] = True
+        row = [
+            wiki_id, revid, page_id, get("parentid") or 0, ts, name, kind, size,
+            size - last_size if last_key is not None else size, get("minor") is True, sha1,
+            get("comment"), tags, hidden, is_revert, reverted, None,
+        ]  # fmt: skip
+        window.push(revid, sha1)
+        rows.append(row)
+        by_revid[revid] = row
+        last_size = size
+        last_key = (ts, revid)
+    state.last_size, state.last_key = last_size, last_key
+
+    editors.resolve(conn, sql, wanted)
+    ids = editors.ids
+    for row in rows:
+        name = row[_EDITOR]
+        if name is not None:
+            row[_EDITOR] = ids[name]
+    if rows:
+        conn.exec_driver_sql(sql.insert_revisions(len(rows)), tuple(chain.from_iterable(rows)))
+    if earlier_reverted:
+        conn.exec_driver_sql(sql.mark_reverted, earlier_reverted)
+    state.done += len(rows)
+    state.new += len(rows)
+
+
+def load_state(db: Database, page: PageRef) -> BatchState:
+    """Where the stored history ends: the newest revisions, for deltas and reverts."""
+    with db.read() as conn:
+        last = conn.execute(
+            select(Revision.revid, Revision.sha1, Revision.size, Revision.ts)
+            .where(Revision.page_id == page.id)
+            .order_by(Revision.ts.desc(), Revision.revid.desc())
+            .limit(REVERT_WINDOW)
+        ).all()
+        done = conn.execute(
+            select(func.count()).select_from(Revision).where(Revision.page_id == page.id)
+        ).scalar_one()
+    state = BatchState(done=int(done))
+    if last:
+        newest = last[0]
+        state.last_size = int(newest.size)
+        state.last_key = (int(newest.ts), int(newest.revid))
+        state.window = RevertWindow([(int(r.revid), r.sha1) for r in reversed(last)])
+    return state
+
+
+_day_starts: dict[str, int] = {}
+
+
+def parse_timestamp(text: str) -> int:
+    """`2023-11-24T18:05:57Z` → seconds since the epoch (fast: one parse per day)."""
+    day = text[:10]
+    start = _day_starts.get(day)
+    if start is None:
+        start = timegm((int(day[:4]), int(day[5:7]), int(day[8:10]), 0, 0, 0))
+        if len(_day_starts) > 50_000:
+            _day_starts.clear()
+        _day_starts[day] = start
+    return start + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
