@@ -34,7 +34,7 @@ from wikivice.revisions import EditorCache, Statements, load_state, store_batch
 
 BOT_LIST_MAX_AGE = 86400.0
 GIL_SWITCH_INTERVAL = 0.0005
-MAX_TRANSACTION_SECONDS = 0.5  # other writers (heartbeats, other jobs) wait at most this
+MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
 
 
 class Interrupted(Exception):
