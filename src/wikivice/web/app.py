@@ -27,7 +27,7 @@ from wikivice.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.web import filters
 from wikivice.web.problems import Problem
-from wikivice.web.routes import analyses, jobs, views, wikis
+from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import pages as page_routes
 from wikivice.wikis import parse_wiki
 from wikivice.worker import Reaper, Worker
@@ -94,6 +94,11 @@ def create_app(
         page_routes.router,
         wikis.router,
         wikis.analyses_router,
+        diffs.router,
+        exports.router,
+        editors.router,
+        editors.pages_router,
+        compare.router,
         views.router,
     ):
         app.include_router(router)

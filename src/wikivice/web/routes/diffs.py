@@ -1,0 +1,122 @@
+"""What the dashboard loads after it appears: the latest edits, their diffs, the lead.
+
+Kept out of the dashboard's own render so it never waits for the wiki: the page asks
+for these once it is on screen (static/dashboard.js) and builds them with textContent.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from wikivice import diffs
+from wikivice.diffs import Diffs
+from wikivice.mediawiki import MediaWikiError
+from wikivice.pages import PageRef
+from wikivice.web.dashboard import stored_page
+from wikivice.web.deps import RuntimeDep, SiteDep
+from wikivice.web.problems import Problem, problem_from
+from wikivice.web.schemas import ErrorOut
+from wikivice.wikis import WikiSite
+
+router = APIRouter(prefix="/api/pages", tags=["pages"])
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
+_state_lock = threading.Lock()
+MAX_REVID = 2**63 - 1
+
+
+def get_diffs(request: Request) -> Diffs:
+    """The app's diff and extract caches, made on first use."""
+    state = request.app.state
+    with _state_lock:
+        found: Diffs | None = getattr(state, "diffs", None)
+        if found is None:
+            found = state.diffs = Diffs()
+    return found
+
+
+def get_stored_page(site: SiteDep, title: str, rt: RuntimeDep) -> PageRef:
+    return stored_page(rt, site, title)
+
+
+DiffsDep = Annotated[Diffs, Depends(get_diffs)]
+StoredPageDep = Annotated[PageRef, Depends(get_stored_page)]
+
+
+def editor_url(wiki: str, name: str) -> str:
+    """Our page of an editor (`/` and every other character escaped: names are free)."""
+    return f"/editor/{quote(wiki, safe=':~')}/{quote(name, safe='')}"
+
+
+def with_links(site: WikiSite, edit: dict[str, Any]) -> dict[str, Any]:
+    """An edit row plus where to see it: its diff on the wiki and its editor here."""
+    user = edit.get("user")
+    return {
+        **edit,
+        "diff_url": site.diff_url(edit["revid"]),
+        "editor_url": editor_url(site.key, user) if user else None,
+    }
+
+
+@router.get("/{wiki}/{title:path}/recent-edits", responses=ERRORS)
+def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dict[str, Any]:
+    """The article's latest edits (newest first), and its most recent revert, reverted
+    edit or vandalism-tagged edit (`incident`, None if it never had one; a revert's
+    `undid` lists the editors whose edits it undid)."""
+    with rt.db.read() as conn:
+        edits = diffs.latest_edits(conn, page.id)
+        incident = diffs.latest_incident(conn, page.id)
+    if incident is not None:
+        undid = [{"name": n, "editor_url": editor_url(site.key, n)} for n in incident["undid"]]
+        incident = {**with_links(site, incident), "undid": undid}
+    return {
+        "wiki": site.key,
+        "title": page.title,
+        "edits": [with_links(site, edit) for edit in edits],
+        "incident": incident,
+    }
+
+
+@router.get("/{wiki}/{title:path}/diffs/{revid}", responses=ERRORS)
+def read_diff(
+    site: SiteDep,
+    page: StoredPageDep,
+    rt: RuntimeDep,
+    cache: DiffsDep,
+    revid: Annotated[int, Path(ge=1, le=MAX_REVID, description="A stored revision's id.")],
+) -> dict[str, Any]:
+    """What a revision changed, against its parent, as plain lines (`diffs.parse_diff`):
+    the wiki's diff HTML is never passed on. 502 when the wiki does not answer."""
+    with rt.db.read() as conn:
+        revision = diffs.stored_revision(conn, page.id, revid)
+    if revision is None:
+        raise Problem(404, f"“{page.title}” has no stored revision {revid}.", [], "missing")
+    links = {"revid": revid, "diff_url": site.diff_url(revid)}
+    if revision["text_hidden"]:
+        return {**links, "hidden": True, "lines": [], "truncated": False, "parent_revid": None}
+    try:
+        diff = cache.diff(rt.wikis.client(site), revid)
+    except MediaWikiError as exc:
+        raise problem_from(exc, site) from None
+    return {**diff, **links, "hidden": False}
+
+
+@router.get("/{wiki}/{title:path}/extract", responses=ERRORS)
+def read_extract(
+    site: SiteDep, page: StoredPageDep, rt: RuntimeDep, cache: DiffsDep
+) -> dict[str, Any]:
+    """The article's lead as plain text (`extract` is None when the wiki has no
+    TextExtracts), with links to the article and its history on the wiki."""
+    try:
+        extract = cache.extract(rt.wikis.client(site), page.title)
+    except MediaWikiError as exc:
+        raise problem_from(exc, site) from None
+    return {
+        "title": page.title,
+        "extract": extract,
+        "url": site.page_url(page.title),
+        "history_url": site.history_url(page.title),
+    }
