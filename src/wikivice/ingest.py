@@ -14,7 +14,6 @@ Turning a batch into rows, and the facts derived on the way, is `wikivice.revisi
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +32,6 @@ from wikivice.pages import PageRef
 from wikivice.revisions import EditorCache, Statements, load_state, store_batch
 
 BOT_LIST_MAX_AGE = 86400.0
-GIL_SWITCH_INTERVAL = 0.0005
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
 
 
@@ -78,59 +76,54 @@ def ingest(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> IngestResult:
     """Fetch and store every revision of `page` not stored yet; see the module docstring."""
-    # The fetch thread and this one take turns on the GIL; at the default 5 ms switch
-    # interval each hand-over can idle the other (and the wiki) that long. Measured:
-    # Synthetic 100000 took 3.0 s at 5 ms, 1.7 s at 0.5 ms.
-    if sys.getswitchinterval() > GIL_SWITCH_INTERVAL:
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)
     refresh = state.last_key is not None and resume is None
     newer_than = _iso(state.last_key[0]) if refresh and state.last_key else None
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side") as side:
-        # Side requests run alongside the first page of revisions (3 at once at most).
-        count: Future[EditCount | None] | None = None
-        if not refresh:
-            listener.stage("counting")
-            count = side.submit(wiki.edit_count, page.title)
-        bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
-        fetcher = _Fetcher(wiki, page.pageid, resume, newer_than)
-        fetcher.start()
-        try:
-            total: int | None = None
-            if count is not None:
-                counted = count.result()
+    side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
+    # Side requests run alongside the first page of revisions (3 at once at most); the
+    # count only improves the progress bar, so nothing waits for it.
+    count: Future[EditCount | None] | None = None
+    if not refresh:
+        count = side.submit(wiki.edit_count, page.title)
+    bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
+    fetcher = _Fetcher(wiki, page.pageid, resume, newer_than)
+    fetcher.start()
+    try:
+        listener.stage("fetching")
+        total: int | None = None
+        editors = EditorCache(page.wiki_id, bots_future.result())
+        sql: Statements | None = None
+        batch = fetcher.next(should_stop)
+        while batch is not None:
+            # Batches that are already waiting share one transaction (a commit writes
+            # every touched page to the WAL: fewer, larger ones are faster); each still
+            # records its own checkpoint, so a crash loses nothing committed and the
+            # rows and checkpoint always agree.
+            opened = time.monotonic()
+            with db.write() as conn:
+                sql = sql or Statements(conn)
+                while batch is not None:
+                    store_batch(conn, sql, page, batch, state, editors)
+                    if total is not None and state.done > total:
+                        total = state.done
+                    listener.batch_stored(conn, state.done, total, batch.continue_params)
+                    if should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                        batch = None
+                        break
+                    batch = fetcher.ready()
+            listener.batch_committed()
+            if count is not None and count.done():
+                counted, count = count.result(), None
                 if counted is not None:
                     total = max(counted.count, state.done)
                     listener.total(total, counted.capped)
-            listener.stage("fetching")
-            bots = bots_future.result()
-            editors = EditorCache(page.wiki_id, bots)
-            sql: Statements | None = None
             batch = fetcher.next(should_stop)
-            while batch is not None:
-                # Batches that are already waiting share one transaction (a commit
-                # writes every touched page to the WAL: fewer, larger ones are faster);
-                # each still records its own checkpoint, so a crash loses nothing
-                # committed and the rows and checkpoint always agree.
-                opened = time.monotonic()
-                with db.write() as conn:
-                    sql = sql or Statements(conn)
-                    while batch is not None:
-                        store_batch(conn, sql, page, batch, state, editors)
-                        if total is not None and state.done > total:
-                            total = state.done
-                        listener.batch_stored(conn, state.done, total, batch.continue_params)
-                        if should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
-                            batch = None
-                            break
-                        batch = fetcher.ready()
-                listener.batch_committed()
-                batch = fetcher.next(should_stop)
-        finally:
-            fetcher.stop()
+    finally:
+        fetcher.stop()
+        side.shutdown(wait=False, cancel_futures=True)
 
     listener.stage("storing")
     with db.write() as conn:

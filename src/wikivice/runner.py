@@ -172,15 +172,16 @@ class JobProgress:
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
     ) -> None:
         now = time.monotonic()
+        saved = orjson.dumps(checkpoint).decode() if checkpoint else None
+        if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
+            self.jobs.save_checkpoint(conn, self.claim, done, total, saved)
+            return
         values: dict[str, Any] = {
             "done": done,
             "total": total,
-            "checkpoint": orjson.dumps(checkpoint).decode() if checkpoint else None,
+            "checkpoint": saved,
             "message": None,
         }
-        if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
-            self.jobs.update(self.claim, "", conn=conn, event=False, **values)
-            return
         elapsed = max(now - self.started, 1e-6)
         rate = (done - self.done_before) / elapsed
         eta = (total - done) / rate if total and rate > 0 and total > done else None
