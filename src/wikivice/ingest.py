@@ -87,16 +87,17 @@ def ingest(
     # count only improves the progress bar, so nothing waits for it.
     count: Future[EditCount | None] | None = None
     if not refresh:
+        listener.stage("counting")
         count = side.submit(wiki.edit_count, page.title)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
     fetcher = _Fetcher(wiki, page.pageid, resume, newer_than)
     fetcher.start()
     try:
-        listener.stage("fetching")
         total: int | None = None
         editors = EditorCache(page.wiki_id, bots_future.result())
         sql: Statements | None = None
         batch = fetcher.next(should_stop)
+        listener.stage("fetching")
         while batch is not None:
             # Batches that are already waiting share one transaction (a commit writes
             # every touched page to the WAL: fewer, larger ones are faster); each still
