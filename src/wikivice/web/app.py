@@ -7,6 +7,8 @@ Every process runs the reaper, so stalled jobs are noticed even with no worker a
 
 from __future__ import annotations
 
+import functools
+import gzip
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -16,6 +18,7 @@ from pathlib import Path
 import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -104,8 +107,17 @@ def create_app(
         app.include_router(router)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
-    def read_plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, headers={"Cache-Control": "public, max-age=86400"})
+    def read_plotly_js(request: Request) -> Response:
+        # Served from the plotly package itself (never a CDN), compressed once: 4.7 MB
+        # becomes 1.4 MB on the wire.
+        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return FileResponse(PLOTLY_JS, headers=headers)
+        return Response(
+            _plotly_gzipped(),
+            media_type="text/javascript",
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -117,8 +129,16 @@ def create_app(
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    # Pages, fragments and JSON compressed; event streams are left alone (Starlette
+    # excludes text/event-stream), as are responses that are already compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     install_error_handlers(app, templates)
     return app
+
+
+@functools.cache
+def _plotly_gzipped() -> bytes:
+    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=9)
 
 
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:

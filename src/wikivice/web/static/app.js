@@ -269,10 +269,9 @@ class ProgressView {
         if (response.ok) {
           const target = $("#dashboard");
           target.innerHTML = await response.text();
-          renderCharts(target);
           this.section.hidden = true;
           this.section.dataset.swapped = "yes";
-          document.body.dataset.dashboard = "ready";
+          markReady(target);
           return;
         }
       } catch (e) {
@@ -322,17 +321,72 @@ function initProgress() {
 }
 
 // ---------------------------------------------------------------- charts
-function renderCharts(root) {
-  if (typeof Plotly === "undefined") return;
-  for (const holder of root.querySelectorAll("script.chart-data")) {
-    const target = document.getElementById(holder.dataset.for);
-    if (!target || target.dataset.rendered) continue;
-    const chart = JSON.parse(holder.textContent);
-    const figure = chart.figure || {};
-    const config = Object.assign({ responsive: true, displaylogo: false }, chart.config || {});
-    Plotly.newPlot(target, figure.data || [], figure.layout || {}, config);
-    target.dataset.rendered = "yes";
+// plotly.min.js (4.7 MB) loads `async`, off the path to the progress bar; charts wait
+// for it. Charts on screen are drawn first, the others one by one right after, so the
+// dashboard is readable without waiting for all twelve.
+function plotlyReady() {
+  if (typeof Plotly !== "undefined") return Promise.resolve();
+  const script = document.getElementById("plotly-js");
+  if (!script) return Promise.reject(new Error("plotly.js is not on this page"));
+  return new Promise((resolve, reject) => {
+    script.addEventListener("load", () => resolve(), { once: true });
+    script.addEventListener("error", () => reject(new Error("plotly.js did not load")), { once: true });
+  });
+}
+
+function drawChart(holder) {
+  const target = document.getElementById(holder.dataset.for);
+  if (!target || target.dataset.rendered) return;
+  const chart = JSON.parse(holder.textContent);
+  const figure = chart.figure || {};
+  const config = Object.assign({ responsive: true, displaylogo: false }, chart.config || {});
+  Plotly.newPlot(target, figure.data || [], figure.layout || {}, config);
+  target.dataset.rendered = "yes";
+}
+
+function onScreen(holder) {
+  const target = document.getElementById(holder.dataset.for);
+  if (!target) return false;
+  const box = target.getBoundingClientRect();
+  return box.bottom > 0 && box.top < window.innerHeight;
+}
+
+async function renderCharts(root) {
+  const holders = [...root.querySelectorAll("script.chart-data")];
+  if (!holders.length) return;
+  try {
+    await plotlyReady();
+  } catch (e) {
+    for (const holder of holders) {
+      const target = document.getElementById(holder.dataset.for);
+      if (target) target.textContent = "The chart library did not load; reload the page.";
+    }
+    return;
   }
+  const first = holders.filter(onScreen);
+  first.forEach(drawChart);
+  root.dataset.chartsVisible = "yes";
+  for (const holder of holders) {
+    if (first.includes(holder)) continue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    drawChart(holder);
+  }
+  root.dataset.charts = "drawn";
+}
+
+// The dashboard is "ready" (for people and for tests) once the charts on screen are drawn.
+function markReady(root) {
+  renderCharts(root).then(() => {
+    document.body.dataset.charts = "drawn";
+  });
+  const check = () => {
+    if (root.dataset.chartsVisible || !root.querySelector("script.chart-data")) {
+      document.body.dataset.dashboard = "ready";
+    } else {
+      setTimeout(check, 10);
+    }
+  };
+  check();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -341,7 +395,7 @@ document.addEventListener("DOMContentLoaded", () => {
   initProgress();
   const dashboard = $("#dashboard");
   if (dashboard && dashboard.children.length) {
-    renderCharts(dashboard);
-    if (!$("#progress")) document.body.dataset.dashboard = "ready";
+    if ($("#progress")) renderCharts(dashboard);  // stale figures while a refresh runs
+    else markReady(dashboard);
   }
 });
