@@ -149,3 +149,22 @@ def test_redis_notifier_wakes_other_processes(redis_url: str) -> None:
     finally:
         sender.close()
         receiver.close()
+
+
+def test_idle_streams_get_a_keepalive_tick(db: Database) -> None:
+    notifier = LocalNotifier()
+    _, claim = make_job(db, notifier.publish)
+    hub = EventHub(db, notifier, poll_seconds=0.05, keepalive_seconds=0.1)
+
+    async def scenario() -> list[Event | None]:
+        got: list[Event | None] = []
+        async for item in hub.stream(claim.job_id):
+            got.append(item)
+            if item is None:
+                break
+        hub.close()
+        return got
+
+    got = asyncio.run(asyncio.wait_for(scenario(), 5))
+    assert [e.kind for e in got[:-1] if e is not None] == ["queued", "started"]
+    assert got[-1] is None

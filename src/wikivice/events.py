@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
+from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,10 +38,17 @@ class Event:
     seq: int
     kind: str
     data: dict[str, Any]
+    wire: bytes  # as Server-Sent Events, encoded once for every stream that sends it
 
     @property
     def terminal(self) -> bool:
         return self.kind in TERMINAL_KINDS
+
+    @classmethod
+    def from_row(cls, seq: int, kind: str, data: str) -> Event:
+        # `data` is the stored JSON text, one line (orjson writes no newlines).
+        wire = f"id: {seq}\nevent: {kind}\ndata: {data}\n\n".encode()
+        return cls(seq, kind, orjson.loads(data), wire)
 
 
 def events_after(db: Database, job_id: int, after: int = 0) -> list[Event]:
@@ -49,7 +58,7 @@ def events_after(db: Database, job_id: int, after: int = 0) -> list[Event]:
             .where(JobEvent.job_id == job_id, JobEvent.seq > after)
             .order_by(JobEvent.seq)
         ).all()
-    return [Event(seq, kind, orjson.loads(data)) for seq, kind, data in rows]
+    return [Event.from_row(seq, kind, data) for seq, kind, data in rows]
 
 
 class Notifier(Protocol):
@@ -130,6 +139,10 @@ class RedisNotifier(LocalNotifier):
         self._redis.close()
 
 
+def _seq(event: Event) -> int:
+    return event.seq
+
+
 class _Follower:
     """One job's events as this process has read them, shared by all its streams."""
 
@@ -151,9 +164,16 @@ class _Follower:
 class EventHub:
     """Follows jobs for the streams of one web process (lives on its event loop)."""
 
-    def __init__(self, db: Database, notifier: Notifier, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        poll_seconds: float,
+        keepalive_seconds: float = 15.0,
+    ) -> None:
         self.db = db
         self.poll_seconds = poll_seconds
+        self.keepalive_seconds = keepalive_seconds
         self._followers: dict[int, _Follower] = {}
         self._wakeups: dict[int, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -172,9 +192,10 @@ class EventHub:
         if wakeup is not None:
             wakeup.set()
 
-    async def stream(self, job_id: int, after: int = 0) -> AsyncIterator[Event]:
+    async def stream(self, job_id: int, after: int = 0) -> AsyncIterator[Event | None]:
         """Every event of the job after seq `after`, in order, ending with the terminal
-        one; replays stored events first, then follows new ones."""
+        one; replays stored events first, then follows new ones. Yields None on the
+        hub's keep-alive tick (every `keepalive_seconds`) when nothing happened."""
         self._loop = asyncio.get_running_loop()
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll())
@@ -188,17 +209,22 @@ class EventHub:
         try:
             cursor = after
             while not self._closing:
-                for event in follower.events:
-                    if event.seq > cursor:
-                        yield event
-                        cursor = event.seq
-                        if event.terminal:
-                            return
+                events = follower.events
+                for index in range(bisect_right(events, cursor, key=_seq), len(events)):
+                    event = events[index]
+                    yield event
+                    cursor = event.seq
+                    if event.terminal:
+                        return
                 if follower.finished or (follower.task is not None and follower.task.done()):
                     return  # nothing after `after`, or the job cannot be read any more
                 follower.changed.clear()
                 if follower.last_seq <= cursor:
+                    # One shared wake-up for every stream of the job (no timer per stream:
+                    # a thousand streams must cost little more than one).
                     await follower.changed.wait()
+                    if follower.last_seq <= cursor and not self._closing:
+                        yield None  # the keep-alive tick
         finally:
             follower.streams -= 1
             if follower.streams == 0:
@@ -224,11 +250,17 @@ class EventHub:
                 await wakeup.wait()
 
     async def _poll(self) -> None:
-        """The safety net for lost wake-ups: one query for all followed jobs."""
+        """The safety net for lost wake-ups (one query for all followed jobs), and the
+        keep-alive tick of idle streams."""
+        ticked = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_seconds)
             if not self._followers:
                 continue
+            if time.monotonic() - ticked >= self.keepalive_seconds:
+                ticked = time.monotonic()
+                for follower in self._followers.values():
+                    follower.changed.set()
             seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
             try:
                 latest = await to_thread.run_sync(newest_seqs, self.db, list(seen))

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Header, Query
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import StreamingResponse
 
+from wikivice.events import EventHub
 from wikivice.web import urls
 from wikivice.web.deps import HubDep, JobDep
 from wikivice.web.schemas import ErrorOut, JobOut
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-RECONNECT_MS = 1000
+RECONNECT = b"retry: 1000\n\n"  # browsers reconnect after a second
+KEEPALIVE = b": keep-alive\n\n"
 
 
 @router.get("/{job_id}", responses={404: {"model": ErrorOut}})
@@ -25,27 +26,39 @@ def read_job(job: JobDep) -> JobOut:
 
 @router.get(
     "/{job_id}/events",
-    response_class=EventSourceResponse,
-    responses={404: {"model": ErrorOut}},
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-Sent Events: `id:` (the event number), `event:` "
+            "(queued, started, stage, progress, retrying, requeued, stalled, waiting, "
+            "done, failed) and `data:` (the job's state at that moment, as JSON).",
+        },
+        404: {"model": ErrorOut},
+    },
 )
 async def stream_job_events(
     job: JobDep,
     hub: HubDep,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
     after: Annotated[int, Query(ge=0, description="Replay events after this id.")] = 0,
-) -> AsyncIterator[ServerSentEvent]:
+) -> StreamingResponse:
     """The job's events as Server-Sent Events, each with an `id:`.
 
     Replays the stored events after `Last-Event-ID` (or `after`, or from the start),
-    then follows new ones; ends after the terminal event (`done` or `failed`). Every
-    event's data is the job's state at that moment, as JSON."""
+    then follows new ones; ends after the terminal event (`done` or `failed`)."""
     start = max(last_event_id or 0, after)
-    first = True
-    async for event in hub.stream(job["id"], start):
-        yield ServerSentEvent(
-            raw_data=orjson.dumps(event.data).decode(),
-            event=event.kind,
-            id=str(event.seq),
-            retry=RECONNECT_MS if first else None,
-        )
-        first = False
+    return StreamingResponse(
+        _wire(hub, job["id"], start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _wire(hub: EventHub, job_id: int, after: int) -> AsyncIterator[bytes]:
+    """Each event's bytes are encoded once by the hub and shared by every stream of the
+    job: a thousand streams cost a thousand writes per event, nothing more."""
+    yield RECONNECT
+    async for event in hub.stream(job_id, after):
+        # Idle proxies and load balancers would drop a silent stream: say something.
+        yield KEEPALIVE if event is None else event.wire
