@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from support import fetch
+from wikivice import revisions
 from wikivice.models import Editor, Page, Revision
 from wikivice.revisions import REVERT_WINDOW, parse_timestamp
 from wikivice.runner import JobProgress
@@ -216,3 +217,13 @@ def test_never_more_than_three_requests_at_once(rt: Runtime, simulator: Simulato
     simulator.sim.latency = 0.02
     fetch(rt, "Synthetic 2000")
     assert simulator.sim.stats.max_concurrent <= 3
+
+
+def test_editor_cache_stays_bounded_and_correct(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(revisions, "_EDITOR_CACHE_MAX", 50)  # cleared many times over
+    fetch(rt, "Synthetic 3000")
+    truth = list(history_of(simulator, "Synthetic 3000").iter())
+    rows = stored(rt, "Synthetic 3000")
+    assert [r["user"] for r in rows] == [rev.get("user") for rev in truth]

@@ -141,7 +141,8 @@ class EditorCache:
         if not missing:
             return
         if len(self.ids) + len(missing) > _EDITOR_CACHE_MAX:
-            self.ids.clear()
+            self.ids.clear()  # bounded memory; this batch's names are all looked up again
+            missing = list(wanted)
         anon = [n for n in missing if wanted[n][1] == "anon"]
         countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
         values: list[Any] = []
