@@ -78,7 +78,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA cache_size=-32000")
+        cursor.execute("PRAGMA cache_size=-8000")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from calendar import timegm
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
@@ -30,7 +31,7 @@ REVERT_TAGS = frozenset({"mw-undo", "mw-rollback", "mw-manual-revert"})
 REVERTED_TAG = "mw-reverted"
 # Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
 TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
-_EDITOR_CACHE_MAX = 100_000
+_EDITOR_CACHE_MAX = 20_000
 
 
 @dataclass
@@ -145,12 +146,16 @@ class EditorCache:
             missing = list(wanted)
         anon = [n for n in missing if wanted[n][1] == "anon"]
         countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
-        values: list[Any] = []
-        for name in missing:
-            userid, kind = wanted[name]
-            values += (self.wiki_id, name, userid, kind, countries.get(name))
-        created = conn.exec_driver_sql(sql.insert_editors(len(missing)), tuple(values))
-        self.ids.update((name, id_) for name, id_ in created)
+        rows = [
+            (self.wiki_id, name, wanted[name][0], wanted[name][1], countries.get(name))
+            for name in missing
+        ]
+        for start, size in _chunks(len(rows)):
+            chunk = rows[start : start + size]
+            created = conn.exec_driver_sql(
+                sql.insert_editors(size), tuple(chain.from_iterable(chunk))
+            )
+            self.ids.update((name, id_) for name, id_ in created)
         known = [name for name in missing if name not in self.ids]  # seen on other pages
         if known:
             found = conn.execute(
@@ -159,6 +164,20 @@ class EditorCache:
                 )
             )
             self.ids.update((name, id_) for name, id_ in found)
+
+
+def _chunks(count: int, whole: int = 500) -> Iterator[tuple[int, int]]:
+    """(start, size) pieces of `count` rows: whole batches of 500, then power-of-two
+    sizes, so the driver prepares and caches a handful of distinct multi-row statements
+    rather than one per batch size (memory stays flat however long a worker runs)."""
+    start = 0
+    while count - start >= whole:
+        yield start, whole
+        start += whole
+    while start < count:
+        size = 1 << ((count - start).bit_length() - 1)
+        yield start, size
+        start += size
 
 
 def store_batch(
@@ -241,8 +260,9 @@ def store_batch(
         name = row[_EDITOR]
         if name is not None:
             row[_EDITOR] = ids[name]
-    if rows:
-        conn.exec_driver_sql(sql.insert_revisions(len(rows)), tuple(chain.from_iterable(rows)))
+    for start, size in _chunks(len(rows)):
+        chunk = rows[start : start + size]
+        conn.exec_driver_sql(sql.insert_revisions(size), tuple(chain.from_iterable(chunk)))
     if earlier_reverted:
         conn.exec_driver_sql(sql.mark_reverted, earlier_reverted)
     state.done += len(rows)
