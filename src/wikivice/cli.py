@@ -211,9 +211,12 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
                 )
                 if job["status"] in ("done", "failed"):
                     return job
-                if thread is not None and not thread.is_alive():
-                    return rt.jobs.get(job_id) or job
-                time.sleep(0.1)
+                if thread is not None:
+                    thread.join(0.1)  # returns as soon as the job ends
+                    if not thread.is_alive():
+                        return rt.jobs.get(job_id) or job
+                else:
+                    time.sleep(0.1)
         except KeyboardInterrupt:
             stop.set()
             if thread is not None:
