@@ -94,7 +94,10 @@ def test_interrupted_fetch_resumes_with_the_next_one(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)  # well into the fetch
+    deadline = time.monotonic() + 30
+    while simulator.sim.stats.revisions_served < 3000:  # well into the fetch
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.01)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=20)
     assert process.returncode == 130

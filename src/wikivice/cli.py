@@ -68,11 +68,15 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
     """Fetch (or refresh) an article's whole revision history, with a progress bar."""
     settings = Settings()
     site = _site(wiki or settings.default_wiki)
-    rt = Runtime.create(settings)
     try:
-        summary = _fetch(rt, site, title, show_progress=not as_json)
-    finally:
-        rt.close()
+        rt = Runtime.create(settings)
+        try:
+            summary = _fetch(rt, site, title, show_progress=not as_json)
+        finally:
+            rt.close()
+    except KeyboardInterrupt:  # before the fetch began: nothing to resume
+        err.print("interrupted")
+        sys.exit(130)
     if as_json:
         click.echo(orjson.dumps(summary).decode())
     else:
@@ -175,15 +179,11 @@ def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> d
 
 
 def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, Any]:
-    """Run the job here if it is waiting; otherwise follow whoever runs it."""
+    """Run the job here whenever it is waiting (now, or after a retry delay, or when
+    whoever ran it stopped); otherwise follow whoever runs it."""
     stop = threading.Event()
-    claim = rt.jobs.claim(job_id)
-    thread = None
-    if claim is not None:
-        # No analysis here: the figures are computed (and cached) by the first
-        # `wikivice stats` or dashboard view, so a fetch costs only the fetch.
-        thread = threading.Thread(target=run_claimed, args=(rt, claim, stop), daemon=True)
-        thread.start()
+    thread: threading.Thread | None = None
+    reaped = 0.0
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -211,10 +211,21 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
                 )
                 if job["status"] in ("done", "failed"):
                     return job
+                if thread is None or not thread.is_alive():
+                    thread = None
+                    if time.monotonic() - reaped > rt.settings.stale_seconds / 3:
+                        rt.jobs.reap(rt.settings.stale_seconds)  # a runner that died
+                        reaped = time.monotonic()
+                    claim = rt.jobs.claim(job_id)
+                    if claim is not None:
+                        # No analysis here: the figures are computed (and cached) by the
+                        # first `wikivice stats` or dashboard view; a fetch is a fetch.
+                        thread = threading.Thread(
+                            target=run_claimed, args=(rt, claim, stop), daemon=True
+                        )
+                        thread.start()
                 if thread is not None:
                     thread.join(0.1)  # returns as soon as the job ends
-                    if not thread.is_alive():
-                        return rt.jobs.get(job_id) or job
                 else:
                     time.sleep(0.1)
         except KeyboardInterrupt:
