@@ -11,16 +11,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from support import Process, free_port, make_settings
+from support import BrowserPage, Process, Stack, free_port, make_settings
 from wikivice.db import Database
 from wikivice.runtime import Runtime
 from wikivice.settings import Settings
@@ -179,8 +177,6 @@ def rt(wiki_settings: Settings) -> Iterator[Runtime]:
 
 # -- a browser, and the app as real processes ------------------------------------------
 
-ARTIFACTS = Path(__file__).parent.parent / "artifacts"
-
 
 @pytest.fixture(scope="module")
 def browser_session() -> Iterator[Any]:
@@ -209,27 +205,6 @@ def browser_session() -> Iterator[Any]:
         browser.close()
 
 
-@dataclass
-class BrowserPage:
-    """A page plus what it did: console errors, and every URL it asked for."""
-
-    page: Any
-    console_errors: list[str]
-    requests: list[str]
-    name: str
-
-    def screenshot(self, state: str) -> Path:
-        path = ARTIFACTS / "screenshots" / f"{self.name}-{state}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def foreign_requests(self) -> list[str]:
-        from urllib.parse import urlsplit
-
-        return [u for u in self.requests if urlsplit(u).hostname not in ("127.0.0.1", None)]
-
-
 @pytest.fixture
 def browser_page(browser_session: Any, request: pytest.FixtureRequest) -> Iterator[BrowserPage]:
     context = browser_session.new_context(viewport={"width": 1280, "height": 900})
@@ -242,24 +217,6 @@ def browser_page(browser_session: Any, request: pytest.FixtureRequest) -> Iterat
     page.on("request", lambda r: urls.append(r.url))
     yield BrowserPage(page, errors, urls, request.node.name.replace("[", "-").rstrip("]"))
     context.close()
-
-
-@dataclass
-class Stack:
-    """The simulator and the app, each a real process on its own port."""
-
-    simulator: Process
-    sim_url: str
-    web: Process
-    url: str
-    env: dict[str, str]
-
-    def sim_config(self, **config: Any) -> None:
-        httpx.post(f"{self.sim_url}/_simulator/config", json=config, timeout=5)
-
-    def restart_web(self) -> None:
-        self.web.stop()
-        self.web.start()
 
 
 @pytest.fixture

@@ -178,3 +178,72 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+# -- browser tests -----------------------------------------------------------------------
+
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+
+
+@dataclass
+class BrowserPage:
+    """A page plus what it did: console errors, and every URL it asked for."""
+
+    page: Any
+    console_errors: list[str]
+    requests: list[str]
+    name: str
+
+    def screenshot(self, state: str) -> Path:
+        path = ARTIFACTS / "screenshots" / f"{self.name}-{state}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def foreign_requests(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        return [u for u in self.requests if urlsplit(u).hostname not in ("127.0.0.1", None)]
+
+
+@dataclass
+class Stack:
+    """The simulator and the app, each a real process on its own port."""
+
+    simulator: Process
+    sim_url: str
+    web: Process
+    url: str
+    env: dict[str, str]
+
+    def sim_config(self, **config: Any) -> None:
+        httpx.post(f"{self.sim_url}/_simulator/config", json=config, timeout=5)
+
+    def restart_web(self) -> None:
+        self.web.stop()
+        self.web.start()
+
+
+def search(view: BrowserPage, stack: Stack, title: str) -> None:
+    page = view.page
+    page.goto(stack.url + "/")
+    page.fill("#title", title)
+    page.press("#title", "Enter")
+
+
+def wait_until(view: BrowserPage, expression: str, timeout: float = 20_000) -> Any:
+    """Poll a JavaScript expression from here (Playwright's own wait_for_function
+    evaluates strings with eval, which our Content-Security-Policy rightly forbids)."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = view.page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
+def wait_for_dashboard(view: BrowserPage, timeout: float = 30_000) -> None:
+    view.page.wait_for_selector("#dashboard-body", state="visible", timeout=timeout)
+    wait_until(view, "document.body.dataset.dashboard === 'ready'", timeout)

@@ -11,35 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import BrowserPage, Stack
-from support import Process
+from support import BrowserPage, Process, search, wait_for_dashboard, wait_until
 
 pytestmark = pytest.mark.browser
-
-
-def search(view: BrowserPage, stack: Stack, title: str) -> None:
-    page = view.page
-    page.goto(stack.url + "/")
-    page.fill("#title", title)
-    page.press("#title", "Enter")
-
-
-def wait_until(view: BrowserPage, expression: str, timeout: float = 20_000) -> Any:
-    """Poll a JavaScript expression from here (Playwright's own wait_for_function
-    evaluates strings with eval, which our Content-Security-Policy rightly forbids)."""
-    deadline = time.monotonic() + timeout / 1000
-    while True:
-        value = view.page.evaluate(expression)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.05)
-
-
-def wait_for_dashboard(view: BrowserPage, timeout: float = 30_000) -> None:
-    view.page.wait_for_selector("#dashboard-body", state="visible", timeout=timeout)
-    wait_until(view, "document.body.dataset.dashboard === 'ready'", timeout)
 
 
 def counts(view: BrowserPage) -> str:

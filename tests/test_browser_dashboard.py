@@ -11,9 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conftest import BrowserPage, Stack
-from support import read_events
-from test_browser import search, wait_for_dashboard, wait_until
+from support import BrowserPage, Stack, read_events, search, wait_for_dashboard, wait_until
 from wikivice.simulator.editors import HOSTILE_USERS
 
 pytestmark = pytest.mark.browser

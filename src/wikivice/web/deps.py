@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from wikivice import pages
 from wikivice.events import EventHub
+from wikivice.pages import PageRef
 from wikivice.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
@@ -92,3 +93,13 @@ def site_for_request(rt: Runtime, wiki: str | None) -> WikiSite:
         return parse_wiki(spec)
     except WikiSpecError as exc:
         raise Problem(422, str(exc), [], "invalid") from None
+
+
+def get_stored_page(site: SiteDep, title: str, rt: RuntimeDep) -> PageRef:
+    """An article analysed before, by the `{title}` in the path; 404 otherwise."""
+    from wikivice.web.dashboard import stored_page
+
+    return stored_page(rt, site, title)
+
+
+StoredPageDep = Annotated[PageRef, Depends(get_stored_page)]

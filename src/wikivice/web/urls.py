@@ -31,3 +31,8 @@ def job(job_id: int) -> str:
 
 def events(job_id: int) -> str:
     return f"/api/jobs/{job_id}/events"
+
+
+def editor(wiki: str, name: str) -> str:
+    """Our page of an editor (`/` and every other character escaped: names are free)."""
+    return f"/editor/{quote(wiki, safe=':~')}/{quote(name, safe='')}"

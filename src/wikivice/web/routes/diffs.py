@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import threading
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request
 
 from wikivice import diffs
 from wikivice.diffs import Diffs
 from wikivice.mediawiki import MediaWikiError
-from wikivice.pages import PageRef
-from wikivice.web.dashboard import stored_page
-from wikivice.web.deps import RuntimeDep, SiteDep
+from wikivice.web import urls
+from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.problems import Problem, problem_from
 from wikivice.web.schemas import ErrorOut
 from wikivice.wikis import WikiSite
@@ -38,17 +36,7 @@ def get_diffs(request: Request) -> Diffs:
     return found
 
 
-def get_stored_page(site: SiteDep, title: str, rt: RuntimeDep) -> PageRef:
-    return stored_page(rt, site, title)
-
-
 DiffsDep = Annotated[Diffs, Depends(get_diffs)]
-StoredPageDep = Annotated[PageRef, Depends(get_stored_page)]
-
-
-def editor_url(wiki: str, name: str) -> str:
-    """Our page of an editor (`/` and every other character escaped: names are free)."""
-    return f"/editor/{quote(wiki, safe=':~')}/{quote(name, safe='')}"
 
 
 def with_links(site: WikiSite, edit: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +45,7 @@ def with_links(site: WikiSite, edit: dict[str, Any]) -> dict[str, Any]:
     return {
         **edit,
         "diff_url": site.diff_url(edit["revid"]),
-        "editor_url": editor_url(site.key, user) if user else None,
+        "editor_url": urls.editor(site.key, user) if user else None,
     }
 
 
@@ -70,7 +58,7 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
         edits = diffs.latest_edits(conn, page.id)
         incident = diffs.latest_incident(conn, page.id)
     if incident is not None:
-        undid = [{"name": n, "editor_url": editor_url(site.key, n)} for n in incident["undid"]]
+        undid = [{"name": n, "editor_url": urls.editor(site.key, n)} for n in incident["undid"]]
         incident = {**with_links(site, incident), "undid": undid}
     return {
         "wiki": site.key,

@@ -11,7 +11,7 @@ from wikivice import editors, pages
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep
 from wikivice.web.problems import Problem
-from wikivice.web.routes.diffs import editor_url, with_links
+from wikivice.web.routes.diffs import with_links
 from wikivice.web.schemas import ErrorOut
 from wikivice.wikis import WikiSite
 
@@ -37,7 +37,7 @@ def add_links(site: WikiSite, profile: dict[str, Any]) -> dict[str, Any]:
     name = profile["editor"]["name"]
     return {
         **profile,
-        "url": editor_url(site.key, name),
+        "url": urls.editor(site.key, name),
         "contributions_url": site.contributions_url(name),
         "articles": [
             {**a, "dashboard_url": urls.article(site.key, a["title"])} for a in profile["articles"]

@@ -9,8 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from wikivice import exports
 from wikivice.web import urls
-from wikivice.web.deps import RuntimeDep, SiteDep
-from wikivice.web.routes.diffs import StoredPageDep
+from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["exports"])
