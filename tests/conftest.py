@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from support import BrowserPage, Process, Stack, free_port, make_settings
+from support import BrowserPage, LiveServer, Process, Stack, free_port, make_settings
 from wikivice.db import Database
 from wikivice.runtime import Runtime
 from wikivice.settings import Settings
@@ -256,3 +257,21 @@ def make_stack(tmp_path: Path) -> Iterator[Any]:
     yield make
     for process in reversed(started):
         process.stop()
+
+
+@pytest.fixture
+def app_client(wiki_settings: Settings) -> Iterator[httpx.Client]:
+    """An HTTP client of the app on a real uvicorn, wired to the shared simulator."""
+    from wikivice.web.app import create_app
+
+    with LiveServer(create_app(wiki_settings)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            yield http
+
+
+@pytest.fixture
+def wiki_key(simulator: SimulatorServer) -> str:
+    """The shared simulator's key in our URLs (`127.0.0.1:PORT`)."""
+    from wikivice.wikis import parse_wiki
+
+    return parse_wiki(simulator.api_url).key

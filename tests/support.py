@@ -126,6 +126,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def simulator_process(latency: float) -> tuple[Process, str]:
+    """`wikivice simulator` as a process of its own; returns it and its api.php URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["simulator", "--port", str(port), "--latency", str(latency)]
+    process = Process([*args, "--anchor", "2026-01-01T00:00:00Z"], {}, f"{url}/_simulator/stats")
+    return process.start(), f"{url}/w/api.php"
+
+
 class Process:
     """A `wikivice` command in a child process (a real server, killable like one).
     Its output goes to a log file (a pipe nobody reads would fill and stall it)."""

@@ -10,18 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import Process, free_port, read_events
-
-
-def start_sim() -> tuple[Process, str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    sim = Process(
-        ["simulator", "--port", str(port), "--latency", "0.01", "--anchor", "2026-01-01T00:00:00Z"],
-        {},
-        f"{url}/_simulator/stats",
-    ).start()
-    return sim, f"{url}/w/api.php"
+from support import Process, free_port, read_events, simulator_process
 
 
 def web_node(env: dict[str, str]) -> tuple[Process, str]:
@@ -35,7 +24,7 @@ def web_node(env: dict[str, str]) -> tuple[Process, str]:
 def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    sim, api = start_sim()
+    sim, api = simulator_process(0.01)
     env = {
         "WIKIVICE_DATABASE_URL": postgres_url,
         "WIKIVICE_REDIS_URL": redis_url,
@@ -70,7 +59,7 @@ def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
 
 
 def test_web_and_worker_processes_share_sqlite_without_redis(tmp_path: Path) -> None:
-    sim, api = start_sim()
+    sim, api = simulator_process(0.01)
     env = {
         "WIKIVICE_DATABASE_URL": "",
         "WIKIVICE_REDIS_URL": "",

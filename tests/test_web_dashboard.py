@@ -23,7 +23,6 @@ from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, content
 from wikivice.simulator.editors import HOSTILE_COMMENTS, HOSTILE_USERS
 from wikivice.web.app import create_app
-from wikivice.wikis import parse_wiki
 
 SECTIONS = (
     "glance",
@@ -41,15 +40,13 @@ SHOWN_CHARTS = [key for key in CHARTS if key != "year_table"]
 
 
 @pytest.fixture
-def client(wiki_settings: Settings) -> Iterator[httpx.Client]:
-    with LiveServer(create_app(wiki_settings)) as live:
-        with httpx.Client(base_url=live.url, timeout=30) as http:
-            yield http
+def client(app_client: httpx.Client) -> httpx.Client:
+    return app_client
 
 
 @pytest.fixture
-def key(simulator: SimulatorServer) -> str:
-    return parse_wiki(simulator.api_url).key
+def key(wiki_key: str) -> str:
+    return wiki_key
 
 
 def analysed(client: httpx.Client, title: str) -> str:

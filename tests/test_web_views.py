@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -11,19 +9,16 @@ from support import LiveServer, read_events
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
 from wikivice.web.app import create_app
-from wikivice.wikis import parse_wiki
 
 
 @pytest.fixture
-def client(wiki_settings: Settings) -> Iterator[httpx.Client]:
-    with LiveServer(create_app(wiki_settings)) as live:
-        with httpx.Client(base_url=live.url, timeout=30) as http:
-            yield http
+def client(app_client: httpx.Client) -> httpx.Client:
+    return app_client
 
 
 @pytest.fixture
-def key(simulator: SimulatorServer) -> str:
-    return parse_wiki(simulator.api_url).key
+def key(wiki_key: str) -> str:
+    return wiki_key
 
 
 def test_home_has_search_and_a_strict_content_policy(client: httpx.Client, key: str) -> None:

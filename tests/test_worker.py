@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from support import Process, free_port
+from support import Process, free_port, simulator_process
 
 
 @pytest.fixture
-def sim() -> tuple[Process, str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = Process(
-        ["simulator", "--port", str(port), "--latency", "0.03", "--anchor", "2026-01-01T00:00:00Z"],
-        {},
-        f"{url}/_simulator/stats",
-    ).start()
-    yield process, f"{url}/w/api.php"
+def sim() -> Iterator[tuple[Process, str]]:
+    process, api = simulator_process(0.03)
+    yield process, api
     process.stop()
 
 
