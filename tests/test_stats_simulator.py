@@ -153,3 +153,90 @@ def test_simulated_countries_match_iptocc(
     by_country = {c["code"]: c["edits"] for c in figures["countries"]["by_country"]}
     assert by_country == dict(located)
     assert figures["countries"]["ip_edits"] == len(ips)
+
+
+def identity_reverts(truth: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
+    """(reverting revids, reverted revids) by the identity rule and the revert tags."""
+    reverting: set[int] = set()
+    reverted: set[int] = set()
+    for i, rev in enumerate(truth):
+        window = truth[max(0, i - 15) : i]
+        shas = [r.get("sha1") for r in window]
+        sha1 = rev.get("sha1")
+        if sha1 is not None and sha1 in shas:
+            nearest = len(shas) - 1 - shas[::-1].index(sha1)
+            if nearest < len(shas) - 1:
+                reverting.add(rev["revid"])
+                reverted.update(r["revid"] for r in window[nearest + 1 :])
+        if REVERT_TAGS & set(rev["tags"]):
+            reverting.add(rev["revid"])
+        if "mw-reverted" in rev["tags"]:
+            reverted.add(rev["revid"])
+    return reverting, reverted
+
+
+def test_simulated_shares_intervals_and_recent_edits_match(
+    figures: dict[str, Any], truth: list[dict[str, Any]]
+) -> None:
+    n = len(truth)
+    kinds = Counter(kind(r) for r in truth)
+    assert figures["anonymous_share"] == round((kinds["anon"] + kinds["temp"]) / n, 4)
+    assert figures["bot_share"] == round(kinds["bot"] / n, 4)
+    assert figures["minor_share"] == round(sum(bool(r.get("minor")) for r in truth) / n, 4)
+    assert figures["mean_interval"] == pytest.approx((ts(truth[-1]) - ts(truth[0])) / (n - 1))
+    for name, days in (("day", 1), ("week", 7), ("month", 30), ("year", 365)):
+        expected = sum(1 for r in truth if NOW - days * 86400 < ts(r) <= NOW)
+        assert figures["recent_edits"][name] == expected, name
+    deltas = [
+        (b["size"] - a["size"], ts(b), b["revid"]) for a, b in zip(truth, truth[1:], strict=False)
+    ]
+    smallest = min(deltas, key=lambda d: (d[0], d[1], d[2]))
+    assert figures["largest_removal"]["delta"] == smallest[0]
+
+
+def test_simulated_concentration_matches(
+    figures: dict[str, Any], truth: list[dict[str, Any]]
+) -> None:
+    counts = sorted(Counter(r["user"] for r in truth if "user" in r).values())
+    total, editors = sum(counts), len(counts)
+    assert figures["top10_share"] == round(sum(counts[-10:]) / total, 4)
+    top_tenth = max(1, -(-editors // 10))
+    assert figures["top10pct_share"] == round(sum(counts[-top_tenth:]) / total, 4)
+    gini = 2 * sum((i + 1) * x for i, x in enumerate(counts)) / (editors * total)
+    assert figures["gini"] == pytest.approx(gini - (editors + 1) / editors, abs=1e-4)
+    lorenz = figures["concentration"]["lorenz"]
+    assert lorenz["editors"][-1] == 1.0 and lorenz["edits"][-1] == 1.0
+
+
+def test_simulated_timeline_and_reverted_edits_match(
+    figures: dict[str, Any], truth: list[dict[str, Any]]
+) -> None:
+    months = Counter(datetime.fromtimestamp(ts(r), UTC).strftime("%Y-%m") for r in truth)
+    timeline = figures["timeline"]["months"]
+    by_month = dict(zip(timeline["month"], timeline["edits"], strict=True))
+    assert {m: c for m, c in by_month.items() if c} == dict(months)
+    assert sum(timeline["bot"]) == Counter(kind(r) for r in truth)["bot"]
+    reverting, reverted = identity_reverts(truth)
+    assert figures["reverts"] == len(reverting)
+    assert figures["reverted_edits"] == len(reverted)
+    assert sum(timeline["reverts"]) == len(reverting)
+
+
+def test_simulated_edit_wars_follow_their_rule(
+    figures: dict[str, Any], truth: list[dict[str, Any]]
+) -> None:
+    reverting, _ = identity_reverts(truth)
+    per_day: dict[str, list[str]] = {}
+    for r in truth:
+        if r["revid"] in reverting:
+            day = datetime.fromtimestamp(ts(r), UTC).strftime("%Y-%m-%d")
+            per_day.setdefault(day, []).append(r.get("user", ""))
+    war_days = {
+        d for d, users in per_day.items() if len(users) >= 3 and len(set(users) - {""}) >= 2
+    }
+    wars = figures["conflict"]["edit_wars"]
+    assert wars, "the page has edit wars to find"
+    for war in wars:
+        days = [d for d in sorted(war_days) if war["start"] <= d <= war["end"]]
+        assert len(days) == war["days"]
+        assert war["reverts"] == sum(len(per_day[d]) for d in days)
