@@ -46,7 +46,6 @@ SNAPSHOT = (
     FetchJob.error,
     FetchJob.events,
 )
-TERMINAL = ("done", "failed")
 _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"

@@ -96,7 +96,6 @@ class RevisionBatch:
     revisions: list[dict[str, Any]]
     # Parameters that continue after this batch (None after the last one): the checkpoint.
     continue_params: dict[str, str] | None
-    requests: int = 1
 
 
 @dataclass

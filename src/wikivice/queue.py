@@ -55,9 +55,6 @@ class JobQueue:
         self.huey.execute(task)
         return True
 
-    def pending(self) -> int:
-        return int(self.huey.pending_count())
-
     def _execute(self, job_id: int) -> None:
         if self._handler is None:
             raise RuntimeError("this process does not run jobs")
