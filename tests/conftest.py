@@ -260,7 +260,7 @@ def make_stack(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def app_client(wiki_settings: Settings) -> Iterator[httpx.Client]:
+def client(wiki_settings: Settings) -> Iterator[httpx.Client]:
     """An HTTP client of the app on a real uvicorn, wired to the shared simulator."""
     from wikivice.web.app import create_app
 
@@ -270,7 +270,7 @@ def app_client(wiki_settings: Settings) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def wiki_key(simulator: SimulatorServer) -> str:
+def key(simulator: SimulatorServer) -> str:
     """The shared simulator's key in our URLs (`127.0.0.1:PORT`)."""
     from wikivice.wikis import parse_wiki
 

@@ -192,6 +192,18 @@ class Process:
 # -- browser tests -----------------------------------------------------------------------
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
+# The dashboard's sections, by element id, in page order.
+SECTIONS = (
+    "glance",
+    "context",
+    "recent",
+    "activity",
+    "size",
+    "editors",
+    "conflict",
+    "anonymous",
+    "downloads",
+)
 
 
 @dataclass

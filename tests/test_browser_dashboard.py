@@ -11,22 +11,19 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from support import BrowserPage, Stack, read_events, search, wait_for_dashboard, wait_until
+from support import (
+    SECTIONS,
+    BrowserPage,
+    Stack,
+    read_events,
+    search,
+    wait_for_dashboard,
+    wait_until,
+)
 from wikivice.simulator.editors import HOSTILE_USERS
 
 pytestmark = pytest.mark.browser
 
-SECTIONS = (
-    "glance",
-    "context",
-    "recent",
-    "activity",
-    "size",
-    "editors",
-    "conflict",
-    "anonymous",
-    "downloads",
-)
 CHARTS_DRAWN = """Array.from(document.querySelectorAll('#dashboard-body div.chart'))
     .every(div => div.querySelector('.main-svg'))"""
 # Whatever a hostile string could have made: an element from user text, or a handler.

@@ -16,7 +16,7 @@ import pytest
 from markupsafe import escape
 
 from factories import History
-from support import LiveServer, read_events
+from support import SECTIONS, LiveServer, read_events
 from wikivice.charts import CHARTS
 from wikivice.db import Database
 from wikivice.settings import Settings
@@ -24,29 +24,8 @@ from wikivice.simulator import FaultSpec, SimulatorServer, content
 from wikivice.simulator.editors import HOSTILE_COMMENTS, HOSTILE_USERS
 from wikivice.web.app import create_app
 
-SECTIONS = (
-    "glance",
-    "context",
-    "recent",
-    "activity",
-    "size",
-    "editors",
-    "conflict",
-    "anonymous",
-    "downloads",
-)
 # The year table is an HTML table (readable, copyable), not a plotly one.
 SHOWN_CHARTS = [key for key in CHARTS if key != "year_table"]
-
-
-@pytest.fixture
-def client(app_client: httpx.Client) -> httpx.Client:
-    return app_client
-
-
-@pytest.fixture
-def key(wiki_key: str) -> str:
-    return wiki_key
 
 
 def analysed(client: httpx.Client, title: str) -> str:

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from support import LiveServer, read_events
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
 from wikivice.web.app import create_app
-
-
-@pytest.fixture
-def client(app_client: httpx.Client) -> httpx.Client:
-    return app_client
-
-
-@pytest.fixture
-def key(wiki_key: str) -> str:
-    return wiki_key
 
 
 def test_home_has_search_and_a_strict_content_policy(client: httpx.Client, key: str) -> None:

@@ -148,7 +148,6 @@ def show_settings(markdown: bool) -> None:
 
 def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> dict[str, Any]:
     started = time.monotonic()
-    rt.jobs.reap(rt.settings.stale_seconds)  # a fetch killed earlier: resume it now
     try:
         analysis = start_analysis(rt, site, title, enqueue=False)
     except PageMissing as exc:

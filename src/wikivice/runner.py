@@ -94,10 +94,12 @@ def run_claimed(
             resume=claim.checkpoint,
             should_stop=lambda: stop.is_set() or beat.lost.is_set(),
         )
-        jobs.update(claim, "stage", stage="analysing", message=None, done=result.stored_revisions)
-        with rt.db.read() as conn:
-            page = pages.page_by_id(conn, claim.page_id) or page
         if analyse is not None:
+            jobs.update(
+                claim, "stage", stage="analysing", message=None, done=result.stored_revisions
+            )
+            with rt.db.read() as conn:
+                page = pages.page_by_id(conn, claim.page_id) or page
             analyse(rt, page)
         jobs.finish(
             claim,
