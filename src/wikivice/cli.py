@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 import time
 from datetime import datetime
-from typing import Any, NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import orjson
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from wikivice import __version__, pages
 from wikivice.analyses import start_analysis
@@ -29,8 +22,35 @@ from wikivice.runtime import Runtime
 from wikivice.settings import Settings, settings_markdown
 from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
 
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
 WIKI_HELP = "Wikipedia language code (en) or the URL of any MediaWiki api.php."
+
+
+def run() -> None:
+    """The `wikivice` console script: `main`, then a quick exit. Tearing down the
+    interpreter (SQLAlchemy, pydantic, httpx and their caches) costs a fifth of a second
+    that nobody waits for on purpose, so once the command has returned and every
+    non-daemon thread has ended, output is flushed and the process leaves at once.
+    Nothing is lost: databases are closed by the commands themselves, SQLite's WAL is
+    durable, and a daemon thread still waiting on a wiki has nothing to save."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    for thread in threading.enumerate():
+        if not thread.daemon and thread is not threading.current_thread():
+            thread.join()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a closed pipe (`wikivice … | head`)
+        code = code or 1
+    os._exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,12 +95,12 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
         finally:
             rt.close()
     except KeyboardInterrupt:  # before the fetch began: nothing to resume
-        err.print("interrupted")
+        _err().print("interrupted")
         sys.exit(130)
     if as_json:
         click.echo(orjson.dumps(summary).decode())
     else:
-        err.print(_describe(summary), highlight=False, soft_wrap=True)
+        _err().print(_describe(summary), highlight=False, soft_wrap=True)
     if summary["status"] != "done":
         sys.exit(1)
 
@@ -183,31 +203,18 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
     stop = threading.Event()
     thread: threading.Thread | None = None
     reaped = 0.0
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    live = show_progress and err.is_terminal  # a bar in a log file is only noise
-    with Progress(*columns, console=err, disable=not live, transient=True) as bar:
-        task = bar.add_task("queued", total=None, rate="")
+    # A bar in a log file is only noise (and --json wants none).
+    bar = _ProgressBar() if show_progress and _err().is_terminal else None
+    with bar or contextlib.nullcontext():
         started, first_done = time.monotonic(), None
         try:
             while True:
                 job = rt.jobs.get(job_id)
                 assert job is not None
                 first_done = job["done"] if first_done is None else first_done
-                rate = (job["done"] - first_done) / max(time.monotonic() - started, 1e-3)
-                bar.update(
-                    task,
-                    description=escape(job["message"] or job["stage"]),
-                    completed=job["done"],
-                    total=job["total"],
-                    rate=f"{rate:,.0f} rev/s" if rate else "",
-                )
+                if bar is not None:
+                    rate = (job["done"] - first_done) / max(time.monotonic() - started, 1e-3)
+                    bar.show(job, rate)
                 if job["status"] in ("done", "failed"):
                     return job
                 if thread is None or not thread.is_alive():
@@ -231,11 +238,65 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
             stop.set()
             if thread is not None:
                 thread.join(10)
-            err.print("interrupted: the next `wikivice fetch` resumes where this one stopped")
+            _err().print("interrupted: the next `wikivice fetch` resumes where this one stopped")
             sys.exit(130)
 
 
+class _ProgressBar:
+    """rich's progress bar: N of M revisions, rate and ETA, on standard error."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=_err(),
+            transient=True,
+        )
+        self._task = self._progress.add_task("queued", total=None, rate="")
+
+    def __enter__(self) -> _ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def show(self, job: dict[str, Any], rate: float) -> None:
+        from rich.markup import escape
+
+        self._progress.update(
+            self._task,
+            description=escape(job["message"] or job["stage"]),
+            completed=job["done"],
+            total=job["total"],
+            rate=f"{rate:,.0f} rev/s" if rate else "",
+        )
+
+
+@cache
+def _err() -> Console:
+    """Standard error through rich (imported on first use: `--json` never needs it)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def _describe(summary: dict[str, Any]) -> str:
+    from rich.markup import escape
+
     if summary["status"] != "done":
         return f"[red]{escape(summary['title'])}: failed: {escape(str(summary.get('error')))}[/red]"
     text = (
@@ -263,7 +324,9 @@ def _normal(title: str) -> str:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _err().print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

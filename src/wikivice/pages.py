@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from wikivice.db import dialect_insert
 from wikivice.mediawiki import ResolvedPage
 from wikivice.models import Page, Wiki
 from wikivice.wikis import WikiSite
@@ -53,7 +53,7 @@ def ensure_wiki(conn: Connection, site: WikiSite, name: str | None = None) -> in
         "article_url": site.article_url,
         "name": name,
     }
-    insert = _dialect_insert(conn)(Wiki).values(**values).on_conflict_do_nothing()
+    insert = dialect_insert(conn.dialect.name)(Wiki).values(**values).on_conflict_do_nothing()
     conn.execute(insert)
     return int(conn.execute(select(Wiki.id).where(Wiki.key == site.key)).scalar_one())
 
@@ -129,8 +129,3 @@ def _ref(conn: Connection, where: ColumnElement[bool]) -> PageRef | None:
         select(*_REF_COLUMNS).where(where).order_by(Page.resolved_at.desc()).limit(1)
     ).first()
     return None if row is None else PageRef(**row._mapping)
-
-
-def _dialect_insert(conn: Connection):  # type: ignore[no-untyped-def]
-    """INSERT … ON CONFLICT DO NOTHING is spelled per dialect in SQLAlchemy."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

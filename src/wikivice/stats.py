@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from wikivice import authorship, geo, reverts, timeline
 from wikivice.authorship import share
+from wikivice.db import dialect_insert
 from wikivice.models import Page, PageStats, Wiki
 from wikivice.timeline import iso
 
@@ -209,7 +209,7 @@ def store_figures(db: Database, page_id: int, now: float | None = None) -> dict[
         "data": orjson.dumps(figures).decode(),
         "computed_at": time.time(),
     }
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(db.engine.dialect.name)
     with db.write() as conn:
         # Upsert: the worker and a web request may both compute a page at once.
         upsert = insert(PageStats).values(page_id=page_id, **values)
