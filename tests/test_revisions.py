@@ -6,7 +6,13 @@ from calendar import timegm
 
 import pytest
 
-from wikivice.revisions import REVERT_WINDOW, RevertWindow, _chunks, parse_timestamp
+from wikivice.revisions import (
+    _PRUNE_EVERY,
+    REVERT_WINDOW,
+    RevertWindow,
+    _chunks,
+    parse_timestamp,
+)
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 499, 500, 501, 1000, 1337])
@@ -28,22 +34,28 @@ def test_parse_timestamp_matches_the_calendar() -> None:
 
 def test_revert_window_finds_the_nearest_identity_revert() -> None:
     window = RevertWindow([(1, "a"), (2, "b"), (3, "c")])
-    assert window.undone_by("a") == [2, 3]  # back to revision 1: 2 and 3 are undone
-    assert window.undone_by("c") == []  # same as the previous one: a null edit
-    assert window.undone_by("zzz") == []
+    assert window.step(4, "a") == (2, 3)  # back to revision 1: 2 and 3 are undone
+    assert window.step(5, "a") == ()  # same as the previous one: a null edit
+    assert window.step(6, "zzz") == ()
+    assert window.step(7, "c") == (4, 5, 6)  # back to revision 3
+    window = RevertWindow([(1, "a"), (2, "b"), (3, "a"), (4, "c")])
+    assert window.step(5, "a") == (4,)  # the nearest earlier "a" (3), not the first
 
 
 def test_revert_window_forgets_what_left_it() -> None:
     window = RevertWindow([])
-    window.push(1, "old")
+    window.step(1, "old")
     for revid in range(2, REVERT_WINDOW + 2):
-        window.push(revid, f"x{revid}")
-    assert window.undone_by("old") == []  # 16 revisions back: out of reach
-    assert len(window.last_at) == REVERT_WINDOW
+        window.step(revid, f"x{revid}")
+    assert window.step(REVERT_WINDOW + 2, "old") == ()  # 16 revisions back: out of reach
+    for revid in range(100, 100 + 3 * _PRUNE_EVERY):
+        window.step(revid, f"y{revid}")
+    assert len(window.last_at) <= _PRUNE_EVERY + REVERT_WINDOW  # memory stays bounded
+    last = 99 + 3 * _PRUNE_EVERY
+    assert window.step(1, f"y{last - 2}") == (last - 1, last)  # still finds recent ones
 
 
 def test_revert_window_ignores_hidden_content() -> None:
     window = RevertWindow([(1, None), (2, "b")])
-    assert window.undone_by("b") == []
-    window.push(3, None)
-    assert window.undone_by("b") == [3]
+    assert window.step(3, None) == ()
+    assert window.step(4, "b") == (3,)

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, islice
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -32,6 +32,7 @@ REVERTED_TAG = "mw-reverted"
 # Temporary accounts on Wikimedia wikis: `~2025-12345-67` (and older `~2024-…` forms).
 TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
 _EDITOR_CACHE_MAX = 20_000
+_PRUNE_EVERY = 4096
 
 
 @dataclass
@@ -46,35 +47,32 @@ class BatchState:
 
 
 class RevertWindow:
-    """The last 15 revisions, and where in the stream each of their sha1s last appeared,
-    so finding an identity revert costs one dict lookup."""
+    """The last 15 revisions' ids, and where in the stream each recent sha1 last
+    appeared, so finding an identity revert costs one dict lookup per revision."""
 
     def __init__(self, recent: list[tuple[int, str | None]]) -> None:
         self.revids: deque[int] = deque(maxlen=REVERT_WINDOW)
-        self.sha1s: deque[str | None] = deque(maxlen=REVERT_WINDOW)
         self.last_at: dict[str, int] = {}
         self.position = 0
         for revid, sha1 in recent:
-            self.push(revid, sha1)
+            self.step(revid, sha1)
 
-    def undone_by(self, sha1: str) -> list[int]:
-        """The revisions a new revision with `sha1` reverts (none if it reverts nothing)."""
-        at = self.last_at.get(sha1)
-        if at is None:
-            return []
-        between = self.position - at - 1  # 0: the same as the previous one, a null edit
-        return list(islice(self.revids, len(self.revids) - between, None)) if between else []
-
-    def push(self, revid: int, sha1: str | None) -> None:
-        if len(self.revids) == REVERT_WINDOW:
-            leaving = self.sha1s[0]
-            if leaving is not None and self.last_at.get(leaving) == self.position - REVERT_WINDOW:
-                del self.last_at[leaving]
-        self.revids.append(revid)
-        self.sha1s.append(sha1)
+    def step(self, revid: int, sha1: str | None) -> tuple[int, ...]:
+        """Take the next revision; returns the revisions it reverts, oldest first (none
+        unless its sha1 is that of one of the previous 15, and not the previous one's:
+        that would be a null edit)."""
+        position = self.position
+        undone: tuple[int, ...] = ()
         if sha1 is not None:
-            self.last_at[sha1] = self.position
-        self.position += 1
+            at = self.last_at.get(sha1)
+            if at is not None and 1 < position - at <= REVERT_WINDOW:
+                undone = tuple(self.revids)[at - position + 1 :]
+            self.last_at[sha1] = position
+        self.revids.append(revid)
+        self.position = position + 1
+        if position % _PRUNE_EVERY == 0:  # bounded memory: forget what left the window
+            self.last_at = {h: at for h, at in self.last_at.items() if position - at < REVERT_WINDOW}
+        return undone
 
 
 # Revision rows are lists in this column order (the hot path skips SQLAlchemy's per-row
@@ -194,20 +192,25 @@ def store_batch(
     editors: EditorCache,
 ) -> None:
     rows: list[list[Any]] = []
-    by_revid: dict[int, list[Any]] = {}
     earlier_reverted: list[tuple[bool, int, int, int]] = []
     wanted: dict[str, tuple[int, str]] = {}
-    window = state.window
+    step = state.window.step
     last_key = state.last_key
     last_size = state.last_size
     wiki_id, page_id = page.wiki_id, page.id
     bots = editors.bots
+    fromisoformat = datetime.fromisoformat
+    # A refresh asks from the newest stored timestamp, inclusive: skip what is stored
+    # (the API lists oldest first, so only a batch's first revisions can be).
+    skipping = last_key is not None
     for rev in batch.revisions:
         get = rev.get
         revid = rev["revid"]
-        ts = parse_timestamp(rev["timestamp"])
-        if last_key is not None and (ts, revid) <= last_key:
-            continue  # a refresh asks from the newest stored timestamp, inclusive
+        ts = int(fromisoformat(rev["timestamp"]).timestamp())
+        if skipping:
+            if (ts, revid) <= last_key:  # type: ignore[operator]
+                continue
+            skipping = False
         hidden = 0
         name = get("user")
         if name is None:  # `userhidden`
@@ -220,7 +223,8 @@ def store_batch(
                 kind = "temp"
             else:
                 kind = "bot" if name in bots else "user"
-            wanted[name] = (get("userid") or 0, kind)
+            if name not in wanted:
+                wanted[name] = (get("userid") or 0, kind)
         if get("commenthidden"):
             hidden |= HIDDEN_COMMENT
         if get("sha1hidden"):
@@ -236,27 +240,26 @@ def store_batch(
             tags = orjson.dumps(sorted(tag_list)).decode()
             is_revert = not REVERT_TAGS.isdisjoint(tag_list)
             reverted = REVERTED_TAG in tag_list
-        if sha1 is not None:
-            undone = window.undone_by(sha1)
-            if undone:
-                is_revert = True
-                for revid_undone in undone:
-                    target = by_revid.get(revid_undone)
-                    if target is None:
-                        earlier_reverted.append((True, revid, wiki_id, revid_undone))
-                    elif target[_REVERTED_BY] is None:
-                        target[_REVERTED_BY] = revid
-                        target[_REVERTED] = True
-        row = [
+        undone = step(revid, sha1)
+        if undone:
+            is_revert = True
+            # The revisions just before this one: this batch's last rows, then earlier.
+            here = len(rows)
+            in_batch = min(len(undone), here)
+            for target in rows[here - in_batch :]:
+                if target[_REVERTED_BY] is None:
+                    target[_REVERTED_BY] = revid
+                    target[_REVERTED] = True
+            for revid_undone in undone[: len(undone) - in_batch]:
+                earlier_reverted.append((True, revid, wiki_id, revid_undone))
+        rows.append([
             wiki_id, revid, page_id, get("parentid") or 0, ts, name, kind, size,
-            size - last_size if last_key is not None else size, get("minor") is True, sha1,
-            get("comment"), tags, hidden, is_revert, reverted, None,
-        ]  # fmt: skip
-        window.push(revid, sha1)
-        rows.append(row)
-        by_revid[revid] = row
+            size - last_size, get("minor") is True, sha1, get("comment"), tags, hidden,
+            is_revert, reverted, None,
+        ])  # fmt: skip
         last_size = size
-        last_key = (ts, revid)
+    if rows:
+        last_key = (rows[-1][4], rows[-1][1])
     state.last_size, state.last_key = last_size, last_key
 
     cursor = sql.cursor(conn)
@@ -298,5 +301,5 @@ def load_state(db: Database, page: PageRef) -> BatchState:
 
 
 def parse_timestamp(text: str) -> int:
-    """`2023-11-24T18:05:57Z` → seconds since the epoch."""
+    """`2023-11-24T18:05:57Z` → seconds since the epoch (inlined in `store_batch`)."""
     return int(datetime.fromisoformat(text).timestamp())
