@@ -26,10 +26,18 @@ class Analysis:
     created: bool  # this call created the job (False: joined a running one)
 
 
-def start_analysis(rt: Runtime, site: WikiSite, title: str, *, enqueue: bool = True) -> Analysis:
+def start_analysis(
+    rt: Runtime,
+    site: WikiSite,
+    title: str,
+    *,
+    enqueue: bool = True,
+    resolved: ResolvedPage | None = None,
+) -> Analysis:
     """Raises `InvalidTitle`, `PageMissing` (with suggestions) or another
-    `MediaWikiError` when the wiki cannot say what the title is."""
-    resolved = rt.wikis.client(site).resolve(title)
+    `MediaWikiError` when the wiki cannot say what the title is (`resolved`: the title
+    as the caller has just resolved it)."""
+    resolved = resolved or rt.wikis.client(site).resolve(title)
     with rt.db.write() as conn:
         wiki_id = pages.ensure_wiki(conn, site, resolved.site_name)
         page = pages.upsert_page(conn, wiki_id, resolved)

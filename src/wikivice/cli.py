@@ -14,16 +14,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 import orjson
 
-from wikivice import __version__, pages
-from wikivice.analyses import start_analysis
+from wikivice import __version__
 from wikivice.mediawiki import InvalidTitle, MediaWikiError, PageMissing, clean_title
-from wikivice.runner import run_claimed
-from wikivice.runtime import Runtime
 from wikivice.settings import Settings, settings_markdown
 from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from wikivice.fetcher import Fetcher
+    from wikivice.headstart import HeadStart
+    from wikivice.runtime import Runtime
+
+# The database layer (SQLAlchemy, the models: most of the start-up) is imported inside
+# the commands that use it, so `fetch` can start a new page's walk first.
 
 WIKI_HELP = "Wikipedia language code (en) or the URL of any MediaWiki api.php."
 
@@ -88,12 +92,20 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
     """Fetch (or refresh) an article's whole revision history, with a progress bar."""
     settings = Settings()
     site = _site(wiki or settings.default_wiki)
+    started = time.monotonic()
     try:
-        rt = Runtime.create(settings)
+        head = _head_start(settings, site, title)
         try:
-            summary = _fetch(rt, site, title, show_progress=not as_json)
+            from wikivice.runtime import Runtime  # while the head start walks
+
+            rt = Runtime.create(settings, wikis=head.wikis)
+            try:
+                summary = _fetch(rt, site, head, started, show_progress=not as_json)
+            finally:
+                rt.close()
         finally:
-            rt.close()
+            if head.fetcher is not None:
+                head.fetcher.stop()
     except KeyboardInterrupt:  # before the fetch began: nothing to resume
         _err().print("interrupted")
         sys.exit(130)
@@ -111,6 +123,8 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
+    from wikivice import pages
+    from wikivice.runtime import Runtime
     from wikivice.stats import cached_figures, store_figures
 
     settings = Settings()
@@ -166,10 +180,11 @@ def show_settings(markdown: bool) -> None:
         click.echo(f"WIKIVICE_{name.upper()}={value}")
 
 
-def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> dict[str, Any]:
-    started = time.monotonic()
+def _head_start(settings: Settings, site: WikiSite, title: str) -> HeadStart:
+    from wikivice import headstart
+
     try:
-        analysis = start_analysis(rt, site, title, enqueue=False)
+        return headstart.begin(settings, site, title)
     except PageMissing as exc:
         hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
         _fail(f"{site.key} has no article called {exc.title!r}.{hint}")
@@ -177,6 +192,16 @@ def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> d
         _fail(str(exc))
     except MediaWikiError as exc:
         _fail(str(exc), code=1)
+
+
+def _fetch(
+    rt: Runtime, site: WikiSite, head: HeadStart, started: float, *, show_progress: bool
+) -> dict[str, Any]:
+    from wikivice import pages
+    from wikivice.analyses import start_analysis
+
+    title = head.resolved.title
+    analysis = start_analysis(rt, site, title, enqueue=False, resolved=head.resolved)
     summary: dict[str, Any] = {
         "title": analysis.page.title,
         "pageid": analysis.page.pageid,
@@ -186,7 +211,7 @@ def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> d
         "new_revisions": 0,
     }
     if analysis.job_id is not None:
-        job = _run_or_follow(rt, analysis.job_id, show_progress)
+        job = _run_or_follow(rt, analysis.job_id, show_progress, head.fetcher)
         summary.update(status=job["status"], new_revisions=job["new_revisions"])
         if job["status"] != "done":
             summary["error"] = job["error"] or job["message"]
@@ -197,9 +222,13 @@ def _fetch(rt: Runtime, site: WikiSite, title: str, *, show_progress: bool) -> d
     return summary
 
 
-def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, Any]:
+def _run_or_follow(
+    rt: Runtime, job_id: int, show_progress: bool, head_start: Fetcher | None
+) -> dict[str, Any]:
     """Run the job here whenever it is waiting (now, or after a retry delay, or when
     whoever ran it stopped); otherwise follow whoever runs it."""
+    from wikivice.runner import run_claimed
+
     stop = threading.Event()
     thread: threading.Thread | None = None
     reaped = 0.0
@@ -227,9 +256,13 @@ def _run_or_follow(rt: Runtime, job_id: int, show_progress: bool) -> dict[str, A
                         # No analysis here: the figures are computed (and cached) by the
                         # first `wikivice stats` or dashboard view; a fetch is a fetch.
                         thread = threading.Thread(
-                            target=run_claimed, args=(rt, claim, stop), daemon=True
+                            target=run_claimed,
+                            args=(rt, claim, stop),
+                            kwargs={"head_start": head_start},
+                            daemon=True,
                         )
                         thread.start()
+                        head_start = None  # a second run resumes from its checkpoint
                 if thread is not None:
                     thread.join(0.1)  # returns as soon as the job ends
                 else:

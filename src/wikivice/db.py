@@ -59,10 +59,12 @@ def dialect_insert(dialect_name: str):  # type: ignore[no-untyped-def]
     """`insert` with ON CONFLICT for this dialect (spelled per dialect in SQLAlchemy;
     imported on use: PostgreSQL's dialect is a twentieth of the CLI's start-up)."""
     if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -1,20 +1,18 @@
 """Storing a page's whole revision history, fast, resumable and idempotent.
 
-The pipeline: a fetcher thread walks the API's continuation (500 revisions a request)
-and hands batches over a two-slot queue, so the next HTTP request is in flight while the
-current batch is inserted; each batch is stored in one transaction together with the
-job's checkpoint (the `continue` parameters that follow it), so an interrupted fetch
-resumes exactly after the last stored batch. Inserts are bulk and `ON CONFLICT DO
-NOTHING`, so a repeated batch changes nothing. Memory holds at most three batches and
-bounded caches, whatever the history's size.
+The pipeline: a fetcher thread (`wikivice.fetcher`) walks the API's continuation (500
+revisions a request) and hands batches over a bounded queue, so the next HTTP request is
+in flight while the current batch is inserted; each batch is stored in one transaction
+together with the job's checkpoint (the `continue` parameters that follow it), so an
+interrupted fetch resumes exactly after the last stored batch. Inserts are bulk and `ON
+CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a bounded number
+of batches and bounded caches, whatever the history's size.
 
 Turning a batch into rows, and the facts derived on the way, is `wikivice.revisions`.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,17 +24,14 @@ import orjson
 from sqlalchemy import Connection, func, select, update
 
 from wikivice.db import Database
-from wikivice.mediawiki import EditCount, MediaWiki, RevisionBatch
+from wikivice.fetcher import Fetcher
+from wikivice.mediawiki import EditCount, MediaWiki
 from wikivice.models import Page, Revision, Wiki
 from wikivice.pages import PageRef
 from wikivice.revisions import EditorCache, Statements, load_state, store_batch
 
 BOT_LIST_MAX_AGE = 86400.0
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
-
-
-class Interrupted(Exception):
-    """The worker is stopping: the job goes back to the queue from its checkpoint."""
 
 
 class IngestListener(Protocol):
@@ -74,8 +69,12 @@ def ingest(
     *,
     resume: dict[str, str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    head_start: Fetcher | None = None,
 ) -> IngestResult:
-    """Fetch and store every revision of `page` not stored yet; see the module docstring."""
+    """Fetch and store every revision of `page` not stored yet; see the module docstring.
+
+    `head_start` is a walk begun before the job ran (`wikivice.headstart`); it is used
+    if it starts where the stored history says to, and stopped otherwise."""
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)
@@ -90,8 +89,19 @@ def ingest(
         listener.stage("counting")
         count = side.submit(wiki.edit_count, page.title)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
-    fetcher = _Fetcher(wiki, page.pageid, resume, newer_than)
-    fetcher.start()
+    fetcher = head_start
+    if fetcher is not None and (fetcher.pageid, fetcher.start_point) != (
+        page.pageid,
+        (resume, newer_than),
+    ):
+        fetcher.stop()
+        fetcher = None
+    head = fetcher is not None
+    if fetcher is None:
+        fetcher = Fetcher(wiki, page.pageid, resume, newer_than)
+        fetcher.start()
+    else:
+        fetcher.wiki.report_like(wiki)  # its retries are this job's from now on
     try:
         total: int | None = None
         editors = EditorCache(page.wiki_id, bots_future.result())
@@ -132,81 +142,9 @@ def ingest(
     return IngestResult(
         new_revisions=state.new,
         stored_revisions=stored,
-        requests=wiki.requests - requests_before,
+        requests=wiki.requests - requests_before + (fetcher.wiki.requests if head else 0),
         seconds=time.monotonic() - started,
     )
-
-
-class _Fetcher:
-    """Walks the continuation in its own thread, at most two batches ahead."""
-
-    def __init__(
-        self, wiki: MediaWiki, pageid: int, resume: dict[str, str] | None, newer: str | None
-    ) -> None:
-        self._batches = wiki.iter_revisions(pageid, resume=resume, newer_than=newer)
-        self._queue: queue.Queue[RevisionBatch | BaseException | None] = queue.Queue(2)
-        self._stopping = threading.Event()
-        self._held: list[BaseException | None] = []  # an error or the end, seen early
-        self._thread = threading.Thread(target=self._run, name="ingest-fetch", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        item: RevisionBatch | BaseException | None
-        try:
-            for item in self._batches:
-                if not self._put(item):
-                    return
-            item = None
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            item = exc
-        self._put(item)
-
-    def _put(self, item: RevisionBatch | BaseException | None) -> bool:
-        while not self._stopping.is_set():
-            try:
-                self._queue.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def ready(self) -> RevisionBatch | None:
-        """The next batch if it has already arrived (errors and the end wait for
-        `next`, so they are raised outside the transaction in progress)."""
-        if self._held:
-            return None
-        try:
-            item = self._queue.get_nowait()
-        except queue.Empty:
-            return None
-        if isinstance(item, RevisionBatch):
-            return item
-        self._held.append(item)
-        return None
-
-    def next(self, should_stop: Callable[[], bool]) -> RevisionBatch | None:
-        if self._held:
-            held = self._held.pop()
-            if held is not None:
-                raise held
-            return None
-        while True:
-            if should_stop():
-                raise Interrupted
-            try:
-                item = self._queue.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if isinstance(item, BaseException):
-                raise item
-            return item
-
-    def stop(self) -> None:
-        # A request in flight is abandoned (the thread is a daemon): stopping must not
-        # wait for a hanging wiki.
-        self._stopping.set()
 
 
 def _finish(conn: Connection, page: PageRef) -> int:

@@ -187,6 +187,11 @@ class MediaWiki:
         self._sleep = sleep
         self.requests = 0
 
+    def report_like(self, other: MediaWiki) -> None:
+        """Tell of retries, and wait between them, as `other` does (a walk begun before
+        its job ran is handed to the job)."""
+        self._listener, self._sleep = other._listener, other._sleep
+
     # -- the Action API --------------------------------------------------------------
 
     def query(self, params: dict[str, str], *, background: bool = False) -> dict[str, Any]:

@@ -71,7 +71,8 @@ class RevertWindow:
         self.revids.append(revid)
         self.position = position + 1
         if position % _PRUNE_EVERY == 0:  # bounded memory: forget what left the window
-            self.last_at = {h: at for h, at in self.last_at.items() if position - at < REVERT_WINDOW}
+            recent = position - REVERT_WINDOW
+            self.last_at = {h: at for h, at in self.last_at.items() if at > recent}
         return undone
 
 

@@ -19,7 +19,8 @@ import orjson
 from sqlalchemy import Connection
 
 from wikivice import pages
-from wikivice.ingest import IngestResult, Interrupted, ingest
+from wikivice.fetcher import Fetcher, Interrupted
+from wikivice.ingest import IngestResult, ingest
 from wikivice.jobs import Claim, Jobs, LeaseLost
 from wikivice.mediawiki import MediaWikiError, PageMissing, RetryNotice, WikiUnavailable
 from wikivice.pages import PageRef
@@ -55,7 +56,9 @@ def run_claimed(
     *,
     analyse: Analyser | None = None,
     requeue: Callable[[int], None] | None = None,
+    head_start: Fetcher | None = None,
 ) -> IngestResult | None:
+    """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
     if requeue is None:
 
@@ -93,6 +96,7 @@ def run_claimed(
             listener,
             resume=claim.checkpoint,
             should_stop=lambda: stop.is_set() or beat.lost.is_set(),
+            head_start=head_start,
         )
         if analyse is not None:
             jobs.update(
@@ -139,6 +143,8 @@ def run_claimed(
         return None
     finally:
         beat.stop()
+        if head_start is not None:
+            head_start.stop()  # unused (the page was current, or the job ended early)
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:

@@ -24,14 +24,16 @@ class Runtime:
         self.jobs = Jobs(db, notifier.publish, max_attempts=settings.job_attempts)
 
     @classmethod
-    def create(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+    def create(
+        cls, settings: Settings, *, migrate: bool = True, wikis: Wikis | None = None
+    ) -> Runtime:
         db = Database(settings.sqlalchemy_url)
         if migrate:
             db.migrate()
         notifier: Notifier = (
             RedisNotifier(settings.redis_url) if settings.redis_url else LocalNotifier()
         )
-        return cls(settings, db, Wikis(settings), notifier)
+        return cls(settings, db, wikis or Wikis(settings), notifier)
 
     @cached_property
     def queue(self) -> JobQueue:

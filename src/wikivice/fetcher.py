@@ -1,0 +1,103 @@
+"""Walking a page's history in a thread of its own, a few batches ahead of whoever
+stores it.
+
+No database here (nor SQLAlchemy): `wikivice fetch` starts a new page's walk while the
+database layer is still loading (`wikivice.headstart`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from wikivice.mediawiki import MediaWiki, RevisionBatch
+
+AHEAD = 8  # batches fetched and not yet stored, at most (500 revisions each)
+
+
+class Interrupted(Exception):
+    """The worker is stopping: the job goes back to the queue from its checkpoint."""
+
+
+class Fetcher:
+    """Walks the continuation in its own thread, at most `ahead` batches ahead: the
+    next request is in flight while the batch before is stored, and a slow commit does
+    not hold up the walk."""
+
+    def __init__(
+        self,
+        wiki: MediaWiki,
+        pageid: int,
+        resume: dict[str, str] | None = None,
+        newer: str | None = None,
+        *,
+        ahead: int = AHEAD,
+    ) -> None:
+        self.wiki = wiki
+        self.pageid = pageid
+        self.start_point = (resume, newer)
+        self._batches = wiki.iter_revisions(pageid, resume=resume, newer_than=newer)
+        self._queue: queue.Queue[RevisionBatch | BaseException | None] = queue.Queue(ahead)
+        self._stopping = threading.Event()
+        self._held: list[BaseException | None] = []  # an error or the end, seen early
+        self._thread = threading.Thread(target=self._run, name="ingest-fetch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        item: RevisionBatch | BaseException | None
+        try:
+            for item in self._batches:
+                if not self._put(item):
+                    return
+            item = None
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            item = exc
+        self._put(item)
+
+    def _put(self, item: RevisionBatch | BaseException | None) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def ready(self) -> RevisionBatch | None:
+        """The next batch if it has already arrived (errors and the end wait for
+        `next`, so they are raised outside the transaction in progress)."""
+        if self._held:
+            return None
+        try:
+            item = self._queue.get_nowait()
+        except queue.Empty:
+            return None
+        if isinstance(item, RevisionBatch):
+            return item
+        self._held.append(item)
+        return None
+
+    def next(self, should_stop: Callable[[], bool]) -> RevisionBatch | None:
+        if self._held:
+            held = self._held.pop()
+            if held is not None:
+                raise held
+            return None
+        while True:
+            if should_stop():
+                raise Interrupted
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return item
+
+    def stop(self) -> None:
+        # A request in flight is abandoned (the thread is a daemon): stopping must not
+        # wait for a hanging wiki.
+        self._stopping.set()
