@@ -97,6 +97,10 @@ class Fetcher:
                 raise item
             return item
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopping.is_set()
+
     def stop(self) -> None:
         # A request in flight is abandoned (the thread is a daemon): stopping must not
         # wait for a hanging wiki.
