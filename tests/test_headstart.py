@@ -4,6 +4,7 @@ loaded, is taken over by the job exactly once, and never costs a stored page a r
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,38 @@ def test_is_new_plays_safe_with_an_unreadable_file(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
     assert not headstart.is_new(f"sqlite:///{junk}", "en", 1)
+
+
+def test_a_head_start_is_stopped_when_someone_else_runs_the_job(
+    sqlite_settings: Settings, simulator: SimulatorServer
+) -> None:
+    """The race the database check cannot see: another worker claims the page's job
+    between the check and the command's own claim. The command follows that worker and
+    stops its walk at once instead of letting it run ahead."""
+    from wikivice.cli import _run_or_follow
+
+    site = parse_wiki(sqlite_settings.default_wiki)
+    head = headstart.begin(sqlite_settings, site, "Synthetic 2500")
+    assert head.fetcher is not None
+    rt = Runtime.create(sqlite_settings, wikis=head.wikis)
+    try:
+        analysis = start_analysis(rt, site, "Synthetic 2500", enqueue=False)
+        assert analysis.job_id is not None
+        other = rt.jobs.claim(analysis.job_id)  # another worker's
+        assert other is not None
+        walk = head.fetcher
+        result: dict[str, Any] = {}
+        follower = threading.Thread(
+            target=lambda: result.update(_run_or_follow(rt, other.job_id, False, walk)),
+            daemon=True,
+        )
+        follower.start()
+        deadline = time.monotonic() + 1  # well before the claim could look stale (2 s)
+        while not walk.stopped:
+            assert time.monotonic() < deadline, "the head start was not stopped"
+            time.sleep(0.02)
+        run_claimed(rt, other, threading.Event(), requeue=lambda job_id: None)
+        follower.join(10)
+        assert result["status"] == "done" and result["new_revisions"] == 2500
+    finally:
+        rt.close()

@@ -262,7 +262,9 @@ def _run_or_follow(
                             daemon=True,
                         )
                         thread.start()
-                        head_start = None  # a second run resumes from its checkpoint
+                    elif head_start is not None:
+                        head_start.stop()  # someone else runs the job: follow it
+                    head_start = None  # used once: a second run resumes from its checkpoint
                 if thread is not None:
                     thread.join(0.1)  # returns as soon as the job ends
                 else:
