@@ -15,7 +15,7 @@ from support import fetch, make_settings
 from wikivice import headstart, pages
 from wikivice.analyses import start_analysis
 from wikivice.fetcher import Fetcher
-from wikivice.models import Page, Revision
+from wikivice.models import ACTIVE_JOB_STATUSES, Page, Revision
 from wikivice.runner import run_claimed
 from wikivice.runtime import Runtime
 from wikivice.settings import Settings
@@ -139,6 +139,12 @@ def test_is_new_asks_the_database(sqlite_settings: Settings, simulator: Simulato
             assert pages.page_by_title(conn, analysis.page.wiki_id, "Synthetic 300") is not None
     finally:
         rt.close()
+
+
+def test_is_new_knows_every_active_job_status() -> None:
+    """Its SQL spells the statuses out (no SQLAlchemy to import the models' constant)."""
+    for status in ACTIVE_JOB_STATUSES:
+        assert f"'{status}'" in headstart._STORED_OR_BUSY
 
 
 @pytest.mark.parametrize(

@@ -200,14 +200,13 @@ def store_batch(
     last_size = state.last_size
     wiki_id, page_id = page.wiki_id, page.id
     bots = editors.bots
-    fromisoformat = datetime.fromisoformat
     # A refresh asks from the newest stored timestamp, inclusive: skip what is stored
     # (the API lists oldest first, so only a batch's first revisions can be).
     skipping = last_key is not None
     for rev in batch.revisions:
         get = rev.get
         revid = rev["revid"]
-        ts = int(fromisoformat(rev["timestamp"]).timestamp())
+        ts = parse_timestamp(rev["timestamp"])
         if skipping:
             if (ts, revid) <= last_key:  # type: ignore[operator]
                 continue
@@ -302,5 +301,5 @@ def load_state(db: Database, page: PageRef) -> BatchState:
 
 
 def parse_timestamp(text: str) -> int:
-    """`2023-11-24T18:05:57Z` → seconds since the epoch (inlined in `store_batch`)."""
+    """`2023-11-24T18:05:57Z` → seconds since the epoch."""
     return int(datetime.fromisoformat(text).timestamp())
