@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The suite runs on this many processes (pytest-xdist); 0 runs it in this one.
+TEST_WORKERS ?= 2
 
 .PHONY: run demo test lint typecheck bench docs clean
 
@@ -31,7 +33,7 @@ typecheck: $(VENV)/.test-extras
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python bench/run.py

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -84,10 +85,15 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database for one test, flushed before and after."""
+    """A Redis database for one test, flushed before and after (one database per
+    pytest-xdist worker, so parallel workers never flush each other's)."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    own = REDIS_URL
+    if worker.isdigit():
+        own = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(worker)}").geturl()
+    client = redis.Redis.from_url(own, socket_connect_timeout=3)
     try:
         ok = bool(client.ping())
     except redis.RedisError:
@@ -95,7 +101,7 @@ def redis_url() -> Iterator[str]:
     require(ok, f"Redis at {REDIS_URL}", "start Redis or set WIKIVICE_TEST_REDIS_URL")
     client.flushdb()
     try:
-        yield REDIS_URL
+        yield own
     finally:
         client.flushdb()
         client.close()

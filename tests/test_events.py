@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,22 @@ class SilentNotifier(LocalNotifier):
 
     def publish(self, job_id: int) -> None:
         pass
+
+
+@pytest.fixture
+def hubs() -> Iterator[Callable[..., EventHub]]:
+    """Makes hubs, closed at the end of the test and waited for (no read outlives the
+    test's database)."""
+    made: list[EventHub] = []
+
+    def make(*args: Any, **kwargs: Any) -> EventHub:
+        made.append(EventHub(*args, **kwargs))
+        return made[-1]
+
+    yield make
+    for hub in made:
+        hub.close()
+        hub.join()
 
 
 def make_job(db: Database, notify: Callable[[int], None]) -> tuple[Jobs, Claim]:
@@ -53,12 +70,12 @@ async def collect(hub: EventHub, job_id: int, after: int = 0) -> list[Event]:
     return [event async for event in hub.stream(job_id, after)]
 
 
-def test_stream_replays_a_finished_job(db: Database) -> None:
+def test_stream_replays_a_finished_job(db: Database, hubs: Callable[..., EventHub]) -> None:
     notifier = LocalNotifier()
     jobs, claim = make_job(db, notifier.publish)
     jobs.update(claim, "progress", done=5)
     jobs.finish(claim, "ok")
-    hub = EventHub(db, notifier, poll_seconds=0.2)
+    hub = hubs(db, notifier, poll_seconds=0.2)
     got = asyncio.run(collect(hub, claim.job_id))
     assert [e.kind for e in got] == ["queued", "started", "progress", "done"]
     assert [e.seq for e in got] == [1, 2, 3, 4]
@@ -68,11 +85,11 @@ def test_stream_replays_a_finished_job(db: Database) -> None:
 
 @pytest.mark.parametrize("notifier_class", [LocalNotifier, SilentNotifier])
 def test_stream_follows_a_running_job_to_the_end(
-    db: Database, notifier_class: type[LocalNotifier]
+    db: Database, hubs: Callable[..., EventHub], notifier_class: type[LocalNotifier]
 ) -> None:
     notifier = notifier_class()
     jobs, claim = make_job(db, notifier.publish)
-    hub = EventHub(db, notifier, poll_seconds=0.1)
+    hub = hubs(db, notifier, poll_seconds=0.1)
 
     async def scenario() -> list[Event]:
         task = asyncio.create_task(collect(hub, claim.job_id))
@@ -87,7 +104,9 @@ def test_stream_follows_a_running_job_to_the_end(
     assert got[-1].kind == "done"
 
 
-def test_many_streams_share_one_reader(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_many_streams_share_one_reader(
+    db: Database, hubs: Callable[..., EventHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
     notifier = LocalNotifier()
     jobs, claim = make_job(db, notifier.publish)
     reads = 0
@@ -99,7 +118,7 @@ def test_many_streams_share_one_reader(db: Database, monkeypatch: pytest.MonkeyP
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(events_module, "events_after", counting)
-    hub = EventHub(db, notifier, poll_seconds=5)
+    hub = hubs(db, notifier, poll_seconds=5)
 
     async def scenario() -> list[list[Event]]:
         tasks = [asyncio.create_task(collect(hub, claim.job_id)) for _ in range(200)]
@@ -114,10 +133,10 @@ def test_many_streams_share_one_reader(db: Database, monkeypatch: pytest.MonkeyP
     assert reads <= 12  # one read per wake-up, not one per stream
 
 
-def test_closing_the_hub_ends_streams(db: Database) -> None:
+def test_closing_the_hub_ends_streams(db: Database, hubs: Callable[..., EventHub]) -> None:
     notifier = LocalNotifier()
     _, claim = make_job(db, notifier.publish)
-    hub = EventHub(db, notifier, poll_seconds=5)
+    hub = hubs(db, notifier, poll_seconds=5)
 
     async def scenario() -> list[Event]:
         task = asyncio.create_task(collect(hub, claim.job_id))
@@ -151,10 +170,10 @@ def test_redis_notifier_wakes_other_processes(redis_url: str) -> None:
         receiver.close()
 
 
-def test_idle_streams_get_a_keepalive_tick(db: Database) -> None:
+def test_idle_streams_get_a_keepalive_tick(db: Database, hubs: Callable[..., EventHub]) -> None:
     notifier = LocalNotifier()
     _, claim = make_job(db, notifier.publish)
-    hub = EventHub(db, notifier, poll_seconds=0.05, keepalive_seconds=0.1)
+    hub = hubs(db, notifier, poll_seconds=0.05, keepalive_seconds=0.1)
 
     async def scenario() -> list[Event | None]:
         got: list[Event | None] = []
@@ -168,3 +187,53 @@ def test_idle_streams_get_a_keepalive_tick(db: Database) -> None:
     got = asyncio.run(asyncio.wait_for(scenario(), 5))
     assert [e.kind for e in got[:-1] if e is not None] == ["queued", "started"]
     assert got[-1] is None
+
+
+def test_no_read_outlives_a_closed_hub(
+    db: Database, hubs: Callable[..., EventHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notifier = LocalNotifier()
+    _, claim = make_job(db, notifier.publish)
+    hub = hubs(db, notifier, poll_seconds=5)
+    reading, finished = threading.Event(), threading.Event()
+    real = events_module.events_after
+
+    def slow(*args: Any) -> list[Event]:
+        reading.set()
+        time.sleep(0.3)
+        try:
+            return real(*args)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(events_module, "events_after", slow)
+
+    async def scenario() -> None:
+        task = asyncio.create_task(collect(hub, claim.job_id))
+        while not reading.is_set():
+            await asyncio.sleep(0.01)
+        hub.close()
+        await asyncio.wait_for(task, 2)
+
+    asyncio.run(scenario())  # ends while the read still runs
+    hub.join()
+    assert finished.is_set()
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    # A closed hub streams nothing (the server is stopping).
+    assert asyncio.run(collect(hub, claim.job_id)) == []
+
+
+def test_the_poll_stops_when_nothing_is_followed(
+    db: Database, hubs: Callable[..., EventHub]
+) -> None:
+    notifier = LocalNotifier()
+    jobs, claim = make_job(db, notifier.publish)
+    jobs.finish(claim, "ok")
+    hub = hubs(db, notifier, poll_seconds=0.02)
+
+    async def scenario() -> bool:
+        await collect(hub, claim.job_id)
+        await asyncio.sleep(0.1)
+        return hub._poller is not None and hub._poller.done()
+
+    assert asyncio.run(scenario())

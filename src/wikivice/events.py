@@ -18,11 +18,11 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import orjson
-from anyio import to_thread
 from sqlalchemy import select
 
 from wikivice.db import Database
@@ -31,6 +31,10 @@ from wikivice.models import FetchJob, JobEvent
 log = logging.getLogger(__name__)
 TERMINAL_KINDS = frozenset({"done", "failed"})
 REDIS_CHANNEL = "wikivice:job-events"
+READ_THREADS = 4
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,11 @@ class _Follower:
 
 
 class EventHub:
-    """Follows jobs for the streams of one web process (lives on its event loop)."""
+    """Follows jobs for the streams of one web process (lives on its event loop).
+
+    Its database reads run on a few threads of its own: however many jobs are followed
+    they hold at most READ_THREADS connections, and `join` can wait for the last read,
+    so none outlives the hub (and the database it reads)."""
 
     def __init__(
         self,
@@ -179,7 +187,12 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task[None] | None = None
         self._closing = False
+        self._reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="wikivice-events")
         notifier.subscribe(self._on_publish)
+
+    async def _read(self, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reads, lambda: read(*args, **kwargs))
 
     def _on_publish(self, job_id: int) -> None:
         loop = self._loop
@@ -196,6 +209,8 @@ class EventHub:
         """Every event of the job after seq `after`, in order, ending with the terminal
         one; replays stored events first, then follows new ones. Yields None on the
         hub's keep-alive tick (every `keepalive_seconds`) when nothing happened."""
+        if self._closing:
+            return
         self._loop = asyncio.get_running_loop()
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll())
@@ -239,7 +254,7 @@ class EventHub:
         while not follower.finished:
             wakeup.clear()
             try:
-                fresh = await to_thread.run_sync(events_after, self.db, job_id, follower.last_seq)
+                fresh = await self._read(events_after, self.db, job_id, follower.last_seq)
             except Exception:
                 log.warning("could not read events of job %s", job_id, exc_info=True)
                 fresh = []
@@ -251,19 +266,20 @@ class EventHub:
 
     async def _poll(self) -> None:
         """The safety net for lost wake-ups (one query for all followed jobs), and the
-        keep-alive tick of idle streams."""
+        keep-alive tick of idle streams. Ends when no job is followed (the next stream
+        starts it again)."""
         ticked = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_seconds)
             if not self._followers:
-                continue
+                return
             if time.monotonic() - ticked >= self.keepalive_seconds:
                 ticked = time.monotonic()
                 for follower in self._followers.values():
                     follower.changed.set()
             seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
             try:
-                latest = await to_thread.run_sync(newest_seqs, self.db, list(seen))
+                latest = await self._read(newest_seqs, self.db, list(seen))
             except Exception:
                 log.warning("could not poll job events", exc_info=True)
                 continue
@@ -280,6 +296,11 @@ class EventHub:
             if follower.task is not None:
                 follower.task.cancel()
             follower.changed.set()
+        self._reads.shutdown(wait=False, cancel_futures=True)
+
+    def join(self) -> None:
+        """After `close`: wait for the read in progress, if any, to end."""
+        self._reads.shutdown(wait=True)
 
     def close_soon(self) -> None:
         """`close`, from a signal handler or another thread."""

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -74,6 +75,7 @@ def create_app(
             yield
         finally:
             app.state.hub.close()
+            await to_thread.run_sync(app.state.hub.join)  # no read outlives the database
             stop.set()
             if job_worker is not None:
                 job_worker.stop()
