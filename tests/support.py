@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -250,18 +251,26 @@ def search(view: BrowserPage, stack: Stack, title: str) -> None:
     page.goto(stack.url + "/")
     page.fill("#title", title)
     page.press("#title", "Enter")
+    page.wait_for_url(lambda url: urlsplit(url).path != "/")  # left the search form
 
 
 def wait_until(view: BrowserPage, expression: str, timeout: float = 20_000) -> Any:
     """Poll a JavaScript expression from here (Playwright's own wait_for_function
     evaluates strings with eval, which our Content-Security-Policy rightly forbids)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout / 1000
+    error: PlaywrightError | None = None
     while True:
-        value = view.page.evaluate(expression)
+        try:
+            value, error = view.page.evaluate(expression), None
+        except PlaywrightError as exc:  # the page is between documents, say: not yet
+            error, value = exc, None
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
+            last = f" (last error: {error.message})" if error is not None else ""
+            raise AssertionError(f"timed out waiting for {expression}{last}")
         time.sleep(0.05)
 
 
