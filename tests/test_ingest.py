@@ -161,6 +161,36 @@ def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
     assert {r["revid"] for r in rows if r["reverted_by"]} == set(reverted_by)
 
 
+def test_batches_share_transactions_and_each_records_its_checkpoint(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, int, dict[str, str] | None]] = []  # (commits so far, done, checkpoint)
+    commits = 0
+    real_stored, real_committed = JobProgress.batch_stored, JobProgress.batch_committed
+
+    def on_stored(self: JobProgress, conn: Any, done: int, total: Any, checkpoint: Any) -> None:
+        seen.append((commits, done, checkpoint))
+        real_stored(self, conn, done, total, checkpoint)
+
+    def on_committed(self: JobProgress) -> None:
+        nonlocal commits
+        commits += 1
+        real_committed(self)
+
+    monkeypatch.setattr(JobProgress, "batch_stored", on_stored)
+    monkeypatch.setattr(JobProgress, "batch_committed", on_committed)
+    simulator.sim.latency = 0.02  # ten batches over at least 0.2 s
+    job = fetch(rt, "Synthetic 5000")
+    assert job["status"] == "done" and job["done"] == 5000
+    # Every batch records its progress and checkpoint, the last one none (the end)...
+    assert [done for _, done, _ in seen] == list(range(500, 5001, 500))
+    assert all(checkpoint for _, _, checkpoint in seen[:-1]) and seen[-1][2] is None
+    # ...but they commit together: fewer commits (a commit's cost is the pages it
+    # writes), yet more than one (progress shows, and a crash loses little).
+    assert 1 < commits < 10
+    assert len({at for at, _, _ in seen}) == commits
+
+
 @pytest.mark.parametrize("kind", ["5xx", "429", "maxlag", "truncated", "malformed", "timeout"])
 def test_fetch_survives_passing_faults(rt: Runtime, simulator: SimulatorServer, kind: str) -> None:
     rt.settings.max_retries = 8  # 0.3 ** 9: the budget outlasts any plausible run of faults

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from wikivice.mediawiki import MediaWiki, RevisionBatch
@@ -66,13 +67,16 @@ class Fetcher:
                 continue
         return False
 
-    def ready(self) -> RevisionBatch | None:
-        """The next batch if it has already arrived (errors and the end wait for
-        `next`, so they are raised outside the transaction in progress)."""
+    def ready(self, until: float = 0.0) -> RevisionBatch | None:
+        """The next batch if it arrives by the monotonic time `until` (if it has
+        already arrived, by default). Errors and the end wait for `next`, so they are
+        raised outside the transaction in progress, and a walk that ends is not
+        waited for."""
         if self._held:
             return None
+        timeout = until - time.monotonic()
         try:
-            item = self._queue.get_nowait()
+            item = self._queue.get(True, timeout) if timeout > 0 else self._queue.get_nowait()
         except queue.Empty:
             return None
         if isinstance(item, RevisionBatch):

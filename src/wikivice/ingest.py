@@ -2,9 +2,10 @@
 
 The pipeline: a fetcher thread (`wikivice.fetcher`) walks the API's continuation (500
 revisions a request) and hands batches over a bounded queue, so the next HTTP request is
-in flight while the current batch is inserted; each batch is stored in one transaction
-together with the job's checkpoint (the `continue` parameters that follow it), so an
-interrupted fetch resumes exactly after the last stored batch. Inserts are bulk and `ON
+in flight while the current batch is inserted; each batch is stored together with the
+job's checkpoint (the `continue` parameters that follow it), in the same transaction, so
+an interrupted fetch resumes exactly after the last stored batch. Batches that arrive
+close together share a transaction (at most a fifth of a second's worth). Inserts are bulk and `ON
 CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a bounded number
 of batches and bounded caches, whatever the history's size.
 
@@ -32,6 +33,10 @@ from wikivice.revisions import EditorCache, Statements, load_state, store_batch
 
 BOT_LIST_MAX_AGE = 86400.0
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
+# A transaction waits this long for more batches before it commits: a commit writes every
+# database page it touched to the WAL, and the editors' index alone touches a page for
+# most revisions; fewer, larger commits cost a quarter less CPU (docs/benchmarks.md).
+COMMIT_AFTER = 0.1
 
 
 class IngestListener(Protocol):
@@ -109,10 +114,10 @@ def ingest(
         batch = fetcher.next(should_stop)
         listener.stage("fetching")
         while batch is not None:
-            # Batches that are already waiting share one transaction (a commit writes
-            # every touched page to the WAL: fewer, larger ones are faster); each still
-            # records its own checkpoint, so a crash loses nothing committed and the
-            # rows and checkpoint always agree.
+            # Batches share a transaction: those that arrive within COMMIT_AFTER of its
+            # start, then those already waiting, for MAX_TRANSACTION_SECONDS at most.
+            # Each records its own checkpoint, so a crash loses nothing committed and
+            # the rows and checkpoint always agree.
             opened = time.monotonic()
             with db.write() as conn:
                 sql = sql or Statements(conn)
@@ -124,7 +129,7 @@ def ingest(
                     if should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
                         batch = None
                         break
-                    batch = fetcher.ready()
+                    batch = fetcher.ready(until=opened + COMMIT_AFTER)
             listener.batch_committed()
             if count is not None and count.done():
                 counted, count = count.result(), None
