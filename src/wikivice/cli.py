@@ -266,7 +266,8 @@ def _run_or_follow(
                         head_start.stop()  # someone else runs the job: follow it
                     head_start = None  # used once: a second run resumes from its checkpoint
                 if thread is not None:
-                    thread.join(0.1)  # returns as soon as the job ends
+                    # Returns as soon as the job ends; without a bar, nothing to redraw.
+                    thread.join(0.1 if bar is not None else 1.0)
                 else:
                     time.sleep(0.1)
         except KeyboardInterrupt:
