@@ -19,10 +19,15 @@ $(VENV)/.test-extras: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@touch $@ $(BIN)/wikivice
 
+# An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE set every start
+# would compile the package again: compile it as a wheel's install would (changed files
+# only, so `run` and `bench` redo it cheaply).
 run: $(BIN)/wikivice
+	$(BIN)/python -m compileall -q src
 	$(BIN)/wikivice serve
 
 demo: $(BIN)/wikivice
+	$(BIN)/python -m compileall -q src
 	$(BIN)/wikivice serve --demo
 
 lint: $(VENV)/.test-extras
@@ -36,6 +41,7 @@ test: lint typecheck
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.test-extras
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/run.py
 
 docs: $(VENV)/.test-extras
