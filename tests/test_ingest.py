@@ -165,12 +165,16 @@ def test_batches_share_transactions_and_each_records_its_checkpoint(
     rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[int, int, dict[str, str] | None]] = []  # (commits so far, done, checkpoint)
+    evented: list[int] = []  # indexes in `seen` of batches that recorded a progress event
     commits = 0
     real_stored, real_committed = JobProgress.batch_stored, JobProgress.batch_committed
 
-    def on_stored(self: JobProgress, conn: Any, done: int, total: Any, checkpoint: Any) -> None:
+    def on_stored(self: JobProgress, conn: Any, done: int, total: Any, checkpoint: Any) -> bool:
         seen.append((commits, done, checkpoint))
-        real_stored(self, conn, done, total, checkpoint)
+        if real_stored(self, conn, done, total, checkpoint):
+            evented.append(len(seen) - 1)
+            return True
+        return False
 
     def on_committed(self: JobProgress) -> None:
         nonlocal commits
@@ -189,6 +193,9 @@ def test_batches_share_transactions_and_each_records_its_checkpoint(
     # writes), yet more than one (progress shows, and a crash loses little).
     assert 1 < commits < 10
     assert len({at for at, _, _ in seen}) == commits
+    # A batch that recorded a progress event ends its transaction: followers see it now.
+    assert evented and evented[0] == 0
+    assert all(seen[i + 1][0] > seen[i][0] for i in evented if i + 1 < len(seen))
 
 
 @pytest.mark.parametrize("kind", ["5xx", "429", "maxlag", "truncated", "malformed", "timeout"])

@@ -18,11 +18,11 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
+from anyio import to_thread
 from sqlalchemy import select
 
 from wikivice.db import Database
@@ -31,9 +31,6 @@ from wikivice.models import FetchJob, JobEvent
 log = logging.getLogger(__name__)
 TERMINAL_KINDS = frozenset({"done", "failed"})
 REDIS_CHANNEL = "wikivice:job-events"
-READ_THREADS = 4
-
-P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -168,9 +165,8 @@ class _Follower:
 class EventHub:
     """Follows jobs for the streams of one web process (lives on its event loop).
 
-    Its database reads run on a few threads of its own: however many jobs are followed
-    they hold at most READ_THREADS connections, and `join` can wait for the last read,
-    so none outlives the hub (and the database it reads)."""
+    Its database reads run on worker threads, and `join` waits for the last one: none
+    outlives the hub (nor the database it reads, which would leave a connection open)."""
 
     def __init__(
         self,
@@ -187,12 +183,27 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task[None] | None = None
         self._closing = False
-        self._reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="wikivice-events")
+        self._reads = 0  # reads running on worker threads
+        self._reads_changed = threading.Condition()
+        self._joined = False
         notifier.subscribe(self._on_publish)
 
-    async def _read(self, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reads, lambda: read(*args, **kwargs))
+    async def _read(self, read: Callable[..., T], *args: Any) -> T:
+        """`read(db, *args)` on a worker thread."""
+        return await to_thread.run_sync(self._counted, read, *args)
+
+    def _counted(self, read: Callable[..., T], *args: Any) -> T:
+        """On a worker thread (which goes on even if the awaiting task is cancelled)."""
+        with self._reads_changed:
+            if self._joined:
+                raise RuntimeError("the event hub is closed")
+            self._reads += 1
+        try:
+            return read(self.db, *args)
+        finally:
+            with self._reads_changed:
+                self._reads -= 1
+                self._reads_changed.notify_all()
 
     def _on_publish(self, job_id: int) -> None:
         loop = self._loop
@@ -254,7 +265,7 @@ class EventHub:
         while not follower.finished:
             wakeup.clear()
             try:
-                fresh = await self._read(events_after, self.db, job_id, follower.last_seq)
+                fresh = await self._read(events_after, job_id, follower.last_seq)
             except Exception:
                 log.warning("could not read events of job %s", job_id, exc_info=True)
                 fresh = []
@@ -279,7 +290,7 @@ class EventHub:
                     follower.changed.set()
             seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
             try:
-                latest = await self._read(newest_seqs, self.db, list(seen))
+                latest = await self._read(newest_seqs, list(seen))
             except Exception:
                 log.warning("could not poll job events", exc_info=True)
                 continue
@@ -296,11 +307,12 @@ class EventHub:
             if follower.task is not None:
                 follower.task.cancel()
             follower.changed.set()
-        self._reads.shutdown(wait=False, cancel_futures=True)
 
     def join(self) -> None:
-        """After `close`: wait for the read in progress, if any, to end."""
-        self._reads.shutdown(wait=True)
+        """After `close`: wait for the reads in progress to end; none starts after."""
+        with self._reads_changed:
+            self._joined = True
+            self._reads_changed.wait_for(lambda: self._reads == 0)
 
     def close_soon(self) -> None:
         """`close`, from a signal handler or another thread."""

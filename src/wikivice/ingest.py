@@ -5,9 +5,9 @@ revisions a request) and hands batches over a bounded queue, so the next HTTP re
 in flight while the current batch is inserted; each batch is stored together with the
 job's checkpoint (the `continue` parameters that follow it), in the same transaction, so
 an interrupted fetch resumes exactly after the last stored batch. Batches that arrive
-close together share a transaction (at most a fifth of a second's worth). Inserts are bulk and `ON
-CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a bounded number
-of batches and bounded caches, whatever the history's size.
+close together share a transaction (a fifth of a second's worth at most). Inserts are
+bulk and `ON CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a
+bounded number of batches and bounded caches, whatever the history's size.
 
 Turning a batch into rows, and the facts derived on the way, is `wikivice.revisions`.
 """
@@ -33,9 +33,10 @@ from wikivice.revisions import EditorCache, Statements, load_state, store_batch
 
 BOT_LIST_MAX_AGE = 86400.0
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
-# A transaction waits this long for more batches before it commits: a commit writes every
-# database page it touched to the WAL, and the editors' index alone touches a page for
-# most revisions; fewer, larger commits cost a quarter less CPU (docs/benchmarks.md).
+# A transaction waits this long for more batches before it commits (unless it holds a
+# progress event: those are seen at once): a commit writes every database page it touched
+# to the WAL, and the editors' index alone touches a page for most revisions; fewer,
+# larger commits cost a quarter less CPU (docs/benchmarks.md).
 COMMIT_AFTER = 0.1
 
 
@@ -50,9 +51,11 @@ class IngestListener(Protocol):
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
-    ) -> None:
+    ) -> bool:
         """Called inside the batch's transaction: record progress and the checkpoint
-        there, so they commit with the rows; raise to roll the batch back."""
+        there, so they commit with the rows; raise to roll the batch back. True when it
+        recorded something someone is waiting to see (a progress event): the transaction
+        then commits at once."""
 
     def batch_committed(self) -> None:
         """The batch and its progress are committed (time to wake up followers)."""
@@ -115,7 +118,8 @@ def ingest(
         listener.stage("fetching")
         while batch is not None:
             # Batches share a transaction: those that arrive within COMMIT_AFTER of its
-            # start, then those already waiting, for MAX_TRANSACTION_SECONDS at most.
+            # start, then those already waiting, for MAX_TRANSACTION_SECONDS at most; a
+            # batch that records a progress event ends it, so followers see it at once.
             # Each records its own checkpoint, so a crash loses nothing committed and
             # the rows and checkpoint always agree.
             opened = time.monotonic()
@@ -125,8 +129,8 @@ def ingest(
                     store_batch(conn, sql, page, batch, state, editors)
                     if total is not None and state.done > total:
                         total = state.done
-                    listener.batch_stored(conn, state.done, total, batch.continue_params)
-                    if should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                    seen = listener.batch_stored(conn, state.done, total, batch.continue_params)
+                    if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
                         batch = None
                         break
                     batch = fetcher.ready(until=opened + COMMIT_AFTER)

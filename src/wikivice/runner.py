@@ -178,12 +178,12 @@ class JobProgress:
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
-    ) -> None:
+    ) -> bool:
         now = time.monotonic()
         saved = orjson.dumps(checkpoint).decode() if checkpoint else None
         if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
             self.jobs.save_checkpoint(conn, self.claim, done, total, saved)
-            return
+            return False
         values: dict[str, Any] = {
             "done": done,
             "total": total,
@@ -197,6 +197,7 @@ class JobProgress:
         self.jobs.update(self.claim, "progress", extra, conn=conn, **values)
         self.last_event = now
         self.pending_notify = True
+        return True
 
     def batch_committed(self) -> None:
         if self.pending_notify:
