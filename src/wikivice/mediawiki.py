@@ -414,8 +414,15 @@ class MediaWiki:
         backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
         self.requests += 1
         try:
-            with self._wikis.slots(self._host):
-                response = self._wikis.http.get(url, params=params)
+            with (
+                self._wikis.slots(self._host),
+                self._wikis.http.stream("GET", url, params=params) as response,
+            ):
+                # Read here rather than kept on the response (`response.read()`):
+                # httpx's response and its stream refer to each other, so what a
+                # response holds is freed only by the garbage collector, while this
+                # body (150 KB for 500 revisions) goes as soon as it is parsed.
+                body = b"".join(response.iter_bytes())
         except httpx.TimeoutException:
             return "timeout", f"timed out after {self._settings.request_timeout:g} s", backoff
         except httpx.TransportError as exc:
@@ -425,9 +432,9 @@ class MediaWiki:
             kind = "429" if status == 429 else "5xx"
             return kind, f"HTTP {status}", _retry_after(response, backoff)
         if status >= 400:
-            raise WikiRejected(_rejection(self._host, response))
+            raise WikiRejected(_rejection(self._host, status, body))
         try:
-            data = orjson.loads(response.content)
+            data = orjson.loads(body)
         except orjson.JSONDecodeError:
             return "garbled", "the answer was not valid JSON", backoff
         if isinstance(data, dict) and "error" in data:
@@ -470,9 +477,10 @@ def _retry_after(response: httpx.Response, default: float) -> float:
         return default  # an HTTP date: rare from MediaWiki; back off instead
 
 
-def _rejection(host: str, response: httpx.Response) -> str:
-    if response.status_code == 403:
-        return f"{host} refused the request (HTTP 403): {response.text[:200].strip()}"
-    if response.status_code == 404:
+def _rejection(host: str, status: int, body: bytes) -> str:
+    if status == 403:
+        text = body[:800].decode("utf-8", errors="replace")[:200].strip()
+        return f"{host} refused the request (HTTP 403): {text}"
+    if status == 404:
         return f"{host} has no such address (HTTP 404): is this the wiki's api.php?"
-    return f"{host} refused the request (HTTP {response.status_code})"
+    return f"{host} refused the request (HTTP {status})"
