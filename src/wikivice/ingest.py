@@ -124,7 +124,7 @@ def ingest(
             # the rows and checkpoint always agree.
             opened = time.monotonic()
             with db.write() as conn:
-                sql = sql or Statements(conn)
+                sql = sql or Statements(conn, page)
                 while batch is not None:
                     store_batch(conn, sql, page, batch, state, editors)
                     if total is not None and state.done > total:

@@ -44,6 +44,9 @@ class BatchState:
     window: RevertWindow = field(default_factory=lambda: RevertWindow([]))
     done: int = 0
     new: int = 0
+    # A revision's tags as stored (sorted JSON) and what they say of reverts, by the
+    # tags as listed: most revisions of a page repeat a few combinations.
+    tags: dict[tuple[str, ...], tuple[str, bool, bool]] = field(default_factory=dict)
 
 
 class RevertWindow:
@@ -76,28 +79,33 @@ class RevertWindow:
         return undone
 
 
-# Revision rows are lists in this column order (the hot path skips SQLAlchemy's per-row
-# parameter processing: 100,000 rows must cost milliseconds, not seconds).
+# A batch's revisions are one flat list of values, WIDTH per revision, in this column
+# order (the hot path skips SQLAlchemy's per-row parameter processing: 100,000 rows must
+# cost milliseconds, not seconds). `wiki_id` and `page_id`, the same for every revision
+# of a page, are written into the statement instead (`Statements`).
 COLUMNS = (
-    "wiki_id", "revid", "page_id", "parent_id", "ts", "editor_id", "kind", "size", "delta",
-    "minor", "sha1", "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
+    "revid", "parent_id", "ts", "editor_id", "kind", "size", "delta", "minor", "sha1",
+    "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
 )  # fmt: skip
-_EDITOR, _REVERTED, _REVERTED_BY = 5, 15, 16
+WIDTH = len(COLUMNS)
+_REVID, _TS, _EDITOR, _REVERTED, _REVERTED_BY = 0, 2, 3, 13, 14
+_TAG_CACHE_MAX = 1024
 
 
 EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
 
 
 class Statements:
-    """The hot path's statements, in the driver's parameter style, run on the driver's
-    own cursor (SQLAlchemy's execution layer, result metadata included, cost a fifth of
-    the time of storing a batch). One multi-row INSERT per batch rather than
-    executemany, so SQLite releases the GIL once per batch and not once per row (with
-    the fetch thread busy, each release can cost a GIL hand-over)."""
+    """The hot path's statements for one page, in the driver's parameter style, run on
+    the driver's own cursor (SQLAlchemy's execution layer, result metadata included,
+    cost a fifth of the time of storing a batch). One multi-row INSERT per batch rather
+    than executemany, so SQLite releases the GIL once per batch and not once per row
+    (with the fetch thread busy, each release can cost a GIL hand-over)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, page: PageRef) -> None:
         self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._inserts: dict[tuple[str, int], str] = {}
+        self._page = (int(page.wiki_id), int(page.id))
         mark = self.mark
         self.mark_reverted = (
             f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
@@ -110,7 +118,10 @@ class Statements:
         return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def insert_revisions(self, count: int) -> str:
-        return self._insert("revisions", COLUMNS, count, "wiki_id, revid", "")
+        return self._insert(
+            "revisions", ("wiki_id", "page_id", *COLUMNS), count, "wiki_id, revid", "",
+            constants=self._page,
+        )  # fmt: skip
 
     def insert_editors(self, count: int) -> str:
         # RETURNING gives the ids of the editors created; existing ones are looked up.
@@ -119,11 +130,21 @@ class Statements:
         )
 
     def _insert(
-        self, table: str, columns: tuple[str, ...], count: int, key: str, returning: str
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        count: int,
+        key: str,
+        returning: str,
+        constants: tuple[int, ...] = (),
     ) -> str:
+        """`constants` are the values of the first columns, the same in every row: they
+        are integers, written into the statement."""
         statement = self._inserts.get((table, count))
         if statement is None:
-            row = "(" + ", ".join([self.mark] * len(columns)) + ")"
+            values = [str(int(c)) for c in constants]
+            values += [self.mark] * (len(columns) - len(constants))
+            row = "(" + ", ".join(values) + ")"
             statement = (
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                 f"{', '.join([row] * count)} ON CONFLICT ({key}) DO NOTHING{returning}"
@@ -192,13 +213,16 @@ def store_batch(
     state: BatchState,
     editors: EditorCache,
 ) -> None:
-    rows: list[list[Any]] = []
+    values: list[Any] = []  # WIDTH per revision (see COLUMNS)
+    unresolved: list[tuple[int, str]] = []  # (index in values, name): editors without id yet
     earlier_reverted: list[tuple[bool, int, int, int]] = []
     wanted: dict[str, tuple[int, str]] = {}
+    ids = editors.ids
+    tag_facts = state.tags
     step = state.window.step
     last_key = state.last_key
     last_size = state.last_size
-    wiki_id, page_id = page.wiki_id, page.id
+    wiki_id = page.wiki_id
     bots = editors.bots
     # A refresh asks from the newest stored timestamp, inclusive: skip what is stored
     # (the API lists oldest first, so only a batch's first revisions can be).
@@ -213,6 +237,7 @@ def store_batch(
             skipping = False
         hidden = 0
         name = get("user")
+        editor = None
         if name is None:  # `userhidden`
             hidden = HIDDEN_USER
             kind = "hidden"
@@ -223,8 +248,11 @@ def store_batch(
                 kind = "temp"
             else:
                 kind = "bot" if name in bots else "user"
-            if name not in wanted:
-                wanted[name] = (get("userid") or 0, kind)
+            editor = ids.get(name)
+            if editor is None:
+                unresolved.append((len(values) + _EDITOR, name))
+                if name not in wanted:
+                    wanted[name] = (get("userid") or 0, kind)
         if get("commenthidden"):
             hidden |= HIDDEN_COMMENT
         if get("sha1hidden"):
@@ -237,46 +265,51 @@ def store_batch(
         is_revert = reverted = False
         tags = None
         if tag_list:
-            tags = orjson.dumps(sorted(tag_list)).decode()
-            is_revert = not REVERT_TAGS.isdisjoint(tag_list)
-            reverted = REVERTED_TAG in tag_list
+            key = tuple(tag_list)
+            facts = tag_facts.get(key)
+            if facts is None:
+                if len(tag_facts) >= _TAG_CACHE_MAX:
+                    tag_facts.clear()
+                facts = tag_facts[key] = (
+                    orjson.dumps(sorted(tag_list)).decode(),
+                    not REVERT_TAGS.isdisjoint(tag_list),
+                    REVERTED_TAG in tag_list,
+                )
+            tags, is_revert, reverted = facts
         undone = step(revid, sha1)
         if undone:
             is_revert = True
-            # The revisions just before this one: this batch's last rows, then earlier.
-            here = len(rows)
-            in_batch = min(len(undone), here)
-            for target in rows[here - in_batch :]:
-                if target[_REVERTED_BY] is None:
-                    target[_REVERTED_BY] = revid
-                    target[_REVERTED] = True
+            # The revisions just before this one: this batch's last ones, then earlier.
+            in_batch = min(len(undone), len(values) // WIDTH)
+            for at in range(len(values) - in_batch * WIDTH, len(values), WIDTH):
+                if values[at + _REVERTED_BY] is None:
+                    values[at + _REVERTED_BY] = revid
+                    values[at + _REVERTED] = True
             for revid_undone in undone[: len(undone) - in_batch]:
                 earlier_reverted.append((True, revid, wiki_id, revid_undone))
-        rows.append([
-            wiki_id, revid, page_id, get("parentid") or 0, ts, name, kind, size,
-            size - last_size, get("minor") is True, sha1, get("comment"), tags, hidden,
-            is_revert, reverted, None,
-        ])  # fmt: skip
+        values += (
+            revid, get("parentid") or 0, ts, editor, kind, size, size - last_size,
+            get("minor") is True, sha1, get("comment"), tags, hidden, is_revert, reverted,
+            None,
+        )  # fmt: skip
         last_size = size
-    if rows:
-        last_key = (rows[-1][4], rows[-1][1])
+    count = len(values) // WIDTH
+    if count:
+        last_key = (values[_TS - WIDTH], values[_REVID - WIDTH])
     state.last_size, state.last_key = last_size, last_key
 
     cursor = sql.cursor(conn)
     editors.resolve(conn, cursor, sql, wanted)
-    ids = editors.ids
-    for row in rows:
-        name = row[_EDITOR]
-        if name is not None:
-            row[_EDITOR] = ids[name]
-    for start, size in _chunks(len(rows)):
-        chunk = rows[start : start + size]
-        cursor.execute(sql.insert_revisions(size), tuple(chain.from_iterable(chunk)))
+    for at, name in unresolved:
+        values[at] = ids[name]
+    for start, size in _chunks(count):
+        chunk = values if size == count else values[start * WIDTH : (start + size) * WIDTH]
+        cursor.execute(sql.insert_revisions(size), chunk)
     if earlier_reverted:
         cursor.executemany(sql.mark_reverted, earlier_reverted)
     cursor.close()
-    state.done += len(rows)
-    state.new += len(rows)
+    state.done += count
+    state.new += count
 
 
 def load_state(db: Database, page: PageRef) -> BatchState:
