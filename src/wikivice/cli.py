@@ -68,7 +68,8 @@ def tune_interpreter() -> None:
     - a thread waiting for the GIL gets it within 1 ms instead of 5: the thread that
       walks a history waits for it each time an answer arrives, while the one that
       stores the batch before runs Python, and every millisecond there delays the next
-      request (a web request waits the same way behind a job)."""
+      request (a web request waits the same way behind a job).
+    `wikivice serve` goes further once its modules are loaded (`web/server.py`)."""
     gc.set_threshold(10_000, 10, 10)
     sys.setswitchinterval(0.001)
 
