@@ -1,34 +1,47 @@
 # The two commands: `make run` (start the app on the embedded default) and `make test`.
+# Installs come from the lock file (uv.lock, made by uv): the same versions on every
+# machine. `make lock` moves the lock to the newest releases pyproject.toml allows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TOOLS := .tools
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/bin/uv
+# uv installs into .venv with the interpreter `python3` names, never one it downloads.
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 # The suite runs on this many processes (pytest-xdist); 0 runs it in this one.
 TEST_WORKERS ?= 2
 
-.PHONY: run demo test lint typecheck bench docs clean
+.PHONY: run demo test locked lint typecheck layers bench docs lock clean
 
-$(BIN)/wikivice: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# --locked: fails when pyproject.toml and uv.lock disagree (run `make lock`).
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --quiet
 	@touch $@
 
-$(VENV)/.test-extras: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	@touch $@ $(BIN)/wikivice
+$(VENV)/.test-extras: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra test --extra bench --quiet
+	@touch $@ $(VENV)/.installed
 
 # An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE set every start
 # would compile the package again: compile it as a wheel's install would (changed files
 # only, so `run` and `bench` redo it cheaply).
-run: $(BIN)/wikivice
+run: $(VENV)/.installed
 	$(BIN)/python -m compileall -q src
 	$(BIN)/wikivice serve
 
-demo: $(BIN)/wikivice
+demo: $(VENV)/.installed
 	$(BIN)/python -m compileall -q src
 	$(BIN)/wikivice serve --demo
+
+locked: $(UV)
+	$(UV) lock --check
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
@@ -37,7 +50,7 @@ lint: $(VENV)/.test-extras
 typecheck: $(VENV)/.test-extras
 	$(BIN)/mypy
 
-test: lint typecheck
+test: locked lint typecheck
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.test-extras
@@ -48,5 +61,8 @@ docs: $(VENV)/.test-extras
 	$(BIN)/wikivice settings --markdown > docs/settings.md
 	$(BIN)/python -c "from wikivice.cli import cli_markdown; print(cli_markdown(), end='')" > docs/cli.md
 
+lock: $(UV)
+	$(UV) lock --upgrade
+
 clean:
-	rm -rf $(VENV) data artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) data artifacts .pytest_cache .mypy_cache .ruff_cache

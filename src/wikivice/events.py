@@ -121,7 +121,7 @@ class RedisNotifier(LocalNotifier):
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(REDIS_CHANNEL)
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
