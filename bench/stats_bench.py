@@ -25,9 +25,10 @@ import orjson
 from iptocc import country_code
 from sqlalchemy import insert, text
 
-from wikivice import charts, stats
-from wikivice.db import Database
-from wikivice.models import Editor, Page, Revision, Wiki
+from wikivice.figures import charts
+from wikivice.figures import page as stats
+from wikivice.store.database import Database
+from wikivice.store.models import Editor, Page, Revision, Wiki
 
 START = 1_000_000_000  # 2001-09-09
 END = int(time.time())

@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from support import BrowserPage, LiveServer, Process, Stack, free_port, make_settings
-from wikivice.db import Database
-from wikivice.runtime import Runtime
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, Simulator, SimulatorServer
+from wikivice.store.database import Database
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get(
@@ -278,6 +278,6 @@ def client(wiki_settings: Settings) -> Iterator[httpx.Client]:
 @pytest.fixture
 def key(simulator: SimulatorServer) -> str:
     """The shared simulator's key in our URLs (`127.0.0.1:PORT`)."""
-    from wikivice.wikis import parse_wiki
+    from wikivice.wiki.sites import parse_wiki
 
     return parse_wiki(simulator.api_url).key

@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 from sqlalchemy import insert, select
 
-from wikivice.db import Database
-from wikivice.models import HIDDEN_USER, Editor, Page, Revision, Wiki
+from wikivice.store.database import Database
+from wikivice.store.models import HIDDEN_USER, Editor, Page, Revision, Wiki
 
 IP = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:]*)$")
 REVIDS_PER_PAGE = 10_000_000  # revids are unique per wiki: page n uses n * 10,000,000 + i

@@ -15,11 +15,11 @@ import httpx
 import orjson
 import uvicorn
 
-from wikivice.analyses import start_analysis
-from wikivice.runner import run_claimed
-from wikivice.runtime import Runtime
+from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.runner import run_claimed
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
-from wikivice.wikis import parse_wiki
+from wikivice.wiki.sites import parse_wiki
 
 
 def make_settings(tmp_path: Path, **changes: Any) -> Settings:

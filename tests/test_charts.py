@@ -11,10 +11,10 @@ import orjson
 import pytest
 
 from factories import History, epoch, example, war_history
-from wikivice import charts
-from wikivice.db import Database
-from wikivice.plotting import PLOTLY_CONFIG, label
-from wikivice.stats import page_figures
+from wikivice.figures import charts
+from wikivice.figures.page import page_figures
+from wikivice.figures.plotting import PLOTLY_CONFIG, label
+from wikivice.store.database import Database
 
 NOW = epoch("2021-06-01T12:00:00Z")
 

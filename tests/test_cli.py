@@ -13,9 +13,9 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from wikivice.db import Database
-from wikivice.models import Revision
 from wikivice.simulator import SimulatorServer
+from wikivice.store.database import Database
+from wikivice.store.models import Revision
 
 WIKIVICE = str(Path(sys.executable).parent / "wikivice")
 

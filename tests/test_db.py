@@ -6,8 +6,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from wikivice.db import MIGRATIONS_DIR, SCHEMA_REVISION, Database
-from wikivice.models import Base
+from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database
+from wikivice.store.models import Base
 
 
 def test_schema_revision_is_alembics_head() -> None:

@@ -7,13 +7,13 @@ import pytest
 
 from factories import History, example
 from support import fetch
-from wikivice import diffs
-from wikivice.db import Database
-from wikivice.diffs import Diffs, LruCache, parse_diff
-from wikivice.mediawiki import MediaWikiError
-from wikivice.runtime import Runtime
+from wikivice.figures import activity
+from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import FaultSpec, SimulatorServer
-from wikivice.wikis import parse_wiki
+from wikivice.store.database import Database
+from wikivice.wiki.diffs import Diffs, LruCache, parse_diff
+from wikivice.wiki.errors import MediaWikiError
+from wikivice.wiki.sites import parse_wiki
 
 # wikidiff2's table rows, as MediaWiki's action=compare returns them in `body`.
 KEPT = "<div>Kept &amp; &lt;ref&gt;unchanged&lt;/ref&gt;</div>"
@@ -154,7 +154,7 @@ def test_latest_edits_are_newest_first_with_badges(db: Database) -> None:
     history.edit("Mallory", "2021-07-01T00:00:00Z", 0, tags=("mw-blank", "possible vandalism"))
     page_id = history.store(db)
     with db.read() as conn:
-        edits = diffs.latest_edits(conn, page_id, limit=4)
+        edits = activity.latest_edits(conn, page_id, limit=4)
     assert [e["timestamp"] for e in edits] == [
         "2021-07-01T00:00:00Z",
         "2021-06-01T00:00:00Z",
@@ -170,7 +170,7 @@ def test_latest_edits_are_newest_first_with_badges(db: Database) -> None:
 def test_latest_incident_is_the_newest_revert_with_whom_it_undid(db: Database) -> None:
     page_id = example().store(db)
     with db.read() as conn:
-        incident = diffs.latest_incident(conn, page_id)
+        incident = activity.latest_incident(conn, page_id)
     assert incident is not None
     # Row 5: Alice restores the text the temporary account blanked.
     assert incident["timestamp"] == "2020-02-01T13:00:00Z" and incident["user"] == "Alice"
@@ -186,8 +186,8 @@ def test_latest_incident_includes_vandalism_tags_and_none_without_any(db: Databa
     tagged.edit("203.0.113.9", "2020-01-02T00:00:00Z", 5, tags=("possible vandalism",))
     quiet_id, tagged_id = quiet.store(db), tagged.store(db)
     with db.read() as conn:
-        assert diffs.latest_incident(conn, quiet_id) is None
-        incident = diffs.latest_incident(conn, tagged_id)
+        assert activity.latest_incident(conn, quiet_id) is None
+        incident = activity.latest_incident(conn, tagged_id)
     assert incident is not None
     assert incident["user"] == "203.0.113.9" and incident["badges"] == ["vandalism"]
     assert incident["undid"] == []
@@ -199,6 +199,6 @@ def test_stored_revision_belongs_to_its_page(db: Database) -> None:
     other = second.edit("Bob", "2020-01-01T00:00:00Z", 10)
     first_id, _ = first.store(db), second.store(db)
     with db.read() as conn:
-        found = diffs.stored_revision(conn, first_id, revid)
+        found = activity.stored_revision(conn, first_id, revid)
         assert found is not None and found["user"] == "Alice"
-        assert diffs.stored_revision(conn, first_id, other) is None
+        assert activity.stored_revision(conn, first_id, other) is None

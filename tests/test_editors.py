@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from factories import History, example
-from wikivice import editors
-from wikivice.db import Database
-from wikivice.models import Wiki
+from wikivice.figures import profiles as editors
+from wikivice.store.database import Database
+from wikivice.store.models import Wiki
 
 
 def wiki_id(db: Database, key: str = "en") -> int:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from wikivice import events as events_module
-from wikivice import pages
-from wikivice.db import Database
-from wikivice.events import Event, EventHub, LocalNotifier, RedisNotifier
-from wikivice.jobs import Claim, Jobs
-from wikivice.mediawiki import ResolvedPage
-from wikivice.wikis import parse_wiki
+from wikivice.jobs import events as events_module
+from wikivice.jobs.events import Event, EventHub, LocalNotifier, RedisNotifier
+from wikivice.jobs.machine import Claim, Jobs
+from wikivice.store import pages
+from wikivice.store.database import Database
+from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.sites import parse_wiki
 
 
 class SilentNotifier(LocalNotifier):

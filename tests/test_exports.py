@@ -9,9 +9,9 @@ import io
 import orjson
 
 from factories import History, example
-from wikivice import exports
-from wikivice.db import Database
-from wikivice.models import HIDDEN_COMMENT
+from wikivice.store import exports
+from wikivice.store.database import Database
+from wikivice.store.models import HIDDEN_COMMENT
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:

@@ -9,11 +9,12 @@ import orjson
 from sqlalchemy import select
 
 from factories import History
-from wikivice import countries, geo
-from wikivice.db import Database
-from wikivice.plotting import PLOTLY_CONFIG
+from wikivice.figures import countries
+from wikivice.figures import geography as geo
+from wikivice.figures.plotting import PLOTLY_CONFIG
+from wikivice.store.database import Database
 
-STATIC = Path(geo.__file__).parent / "web" / "static"
+STATIC = Path(geo.__file__).parent.parent / "web" / "static"
 TOPOJSON = STATIC / "topojson" / "world_110m.json"
 
 
@@ -99,7 +100,7 @@ def test_country_figures_no_anonymous_edits(db: Database) -> None:
 
 
 def test_country_figures_read_the_country_stored_at_ingest(db: Database) -> None:
-    from wikivice.models import Editor
+    from wikivice.store.models import Editor
 
     figures(db)
     with db.read() as conn:

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import func, select
 
 from support import fetch, make_settings
-from wikivice import headstart, pages
-from wikivice.analyses import start_analysis
-from wikivice.fetcher import Fetcher
-from wikivice.models import ACTIVE_JOB_STATUSES, Page, Revision
-from wikivice.runner import run_claimed
-from wikivice.runtime import Runtime
+from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.runner import run_claimed
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
-from wikivice.wikis import parse_wiki
+from wikivice.store import headstart, pages
+from wikivice.store.fetcher import Fetcher
+from wikivice.store.models import ACTIVE_JOB_STATUSES, Page, Revision
+from wikivice.wiki.sites import parse_wiki
 
 
 def fetch_as_the_cli_does(settings: Settings, title: str) -> dict[str, Any] | None:

@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from support import fetch
-from wikivice import revisions
-from wikivice.models import Editor, Page, Revision
-from wikivice.revisions import REVERT_WINDOW, parse_timestamp
-from wikivice.runner import JobProgress
-from wikivice.runtime import Runtime
+from wikivice.jobs.runner import JobProgress
+from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import FaultSpec, SimulatorServer, SyntheticHistory
+from wikivice.store import revisions
+from wikivice.store.models import Editor, Page, Revision
+from wikivice.store.revisions import REVERT_WINDOW
+from wikivice.wiki.timestamps import parse_timestamp
 
 
 def stored(rt: Runtime, title: str) -> list[dict[str, Any]]:

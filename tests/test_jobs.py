@@ -6,12 +6,12 @@ import threading
 
 import pytest
 
-from wikivice import pages
-from wikivice.db import Database
-from wikivice.events import events_after
-from wikivice.jobs import Jobs, LeaseLost
-from wikivice.mediawiki import ResolvedPage
-from wikivice.wikis import parse_wiki
+from wikivice.jobs.events import events_after
+from wikivice.jobs.machine import Jobs, LeaseLost
+from wikivice.store import pages
+from wikivice.store.database import Database
+from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.sites import parse_wiki
 
 
 class Clock:

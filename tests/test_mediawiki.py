@@ -10,19 +10,14 @@ import httpx
 import pytest
 
 from support import make_settings
-from wikivice.mediawiki import (
-    InvalidTitle,
-    MediaWiki,
-    PageMissing,
-    RetryNotice,
-    WikiRejected,
-    Wikis,
-    WikiUnavailable,
-    clean_title,
-)
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer
-from wikivice.wikis import parse_wiki
+from wikivice.wiki.answers import RetryNotice
+from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.errors import InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
+from wikivice.wiki.pool import WikiClients
+from wikivice.wiki.sites import parse_wiki
+from wikivice.wiki.titles import clean_title
 
 
 @pytest.fixture
@@ -31,8 +26,8 @@ def client_settings(tmp_path: Path, simulator: SimulatorServer) -> Settings:
 
 
 @pytest.fixture
-def wikis(client_settings: Settings) -> Iterator[Wikis]:
-    wikis = Wikis(client_settings)
+def wikis(client_settings: Settings) -> Iterator[WikiClients]:
+    wikis = WikiClients(client_settings)
     yield wikis
     wikis.close()
 
@@ -43,7 +38,7 @@ def notices() -> list[RetryNotice]:
 
 
 @pytest.fixture
-def wiki(wikis: Wikis, simulator: SimulatorServer, notices: list[RetryNotice]) -> MediaWiki:
+def wiki(wikis: WikiClients, simulator: SimulatorServer, notices: list[RetryNotice]) -> MediaWiki:
     return wikis.client(
         parse_wiki(simulator.api_url), listener=notices.append, sleep=lambda s: None
     )
@@ -168,7 +163,7 @@ def test_a_passing_fault_is_retried(
 
 
 def test_retry_after_is_honoured(
-    wikis: Wikis, simulator: SimulatorServer, notices: list[RetryNotice]
+    wikis: WikiClients, simulator: SimulatorServer, notices: list[RetryNotice]
 ) -> None:
     waits: list[float] = []
     wiki = wikis.client(parse_wiki(simulator.api_url), listener=notices.append, sleep=waits.append)
@@ -179,7 +174,7 @@ def test_retry_after_is_honoured(
 
 
 def test_a_timeout_is_retried(client_settings: Settings, simulator: SimulatorServer) -> None:
-    quick = Wikis(client_settings.model_copy(update={"request_timeout": 0.3}))
+    quick = WikiClients(client_settings.model_copy(update={"request_timeout": 0.3}))
     wiki = quick.client(parse_wiki(simulator.api_url), sleep=lambda s: None)
     simulator.sim.faults = FaultSpec.parse("timeout=1,count=1,hang=2")
     try:
@@ -197,7 +192,7 @@ def test_a_lasting_fault_fails_clearly_after_the_budget(
     assert simulator.sim.stats.requests == 4
 
 
-def test_an_unreachable_wiki_fails_clearly(wikis: Wikis) -> None:
+def test_an_unreachable_wiki_fails_clearly(wikis: WikiClients) -> None:
     wiki = wikis.client(parse_wiki("http://127.0.0.1:9/w/api.php"), sleep=lambda s: None)
     with pytest.raises(WikiUnavailable, match="could not connect"):
         wiki.resolve("Coffee")
@@ -206,7 +201,7 @@ def test_an_unreachable_wiki_fails_clearly(wikis: Wikis) -> None:
 def test_a_refused_user_agent_is_not_retried(
     client_settings: Settings, simulator: SimulatorServer
 ) -> None:
-    rude = Wikis(client_settings)
+    rude = WikiClients(client_settings)
     rude.http.headers["User-Agent"] = "python-httpx/0.28"
     wiki = rude.client(parse_wiki(simulator.api_url), sleep=lambda s: None)
     try:
@@ -219,7 +214,7 @@ def test_a_refused_user_agent_is_not_retried(
 
 
 def test_an_address_that_is_not_api_php_is_refused_clearly(
-    wikis: Wikis, simulator: SimulatorServer
+    wikis: WikiClients, simulator: SimulatorServer
 ) -> None:
     elsewhere = simulator.api_url.replace("/w/api.php", "/wiki/api.php")
     wiki = wikis.client(parse_wiki(elsewhere), sleep=lambda s: None)

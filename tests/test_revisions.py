@@ -6,13 +6,8 @@ from calendar import timegm
 
 import pytest
 
-from wikivice.revisions import (
-    _PRUNE_EVERY,
-    REVERT_WINDOW,
-    RevertWindow,
-    _chunks,
-    parse_timestamp,
-)
+from wikivice.store.revisions import _PRUNE_EVERY, REVERT_WINDOW, RevertWindow, _chunks
+from wikivice.wiki.timestamps import parse_timestamp
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 499, 500, 501, 1000, 1337])

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select, update
 
 from factories import History, epoch, example, war_history
-from wikivice import stats, timeline
-from wikivice.db import Database
-from wikivice.models import Page
-from wikivice.stats import activity_label, basic_figures, cached_figures, page_figures
+from wikivice.figures import page as stats
+from wikivice.figures import timeline
+from wikivice.figures.page import activity_label, basic_figures, cached_figures, page_figures
+from wikivice.store.database import Database
+from wikivice.store.models import Page
 
 NOW = epoch("2021-06-01T12:00:00Z")
 REV = 10_000_000  # the example's first revid (page 1)

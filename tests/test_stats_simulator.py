@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from iptocc import country_code
 
-from wikivice.analyses import start_analysis
-from wikivice.runner import run_job
-from wikivice.runtime import Runtime
+from wikivice.figures.page import page_figures
+from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.runner import run_job
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import Simulator, SimulatorServer
 from wikivice.simulator.editors import BOTS
-from wikivice.stats import page_figures
-from wikivice.wikis import parse_wiki
+from wikivice.wiki.sites import parse_wiki
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = ANCHOR.timestamp()

@@ -12,7 +12,7 @@ from support import LiveServer, read_events
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer
 from wikivice.web.app import create_app
-from wikivice.wikis import parse_wiki
+from wikivice.wiki.sites import parse_wiki
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from markupsafe import escape
 
 from factories import History
 from support import SECTIONS, LiveServer, read_events
-from wikivice.charts import CHARTS
-from wikivice.db import Database
+from wikivice.figures.charts import CHARTS
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, content
 from wikivice.simulator.editors import HOSTILE_COMMENTS, HOSTILE_USERS
+from wikivice.store.database import Database
 from wikivice.web.app import create_app
 
 # The year table is an HTML table (readable, copyable), not a plotly one.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wikivice.wikis import WikiSpecError, parse_wiki
+from wikivice.wiki.sites import WikiSpecError, parse_wiki
 
 
 def test_parse_wiki_language_code_is_wikipedia() -> None:

@@ -16,16 +16,17 @@ import click
 import orjson
 
 from wikivice import __version__
-from wikivice.mediawiki import InvalidTitle, MediaWikiError, PageMissing, clean_title
 from wikivice.settings import Settings, settings_markdown
-from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
+from wikivice.wiki.errors import InvalidTitle, MediaWikiError, PageMissing
+from wikivice.wiki.sites import WikiSite, WikiSpecError, parse_wiki
+from wikivice.wiki.titles import clean_title
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from wikivice.fetcher import Fetcher
-    from wikivice.headstart import HeadStart
-    from wikivice.runtime import Runtime
+    from wikivice.jobs.runtime import Runtime
+    from wikivice.store.fetcher import Fetcher
+    from wikivice.store.headstart import HeadStart
 
 # The database layer (SQLAlchemy, the models: most of the start-up) is imported inside
 # the commands that use it, so `fetch` can start a new page's walk first.
@@ -101,7 +102,7 @@ def serve(host: str, port: int, no_worker: bool, demo: bool) -> None:
 @click.option("--threads", type=int, default=None, help="Jobs run at once [WIKIVICE_WORKERS].")
 def worker(threads: int | None) -> None:
     """Run a standalone worker that takes fetch jobs from the queue."""
-    from wikivice.worker import run_worker_process
+    from wikivice.jobs.worker import run_worker_process
 
     run_worker_process(Settings(), threads=threads)
 
@@ -119,7 +120,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
     try:
         head = _head_start(settings, site, title)
         try:
-            from wikivice.runtime import Runtime  # while the head start walks
+            from wikivice.jobs.runtime import Runtime  # while the head start walks
 
             rt = Runtime.create(settings, wikis=head.wikis)
             try:
@@ -146,9 +147,9 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
-    from wikivice import pages
-    from wikivice.runtime import Runtime
-    from wikivice.stats import cached_figures, store_figures
+    from wikivice.figures.page import cached_figures, store_figures
+    from wikivice.jobs.runtime import Runtime
+    from wikivice.store import pages
 
     settings = Settings()
     site = _site(wiki or settings.default_wiki)
@@ -204,7 +205,7 @@ def show_settings(markdown: bool) -> None:
 
 
 def _head_start(settings: Settings, site: WikiSite, title: str) -> HeadStart:
-    from wikivice import headstart
+    from wikivice.store import headstart
 
     try:
         return headstart.begin(settings, site, title)
@@ -220,8 +221,8 @@ def _head_start(settings: Settings, site: WikiSite, title: str) -> HeadStart:
 def _fetch(
     rt: Runtime, site: WikiSite, head: HeadStart, started: float, *, show_progress: bool
 ) -> dict[str, Any]:
-    from wikivice import pages
-    from wikivice.analyses import start_analysis
+    from wikivice.jobs.analyses import start_analysis
+    from wikivice.store import pages
 
     title = head.resolved.title
     analysis = start_analysis(rt, site, title, enqueue=False, resolved=head.resolved)
@@ -250,7 +251,7 @@ def _run_or_follow(
 ) -> dict[str, Any]:
     """Run the job here whenever it is waiting (now, or after a retry delay, or when
     whoever ran it stopped); otherwise follow whoever runs it."""
-    from wikivice.runner import run_claimed
+    from wikivice.jobs.runner import run_claimed
 
     stop = threading.Event()
     thread: threading.Thread | None = None

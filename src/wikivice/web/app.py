@@ -1,7 +1,7 @@
 """The web app factory: `create_app(settings)` builds everything; nothing happens at import.
 
 On the embedded default the app also runs the job worker in its own threads (see
-`wikivice.worker` for why not Huey's consumer), started and stopped with the app.
+`wikivice.jobs.worker` for why not Huey's consumer), started and stopped with the app.
 Every process runs the reaper, so stalled jobs are noticed even with no worker alive.
 """
 
@@ -25,16 +25,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wikivice import __version__, pages
-from wikivice.events import EventHub
-from wikivice.runtime import Runtime
+from wikivice import __version__
+from wikivice.jobs.events import EventHub
+from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.worker import Reaper, Worker
 from wikivice.settings import Settings
+from wikivice.store import pages
 from wikivice.web import filters
 from wikivice.web.problems import Problem
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import pages as page_routes
-from wikivice.wikis import parse_wiki
-from wikivice.worker import Reaper, Worker
+from wikivice.wiki.sites import parse_wiki
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -62,7 +63,7 @@ def create_app(
         stop = threading.Event()
         job_worker = None
         if worker:
-            from wikivice.stats import analyse
+            from wikivice.figures.page import analyse
 
             job_worker = Worker(rt, settings.workers, analyse=analyse)
             job_worker.start()

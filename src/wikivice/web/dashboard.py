@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from wikivice import pages, stats
-from wikivice.pages import PageRef
-from wikivice.runtime import Runtime
+from wikivice.figures import page as stats
+from wikivice.jobs.runtime import Runtime
+from wikivice.store import pages
+from wikivice.store.pages import PageRef
 from wikivice.web.problems import Problem
 from wikivice.web.urls import title_from_slug
-from wikivice.wikis import WikiSite
+from wikivice.wiki.sites import WikiSite
 
 
 def stored_page(rt: Runtime, site: WikiSite, slug: str) -> PageRef:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.templating import Jinja2Templates
 
-from wikivice import pages
-from wikivice.events import EventHub
-from wikivice.pages import PageRef
-from wikivice.runtime import Runtime
+from wikivice.jobs.events import EventHub
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
-from wikivice.wikis import WikiSite, WikiSpecError, parse_wiki
+from wikivice.store import pages
+from wikivice.store.pages import PageRef
+from wikivice.wiki.sites import WikiSite, WikiSpecError, parse_wiki
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wikivice.mediawiki import (
+from wikivice.wiki.errors import (
     ApiError,
     InvalidTitle,
     MediaWikiError,
@@ -12,7 +12,7 @@ from wikivice.mediawiki import (
     WikiRejected,
     WikiUnavailable,
 )
-from wikivice.wikis import WikiSite
+from wikivice.wiki.sites import WikiSite
 
 
 @dataclass

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from wikivice.analyses import start_analysis
-from wikivice.mediawiki import MediaWikiError
+from wikivice.jobs.analyses import start_analysis
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, site_for_request
 from wikivice.web.problems import problem_from
 from wikivice.web.schemas import AnalysisOut, AnalysisRequest, ErrorOut, PageOut
+from wikivice.wiki.errors import MediaWikiError
 
 router = APIRouter(prefix="/api/analyses", tags=["analyses"])
 

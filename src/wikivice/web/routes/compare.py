@@ -8,13 +8,13 @@ import plotly.graph_objects as go
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from wikivice import pages
-from wikivice.plotting import LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
-from wikivice.runtime import Runtime
+from wikivice.figures.plotting import LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
+from wikivice.jobs.runtime import Runtime
+from wikivice.store import pages
 from wikivice.web import urls
 from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, TemplatesDep, site_for_request
-from wikivice.wikis import WikiSite
+from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(include_in_schema=False)
 COLOURS = ("#3366cc", "#dc3912")

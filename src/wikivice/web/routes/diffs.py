@@ -11,14 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from wikivice import diffs
-from wikivice.diffs import Diffs
-from wikivice.mediawiki import MediaWikiError
+from wikivice.figures import activity
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.problems import Problem, problem_from
 from wikivice.web.schemas import ErrorOut
-from wikivice.wikis import WikiSite
+from wikivice.wiki.diffs import Diffs
+from wikivice.wiki.errors import MediaWikiError
+from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
@@ -55,8 +55,8 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
     edit or vandalism-tagged edit (`incident`, None if it never had one; a revert's
     `undid` lists the editors whose edits it undid)."""
     with rt.db.read() as conn:
-        edits = diffs.latest_edits(conn, page.id)
-        incident = diffs.latest_incident(conn, page.id)
+        edits = activity.latest_edits(conn, page.id)
+        incident = activity.latest_incident(conn, page.id)
     if incident is not None:
         undid = [{"name": n, "editor_url": urls.editor(site.key, n)} for n in incident["undid"]]
         incident = {**with_links(site, incident), "undid": undid}
@@ -76,10 +76,10 @@ def read_diff(
     cache: DiffsDep,
     revid: Annotated[int, Path(ge=1, le=MAX_REVID, description="A stored revision's id.")],
 ) -> dict[str, Any]:
-    """What a revision changed, against its parent, as plain lines (`diffs.parse_diff`):
+    """What a revision changed, against its parent, as plain lines (`wiki.diffs.parse_diff`):
     the wiki's diff HTML is never passed on. 502 when the wiki does not answer."""
     with rt.db.read() as conn:
-        revision = diffs.stored_revision(conn, page.id, revid)
+        revision = activity.stored_revision(conn, page.id, revid)
     if revision is None:
         raise Problem(404, f"“{page.title}” has no stored revision {revid}.", [], "missing")
     links = {"revid": revid, "diff_url": site.diff_url(revid)}

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from wikivice import editors, pages
+from wikivice.figures import profiles
+from wikivice.store import pages
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep
 from wikivice.web.problems import Problem
 from wikivice.web.routes.diffs import with_links
 from wikivice.web.schemas import ErrorOut
-from wikivice.wikis import WikiSite
+from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/editors", tags=["editors"])
 pages_router = APIRouter(include_in_schema=False)
@@ -24,7 +25,7 @@ def find_profile(site: SiteDep, name: NameParam, rt: RuntimeDep) -> dict[str, An
     """The editor's profile with our links and the wiki's, or None if never seen here."""
     with rt.db.read() as conn:
         wiki_id = pages.wiki_id(conn, site.key)
-        profile = editors.editor_profile(conn, wiki_id, name) if wiki_id else None
+        profile = profiles.editor_profile(conn, wiki_id, name) if wiki_id else None
     if profile is None:
         return None
     return add_links(site, profile)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from wikivice import exports
+from wikivice.store import exports
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.schemas import ErrorOut

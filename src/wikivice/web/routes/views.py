@@ -11,17 +11,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from wikivice import pages
-from wikivice.analyses import refresh_analysis, start_analysis
-from wikivice.mediawiki import MediaWikiError
-from wikivice.models import Page, Wiki
-from wikivice.runtime import Runtime
+from wikivice.jobs.analyses import refresh_analysis, start_analysis
+from wikivice.jobs.runtime import Runtime
+from wikivice.store import pages
+from wikivice.store.models import Page, Wiki
 from wikivice.web import urls
 from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
 from wikivice.web.problems import Problem, problem_from
 from wikivice.web.urls import title_from_slug
-from wikivice.wikis import parse_wiki
+from wikivice.wiki.errors import MediaWikiError
+from wikivice.wiki.sites import parse_wiki
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "ru", "pt", "zh", "pl", "nl", "ar", "sv", "uk")
@@ -154,7 +154,7 @@ def show_dashboard_fragment(
 
 
 def dashboard_charts(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    from wikivice.charts import dashboard_charts as build
+    from wikivice.figures.charts import dashboard_charts as build
 
     return build(figures)
 

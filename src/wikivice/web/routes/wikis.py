@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from wikivice.mediawiki import MediaWikiError
 from wikivice.web.deps import RuntimeDep, SiteDep
 from wikivice.web.problems import problem_from
 from wikivice.web.routes.views import recently_analysed
 from wikivice.web.schemas import AnalysedPage, ErrorOut, RecentChange
+from wikivice.wiki.errors import MediaWikiError
 
 router = APIRouter(prefix="/api/wikis", tags=["wikis"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}

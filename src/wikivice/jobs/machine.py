@@ -28,8 +28,8 @@ import orjson
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from wikivice.db import Database
-from wikivice.models import ACTIVE_JOB_STATUSES, FetchJob, JobEvent
+from wikivice.store.database import Database
+from wikivice.store.models import ACTIVE_JOB_STATUSES, FetchJob, JobEvent
 
 SNAPSHOT = (
     FetchJob.id,

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from wikivice.db import dialect_insert
-from wikivice.mediawiki import ResolvedPage
-from wikivice.models import Page, Wiki
-from wikivice.wikis import WikiSite
+from wikivice.store.database import dialect_insert
+from wikivice.store.models import Page, Wiki
+from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.sites import WikiSite
 
 
 @dataclass(frozen=True)

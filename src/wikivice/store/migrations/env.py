@@ -1,11 +1,12 @@
-"""Alembic environment: migrations run on the connection `wikivice.db.migrate` passes in."""
+"""Alembic environment: migrations run on the connection that
+`wikivice.store.database.migrate` passes in."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from wikivice.models import Base
+from wikivice.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -3,7 +3,7 @@
 Backends, chosen here and nowhere else: Huey's SqliteHuey on a file in the data dir (the
 embedded default; any process on the machine can consume it), or RedisHuey when
 `WIKIVICE_REDIS_URL` is set (many machines). Both deliver a task at most once; see
-`wikivice.jobs` for how a lost task is recovered.
+`wikivice.jobs.machine` for how a lost task is recovered.
 
 No Huey instance exists at import time: each `JobQueue` registers its one task on its
 own Huey, so tests and processes build theirs from settings. The task's registered name

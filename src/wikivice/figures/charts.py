@@ -15,8 +15,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from wikivice.geo import countries_map
-from wikivice.plotting import COLOURS, LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
+from wikivice.figures.geography import countries_map
+from wikivice.figures.plotting import COLOURS, LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
 
 __all__ = ["CHARTS", "PLOTLY_CONFIG", "dashboard_charts"]
 

@@ -16,9 +16,9 @@ from typing import Any
 import plotly.graph_objects as go
 from sqlalchemy import Connection, text
 
-from wikivice import countries
-from wikivice.authorship import share
-from wikivice.plotting import figure, label, to_json
+from wikivice.figures import countries
+from wikivice.figures.authorship import share
+from wikivice.figures.plotting import figure, label, to_json
 
 TOP_COUNTRIES = 10
 

@@ -1,7 +1,7 @@
 """Talking to wikis: the MediaWiki Action API and REST API, politely and robustly.
 
 Wikimedia's rules are ours: a User-Agent naming the client and a contact, at most three
-requests to one host at once (`Wikis` holds the per-host slots), `maxlag` on background
+requests to one host at once (`WikiClients` holds the per-host slots), `maxlag` on background
 fetches, and Retry-After honoured on 429, 503 and maxlag errors. Every failure that can
 pass (timeouts, 5xx, 429, maxlag, truncated or garbled JSON) is retried with backoff a
 bounded number of times; what remains is raised as a `MediaWikiError` with a message a
@@ -10,162 +10,25 @@ person can read.
 
 from __future__ import annotations
 
-import os
 import random
-import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 import orjson
 
-from wikivice.settings import Settings
-from wikivice.wikis import WikiSite
+from wikivice.wiki.answers import EditCount, ResolvedPage, RetryNotice, RevisionBatch
+from wikivice.wiki.errors import ApiError, InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
+from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.titles import clean_title
+
+if TYPE_CHECKING:
+    from wikivice.wiki.pool import WikiClients
 
 REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
-# Characters MediaWiki never allows in a title; `|` would also split `titles=` in two.
-ILLEGAL_TITLE_CHARS = set("<>[]{}|")
-RetryListener = Callable[["RetryNotice"], None]
-
-
-class MediaWikiError(Exception):
-    """Anything that went wrong talking to a wiki; `str()` is fit to show a user."""
-
-
-class WikiUnavailable(MediaWikiError):
-    """The wiki did not answer usefully within the retry budget."""
-
-
-class WikiRejected(MediaWikiError):
-    """The wiki refused the request (HTTP 4xx other than 429): retrying will not help."""
-
-
-class ApiError(MediaWikiError):
-    def __init__(self, code: str, info: str) -> None:
-        super().__init__(f"the wiki answered with an error: {info} ({code})")
-        self.code = code
-        self.info = info
-
-
-class PageMissing(MediaWikiError):
-    def __init__(self, title: str, suggestions: list[str]) -> None:
-        super().__init__(f"there is no article called {title!r}")
-        self.title = title
-        self.suggestions = suggestions
-
-
-class InvalidTitle(MediaWikiError):
-    def __init__(self, title: str, reason: str) -> None:
-        super().__init__(f"{title!r} is not a valid title: {reason}")
-        self.title = title
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class RetryNotice:
-    """Told to listeners before each wait, so a job can say why it is waiting."""
-
-    reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled"
-    detail: str
-    wait: float
-    attempt: int
-
-
-@dataclass(frozen=True)
-class ResolvedPage:
-    pageid: int
-    ns: int
-    title: str
-    latest_revid: int
-    length: int
-    redirected_from: str | None = None
-    normalized_from: str | None = None
-    site_name: str | None = None
-
-
-@dataclass(frozen=True)
-class EditCount:
-    count: int
-    capped: bool  # the REST API stops counting at 30,000
-
-
-@dataclass
-class RevisionBatch:
-    revisions: list[dict[str, Any]]
-    # Parameters that continue after this batch (None after the last one): the checkpoint.
-    continue_params: dict[str, str] | None
-
-
-class _LazyCertificates(ssl.SSLContext):
-    """A verifying TLS context (hostname and chain checked, as httpx's default) that
-    reads its CA bundle on the first TLS connection rather than at start-up: reading it
-    is a tenth of the CLI's start-up, and a wiki served over plain HTTP never needs it.
-    The bundle is httpx's: SSL_CERT_FILE or SSL_CERT_DIR if set, else certifi's."""
-
-    _loaded = False
-    _lock = threading.Lock()
-
-    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
-        if not self._loaded:
-            with self._lock:
-                if not self._loaded:
-                    self._load()
-                    self._loaded = True
-        return super().wrap_socket(*args, **kwargs)
-
-    def _load(self) -> None:
-        if os.environ.get("SSL_CERT_FILE"):
-            self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
-        elif os.environ.get("SSL_CERT_DIR"):
-            self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
-        else:
-            import certifi
-
-            self.load_verify_locations(cafile=certifi.where())
-
-
-@dataclass
-class Wikis:
-    """Process-wide HTTP plumbing shared by every `MediaWiki`: one connection pool, and
-    per-host slots so that all jobs of a process together keep to Wikimedia's limit."""
-
-    settings: Settings
-    http: httpx.Client = field(init=False)
-    _slots: dict[str, threading.BoundedSemaphore] = field(default_factory=dict, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-
-    def __post_init__(self) -> None:
-        self.http = httpx.Client(
-            verify=_LazyCertificates(ssl.PROTOCOL_TLS_CLIENT),
-            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip"},
-            timeout=self.settings.request_timeout,
-            follow_redirects=True,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-        )
-
-    def slots(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            slot = self._slots.get(host)
-            if slot is None:
-                slot = threading.BoundedSemaphore(self.settings.max_concurrent_requests)
-                self._slots[host] = slot
-            return slot
-
-    def client(
-        self,
-        site: WikiSite,
-        *,
-        listener: RetryListener | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> MediaWiki:
-        return MediaWiki(self, site, listener=listener, sleep=sleep)
-
-    def close(self) -> None:
-        self.http.close()
+RetryListener = Callable[[RetryNotice], None]
 
 
 class MediaWiki:
@@ -173,7 +36,7 @@ class MediaWiki:
 
     def __init__(
         self,
-        wikis: Wikis,
+        wikis: WikiClients,
         site: WikiSite,
         *,
         listener: RetryListener | None = None,
@@ -451,20 +314,6 @@ class MediaWiki:
                 return code, info, _retry_after(response, backoff)
             raise ApiError(code, info)
         return "", data, 0.0
-
-
-def clean_title(title: str) -> str:
-    """What a user typed, minus a `#fragment`; rejects what no wiki accepts."""
-    title = title.split("#", 1)[0].strip().replace("_", " ")
-    if not title:
-        raise InvalidTitle(title, "the title is empty")
-    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or ord(c) < 32})
-    if bad:
-        shown = " ".join(repr(c) for c in bad)
-        raise InvalidTitle(title, f"titles cannot contain {shown}")
-    if len(title.encode()) > 255:
-        raise InvalidTitle(title[:40] + "…", "titles are at most 255 bytes long")
-    return title
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:

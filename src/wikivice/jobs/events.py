@@ -25,8 +25,8 @@ import orjson
 from anyio import to_thread
 from sqlalchemy import select
 
-from wikivice.db import Database
-from wikivice.models import FetchJob, JobEvent
+from wikivice.store.database import Database
+from wikivice.store.models import FetchJob, JobEvent
 
 log = logging.getLogger(__name__)
 TERMINAL_KINDS = frozenset({"done", "failed"})

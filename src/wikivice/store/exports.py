@@ -26,9 +26,9 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy import text
 
-from wikivice.db import Database
-from wikivice.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED
-from wikivice.timeline import iso
+from wikivice.store.database import Database
+from wikivice.store.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED
+from wikivice.wiki.timestamps import iso
 
 CHUNK = 5000
 COLUMNS = (

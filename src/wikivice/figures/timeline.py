@@ -7,10 +7,12 @@ PostgreSQL and cheaper than date functions; months and years need the calendar.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, text
+
+from wikivice.wiki.timestamps import iso
 
 Unit = Literal["day", "weekday", "hour", "month", "year"]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -40,10 +42,6 @@ def bucket(dialect: str, unit: Unit, ts: str = "ts") -> str:
     if unit == "month":
         return f"to_char({utc}, 'YYYY-MM')"
     return f"CAST(EXTRACT(YEAR FROM {utc}) AS INTEGER)"
-
-
-def iso(ts: int | float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def day_iso(day: int) -> str:

@@ -1,7 +1,7 @@
 """Where a page is fought over: its edit wars and the people in them.
 
 A revert is a revision that `is_revert` (an identity revert, or one tagged mw-undo,
-mw-rollback or mw-manual-revert: see `wikivice.ingest`); a reverted edit is one that a
+mw-rollback or mw-manual-revert: see `wikivice.store.ingest`); a reverted edit is one that a
 later revert undid. Reverts per month are part of `timeline.months`.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from wikivice.timeline import bucket, day_iso
+from wikivice.figures.timeline import bucket, day_iso
 
 WAR_REVERTS = 3  # reverts in one UTC day, as in Wikipedia's three-revert rule …
 WAR_EDITORS = 2  # … made by at least two different editors

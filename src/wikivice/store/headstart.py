@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from wikivice.fetcher import Fetcher
-from wikivice.mediawiki import ResolvedPage, Wikis
 from wikivice.settings import Settings
-from wikivice.wikis import WikiSite
+from wikivice.store.fetcher import Fetcher
+from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.pool import WikiClients
+from wikivice.wiki.sites import WikiSite
 
 # Batches the walk may run ahead while the rest loads: about a second of a fast wiki,
 # 500 revisions each (memory is bounded by it: ~0.5 MB a batch).
 AHEAD = 48
 
 # Is anything of the page stored, or is a job for it queued or running (someone else
-# may be fetching it)? The tables are `wikivice.models`'; tests/test_headstart.py
+# may be fetching it)? The tables are `wikivice.store.models`'; tests/test_headstart.py
 # checks this against the database as the models write it.
 _STORED_OR_BUSY = """
 SELECT 1 FROM pages JOIN wikis ON wikis.id = pages.wiki_id
@@ -43,7 +44,7 @@ WHERE wikis.key = ? AND pages.pageid = ? AND (
 
 @dataclass
 class HeadStart:
-    wikis: Wikis
+    wikis: WikiClients
     resolved: ResolvedPage
     fetcher: Fetcher | None  # None: the page is not new to the database (or unknown)
 
@@ -51,7 +52,7 @@ class HeadStart:
 def begin(settings: Settings, site: WikiSite, title: str) -> HeadStart:
     """Resolve `title` (raising as `MediaWiki.resolve` does) and, for a page new to the
     database, start the walk of its history."""
-    wikis = Wikis(settings)
+    wikis = WikiClients(settings)
     try:
         resolved = wikis.client(site).resolve(title)
     except BaseException:

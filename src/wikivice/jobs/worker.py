@@ -14,8 +14,8 @@ import logging
 import signal
 import threading
 
-from wikivice.runner import Analyser, run_job
-from wikivice.runtime import Runtime
+from wikivice.jobs.runner import Analyser, run_job
+from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class Reaper:
 
 def run_worker_process(settings: Settings, *, threads: int | None = None) -> None:
     """`wikivice worker`: consume until SIGTERM or Ctrl-C, then hand running jobs back."""
-    from wikivice.stats import analyse
+    from wikivice.figures.page import analyse
 
     rt = Runtime.create(settings)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)

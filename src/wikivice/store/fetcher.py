@@ -2,7 +2,7 @@
 stores it.
 
 No database here (nor SQLAlchemy): `wikivice fetch` starts a new page's walk while the
-database layer is still loading (`wikivice.headstart`).
+database layer is still loading (`wikivice.store.headstart`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from wikivice.mediawiki import MediaWiki, RevisionBatch
+from wikivice.wiki.answers import RevisionBatch
+from wikivice.wiki.client import MediaWiki
 
 AHEAD = 8  # batches fetched and not yet stored, at most (500 revisions each)
 

@@ -1,6 +1,6 @@
 """Storing a page's whole revision history, fast, resumable and idempotent.
 
-The pipeline: a fetcher thread (`wikivice.fetcher`) walks the API's continuation (500
+The pipeline: a fetcher thread (`wikivice.store.fetcher`) walks the API's continuation (500
 revisions a request) and hands batches over a bounded queue, so the next HTTP request is
 in flight while the current batch is inserted; each batch is stored together with the
 job's checkpoint (the `continue` parameters that follow it), in the same transaction, so
@@ -9,7 +9,7 @@ close together share a transaction (a fifth of a second's worth at most). Insert
 bulk and `ON CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a
 bounded number of batches and bounded caches, whatever the history's size.
 
-Turning a batch into rows, and the facts derived on the way, is `wikivice.revisions`.
+Turning a batch into rows, and the facts derived on the way, is `wikivice.store.revisions`.
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 import orjson
 from sqlalchemy import Connection, func, select, update
 
-from wikivice.db import Database
-from wikivice.fetcher import Fetcher
-from wikivice.mediawiki import EditCount, MediaWiki
-from wikivice.models import Page, Revision, Wiki
-from wikivice.pages import PageRef
-from wikivice.revisions import EditorCache, Statements, load_state, store_batch
+from wikivice.store.database import Database
+from wikivice.store.fetcher import Fetcher
+from wikivice.store.models import Page, Revision, Wiki
+from wikivice.store.pages import PageRef
+from wikivice.store.revisions import EditorCache, Statements, load_state, store_batch
+from wikivice.wiki.answers import EditCount
+from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
@@ -81,13 +82,13 @@ def ingest(
 ) -> IngestResult:
     """Fetch and store every revision of `page` not stored yet; see the module docstring.
 
-    `head_start` is a walk begun before the job ran (`wikivice.headstart`); it is used
+    `head_start` is a walk begun before the job ran (`wikivice.store.headstart`); it is used
     if it starts where the stored history says to, and stopped otherwise."""
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)
     refresh = state.last_key is not None and resume is None
-    newer_than = _iso(state.last_key[0]) if refresh and state.last_key else None
+    newer_than = iso(state.last_key[0]) if refresh and state.last_key else None
 
     side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
     # Side requests run alongside the first page of revisions (3 at once at most); the
@@ -196,7 +197,3 @@ def _bot_names(db: Database, wiki: MediaWiki, wiki_id: int) -> frozenset[str]:
             .values(bot_names=orjson.dumps(sorted(names)).decode(), bots_checked_at=time.time())
         )
     return frozenset(names)
-
-
-def _iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from wikivice.timeline import iso
+from wikivice.wiki.timestamps import iso
 
 TOP_EDITORS = 20
 LORENZ_POINTS = 100  # plus the origin

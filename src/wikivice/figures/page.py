@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Connection, func, select, text, update
 
-from wikivice import authorship, geo, reverts, timeline
-from wikivice.authorship import share
-from wikivice.db import dialect_insert
-from wikivice.models import Page, PageStats, Wiki
-from wikivice.timeline import iso
+from wikivice.figures import authorship, conflict, geography, timeline
+from wikivice.figures.authorship import share
+from wikivice.store.database import dialect_insert
+from wikivice.store.models import Page, PageStats, Wiki
+from wikivice.wiki.timestamps import iso
 
 if TYPE_CHECKING:
-    from wikivice.db import Database
-    from wikivice.pages import PageRef
-    from wikivice.runtime import Runtime
+    from wikivice.jobs.runtime import Runtime
+    from wikivice.store.database import Database
+    from wikivice.store.pages import PageRef
 
 FIGURES_VERSION = 2  # bump when the figures change: cached ones are then recomputed
 RECENT = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
@@ -74,11 +74,11 @@ def page_figures(conn: Connection, page_id: int, now: float | None = None) -> di
     figures["top_editors"] = {"by_edits": rankings["by_edits"], "by_bytes": rankings["by_bytes"]}
     figures["concentration"] = spread
     figures["conflict"] = {
-        "edit_wars": reverts.edit_wars(conn, page_id),
-        "war_rule": {"reverts_per_day": reverts.WAR_REVERTS, "editors": reverts.WAR_EDITORS},
-        "most_reverted": rankings["most_reverted"][: reverts.TOP_REVERTED],
+        "edit_wars": conflict.edit_wars(conn, page_id),
+        "war_rule": {"reverts_per_day": conflict.WAR_REVERTS, "editors": conflict.WAR_EDITORS},
+        "most_reverted": rankings["most_reverted"][: conflict.TOP_REVERTED],
     }
-    figures["countries"] = geo.country_figures(conn, page_id)
+    figures["countries"] = geography.country_figures(conn, page_id)
     return figures
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from wikivice import countries
-from wikivice.authorship import share
-from wikivice.diffs import edit_row
-from wikivice.models import Editor
-from wikivice.timeline import iso
+from wikivice.figures import countries
+from wikivice.figures.activity import edit_row
+from wikivice.figures.authorship import share
+from wikivice.store.models import Editor
+from wikivice.wiki.timestamps import iso
 
 LATEST_EDITS = 50
 MAX_ARTICLES = 200

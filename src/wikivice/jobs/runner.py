@@ -1,6 +1,6 @@
 """Running one fetch job: resolve, fetch and store, analyse; and saying so as it goes.
 
-Used by the queue consumer (`wikivice.worker`) and by `wikivice fetch` in the
+Used by the queue consumer (`wikivice.jobs.worker`) and by `wikivice fetch` in the
 foreground alike. What can go wrong ends in one of three places: the job is finished,
 it goes back to the queue to resume from its checkpoint (the worker is stopping, or the
 wiki is not answering and attempts remain), or it fails with a message a person can act
@@ -18,14 +18,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from wikivice import pages
-from wikivice.fetcher import Fetcher, Interrupted
-from wikivice.ingest import IngestResult, ingest
-from wikivice.jobs import Claim, Jobs, LeaseLost
-from wikivice.mediawiki import MediaWikiError, PageMissing, RetryNotice, WikiUnavailable
-from wikivice.pages import PageRef
-from wikivice.runtime import Runtime
-from wikivice.wikis import WikiSite
+from wikivice.jobs.machine import Claim, Jobs, LeaseLost
+from wikivice.jobs.runtime import Runtime
+from wikivice.store import pages
+from wikivice.store.fetcher import Fetcher, Interrupted
+from wikivice.store.ingest import IngestResult, ingest
+from wikivice.store.pages import PageRef
+from wikivice.wiki.answers import RetryNotice
+from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
+from wikivice.wiki.sites import WikiSite
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)

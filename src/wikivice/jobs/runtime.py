@@ -5,18 +5,20 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wikivice.db import Database
-from wikivice.events import LocalNotifier, Notifier, RedisNotifier
-from wikivice.jobs import Jobs
-from wikivice.mediawiki import Wikis
+from wikivice.jobs.events import LocalNotifier, Notifier, RedisNotifier
+from wikivice.jobs.machine import Jobs
 from wikivice.settings import Settings
+from wikivice.store.database import Database
+from wikivice.wiki.pool import WikiClients
 
 if TYPE_CHECKING:
-    from wikivice.queue import JobQueue
+    from wikivice.jobs.queue import JobQueue
 
 
 class Runtime:
-    def __init__(self, settings: Settings, db: Database, wikis: Wikis, notifier: Notifier) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, wikis: WikiClients, notifier: Notifier
+    ) -> None:
         self.settings = settings
         self.db = db
         self.wikis = wikis
@@ -25,7 +27,7 @@ class Runtime:
 
     @classmethod
     def create(
-        cls, settings: Settings, *, migrate: bool = True, wikis: Wikis | None = None
+        cls, settings: Settings, *, migrate: bool = True, wikis: WikiClients | None = None
     ) -> Runtime:
         db = Database(settings.sqlalchemy_url)
         if migrate:
@@ -33,13 +35,13 @@ class Runtime:
         notifier: Notifier = (
             RedisNotifier(settings.redis_url) if settings.redis_url else LocalNotifier()
         )
-        return cls(settings, db, wikis or Wikis(settings), notifier)
+        return cls(settings, db, wikis or WikiClients(settings), notifier)
 
     @cached_property
     def queue(self) -> JobQueue:
         """Built on first use: `wikivice fetch` runs its job itself and seldom needs it
         (importing Huey and its backends costs a tenth of a second)."""
-        from wikivice.queue import JobQueue
+        from wikivice.jobs.queue import JobQueue
 
         return JobQueue(self.settings)
 

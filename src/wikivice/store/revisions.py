@@ -13,7 +13,6 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -21,10 +20,18 @@ import orjson
 from iptocc import country_code
 from sqlalchemy import Connection, func, select
 
-from wikivice.db import Database
-from wikivice.mediawiki import RevisionBatch
-from wikivice.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED, Editor, Revision
-from wikivice.pages import PageRef
+from wikivice.store.database import Database
+from wikivice.store.models import (
+    HIDDEN_COMMENT,
+    HIDDEN_SHA1,
+    HIDDEN_USER,
+    SUPPRESSED,
+    Editor,
+    Revision,
+)
+from wikivice.store.pages import PageRef
+from wikivice.wiki.answers import RevisionBatch
+from wikivice.wiki.timestamps import parse_timestamp
 
 REVERT_WINDOW = 15
 REVERT_TAGS = frozenset({"mw-undo", "mw-rollback", "mw-manual-revert"})
@@ -331,8 +338,3 @@ def load_state(db: Database, page: PageRef) -> BatchState:
         state.last_key = (int(newest.ts), int(newest.revid))
         state.window = RevertWindow([(int(r.revid), r.sha1) for r in reversed(last)])
     return state
-
-
-def parse_timestamp(text: str) -> int:
-    """`2023-11-24T18:05:57Z` → seconds since the epoch."""
-    return int(datetime.fromisoformat(text).timestamp())

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wikivice import pages
-from wikivice.mediawiki import ResolvedPage
-from wikivice.pages import PageRef
-from wikivice.runtime import Runtime
-from wikivice.wikis import WikiSite
+from wikivice.jobs.runtime import Runtime
+from wikivice.store import pages
+from wikivice.store.pages import PageRef
+from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.sites import WikiSite
 
 
 @dataclass(frozen=True)
