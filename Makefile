@@ -50,7 +50,11 @@ lint: $(VENV)/.test-extras
 typecheck: $(VENV)/.test-extras
 	$(BIN)/mypy
 
-test: locked lint typecheck
+# The layers of docs/architecture.md (contracts in pyproject.toml).
+layers: $(VENV)/.test-extras
+	$(BIN)/lint-imports --no-cache
+
+test: locked lint typecheck layers
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(VENV)/.test-extras

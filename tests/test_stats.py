@@ -554,10 +554,9 @@ def test_cached_figures_miss_on_new_version(db: Database, monkeypatch: pytest.Mo
 
 def test_analyse_caches_and_replaces(db: Database) -> None:
     page_id = example().store(db)
-    rt = SimpleNamespace(db=db)
     page = SimpleNamespace(id=page_id)
-    stats.analyse(rt, page)  # type: ignore[arg-type]
-    stats.analyse(rt, page)  # type: ignore[arg-type]  # an upsert: no duplicate key
+    stats.analyse(db, page)  # type: ignore[arg-type]
+    stats.analyse(db, page)  # type: ignore[arg-type]  # an upsert: no duplicate key
     with db.read() as conn:
         cached = cached_figures(conn, page_id)
         analysed_at = conn.execute(select(Page.analysed_at).where(Page.id == page_id)).scalar()

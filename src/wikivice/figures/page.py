@@ -26,7 +26,6 @@ from wikivice.store.models import Page, PageStats, Wiki
 from wikivice.wiki.timestamps import iso
 
 if TYPE_CHECKING:
-    from wikivice.jobs.runtime import Runtime
     from wikivice.store.database import Database
     from wikivice.store.pages import PageRef
 
@@ -190,10 +189,10 @@ def activity_label(edits: int, mean_interval: float | None) -> str:
     raise AssertionError("unreachable")  # the last unit catches everything
 
 
-def analyse(rt: Runtime, page: PageRef) -> None:
+def analyse(db: Database, page: PageRef) -> None:
     """Compute the page's figures once after a fetch and keep them for the dashboard
     (the worker's `Analyser`; `store_figures` does the same and returns them)."""
-    store_figures(rt.db, page.id)
+    store_figures(db, page.id)
 
 
 def store_figures(db: Database, page_id: int, now: float | None = None) -> dict[str, Any]:

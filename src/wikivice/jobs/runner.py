@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
+from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)
 RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
 RETRY_WAIT = {"maxlag": "asked us to slow down", "429": "asked us to slow down"}
-Analyser = Callable[[Runtime, PageRef], None]
+Analyser = Callable[[Database, PageRef], None]
 
 
 def run_job(
@@ -105,7 +106,7 @@ def run_claimed(
             )
             with rt.db.read() as conn:
                 page = pages.page_by_id(conn, claim.page_id) or page
-            analyse(rt, page)
+            analyse(rt.db, page)
         jobs.finish(
             claim,
             f"{result.new_revisions:,} new revisions",
