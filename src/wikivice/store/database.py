@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0001"  # the newest migration; tests/test_db.py checks it is Alembic's head
+# The newest migration; tests/store/test_database.py checks it is Alembic's head.
+SCHEMA_REVISION = "0001"
 
 
 class Database:

@@ -30,7 +30,7 @@ from wikivice.wiki.sites import WikiSite
 AHEAD = 48
 
 # Is anything of the page stored, or is a job for it queued or running (someone else
-# may be fetching it)? The tables are `wikivice.store.models`'; tests/test_headstart.py
+# may be fetching it)? The tables are `wikivice.store.models`'; tests/store/test_headstart.py
 # checks this against the database as the models write it.
 _STORED_OR_BUSY = """
 SELECT 1 FROM pages JOIN wikis ON wikis.id = pages.wiki_id
