@@ -18,6 +18,7 @@ import uvicorn
 from wikivice.jobs.analyses import start_analysis
 from wikivice.jobs.runner import run_claimed
 from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings
 from wikivice.wiki.sites import parse_wiki
 
@@ -38,12 +39,12 @@ def make_settings(tmp_path: Path, **changes: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def fetch(rt: Runtime, title: str, *, stop: threading.Event | None = None) -> dict[str, Any]:
+def fetch(rt: Runtime, title: str, *, stop: threading.Event | None = None) -> JobSnapshot | None:
     """Analyse `title` on the runtime's default wiki in the foreground, as `wikivice
-    fetch` does; returns the job's final row (or {"status": "current"})."""
+    fetch` does; returns the job as it ended (None: what is stored is current)."""
     analysis = start_analysis(rt, parse_wiki(rt.settings.default_wiki), title, enqueue=False)
     if analysis.job_id is None:
-        return {"status": "current", "page_id": analysis.page.id, "new_revisions": 0}
+        return None
     claim = rt.jobs.claim(analysis.job_id)
     assert claim is not None
     run_claimed(rt, claim, stop or threading.Event(), requeue=lambda job_id: None)

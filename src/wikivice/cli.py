@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from wikivice.jobs.runtime import Runtime
+    from wikivice.jobs.snapshot import JobSnapshot
     from wikivice.store.fetcher import Fetcher
     from wikivice.store.headstart import HeadStart
 
@@ -236,9 +237,9 @@ def _fetch(
     }
     if analysis.job_id is not None:
         job = _run_or_follow(rt, analysis.job_id, show_progress, head.fetcher)
-        summary.update(status=job["status"], new_revisions=job["new_revisions"])
-        if job["status"] != "done":
-            summary["error"] = job["error"] or job["message"]
+        summary.update(status=job.status, new_revisions=job.new_revisions)
+        if job.status != "done":
+            summary["error"] = job.error or job.message
     with rt.db.read() as conn:
         page = pages.page_by_id(conn, analysis.page.id)
     summary["revisions"] = page.stored_revisions if page else 0
@@ -248,7 +249,7 @@ def _fetch(
 
 def _run_or_follow(
     rt: Runtime, job_id: int, show_progress: bool, head_start: Fetcher | None
-) -> dict[str, Any]:
+) -> JobSnapshot:
     """Run the job here whenever it is waiting (now, or after a retry delay, or when
     whoever ran it stopped); otherwise follow whoever runs it."""
     from wikivice.jobs.runner import run_claimed
@@ -264,11 +265,11 @@ def _run_or_follow(
             while True:
                 job = rt.jobs.get(job_id)
                 assert job is not None
-                first_done = job["done"] if first_done is None else first_done
+                first_done = job.done if first_done is None else first_done
                 if bar is not None:
-                    rate = (job["done"] - first_done) / max(time.monotonic() - started, 1e-3)
+                    rate = (job.done - first_done) / max(time.monotonic() - started, 1e-3)
                     bar.show(job, rate)
-                if job["status"] in ("done", "failed"):
+                if job.finished:
                     return job
                 if thread is None or not thread.is_alive():
                     thread = None
@@ -334,14 +335,14 @@ class _ProgressBar:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def show(self, job: dict[str, Any], rate: float) -> None:
+    def show(self, job: JobSnapshot, rate: float) -> None:
         from rich.markup import escape
 
         self._progress.update(
             self._task,
-            description=escape(job["message"] or job["stage"]),
-            completed=job["done"],
-            total=job["total"],
+            description=escape(job.message or job.stage.label),
+            completed=job.done,
+            total=job.total,
             rate=f"{rate:,.0f} rev/s" if rate else "",
         )
 

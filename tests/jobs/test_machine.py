@@ -112,7 +112,7 @@ def test_stale_job_is_requeued_then_failed_when_attempts_are_spent(
     clock.now += 10
     assert jobs.reap(stale_seconds=10) == [job_id]
     job = jobs.get(job_id)
-    assert job is not None and job["status"] == "queued"
+    assert job is not None and job.status == "queued"
     with pytest.raises(LeaseLost):  # the old worker's writes now match nothing
         jobs.update(first, "progress", done=5)
     second = jobs.claim(job_id)
@@ -120,8 +120,8 @@ def test_stale_job_is_requeued_then_failed_when_attempts_are_spent(
     clock.now += 20
     assert jobs.reap(stale_seconds=10) == []
     job = jobs.get(job_id)
-    assert job is not None and job["status"] == "failed"
-    assert "stopped responding 2 times" in job["error"]
+    assert job is not None and job.status == "failed"
+    assert "stopped responding 2 times" in job.error
     assert kinds(db, job_id) == ["queued", "started", "stalled", "started", "failed"]
 
 
@@ -156,5 +156,5 @@ def test_waiting_job_is_enqueued_again_and_says_so(
     # Not again right away: it was just re-enqueued.
     assert jobs.reap(stale_seconds=10, requeue_after=30) == []
     job = jobs.get(job_id)
-    assert job is not None and "waiting for a free worker" in job["message"]
+    assert job is not None and "waiting for a free worker" in job.message
     assert kinds(db, job_id) == ["queued", "waiting"]

@@ -65,7 +65,7 @@ def test_a_new_page_is_walked_once_from_its_head_start(
     sqlite_settings: Settings, simulator: SimulatorServer
 ) -> None:
     job = fetch_as_the_cli_does(sqlite_settings, "Synthetic 1800")
-    assert job is not None and job["status"] == "done" and job["new_revisions"] == 1800
+    assert job is not None and job.status == "done" and job.new_revisions == 1800
     # One walk: four pages of 500, not a second walk after the head start's.
     assert simulator.sim.stats.by_module["prop=revisions"] == 4
     history = simulator.sim.history("Synthetic 1800")
@@ -107,7 +107,7 @@ def test_a_head_start_from_elsewhere_is_dropped(
         assert claim is not None
         run_claimed(rt, claim, threading.Event(), requeue=lambda job_id: None, head_start=stale)
         job = rt.jobs.get(analysis.job_id)
-        assert job is not None and job["status"] == "done" and job["new_revisions"] == 7
+        assert job is not None and job.status == "done" and job.new_revisions == 7
         history = own_simulator.sim.history("Synthetic 1200")
         assert history is not None
         assert revids(rt, "Synthetic 1200") == [r["revid"] for r in history.iter()]
@@ -181,7 +181,7 @@ def test_a_head_start_is_stopped_when_someone_else_runs_the_job(
         walk = head.fetcher
         result: dict[str, Any] = {}
         follower = threading.Thread(
-            target=lambda: result.update(_run_or_follow(rt, other.job_id, False, walk)),
+            target=lambda: result.update(_run_or_follow(rt, other.job_id, False, walk).as_dict()),
             daemon=True,
         )
         follower.start()

@@ -59,7 +59,7 @@ def history_of(simulator: SimulatorServer, title: str) -> SyntheticHistory:
 
 def test_whole_history_is_stored_exactly(rt: Runtime, simulator: SimulatorServer) -> None:
     job = fetch(rt, "Synthetic 2345")
-    assert job["status"] == "done" and job["new_revisions"] == 2345
+    assert job.status == "done" and job.new_revisions == 2345
     history = history_of(simulator, "Synthetic 2345")
     rows = stored(rt, "Synthetic 2345")
     truth = list(history.iter())
@@ -148,13 +148,13 @@ def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
     monkeypatch.setattr(JobProgress, "batch_committed", stop_after_two)
     simulator.sim.latency = 0.02  # batches arrive one at a time
     first = fetch(rt, "Synthetic 9000", stop=stop)
-    assert first["status"] == "queued"
-    assert first["message"] == "the worker stopped; resuming where it left off"
-    assert 0 < first["done"] < 9000
+    assert first is not None and first.status == "queued"
+    assert first.message == "the worker stopped; resuming where it left off"
+    assert 0 < first.done < 9000
     monkeypatch.setattr(JobProgress, "batch_committed", real)
     simulator.sim.latency = 0.0
     second = fetch(rt, "Synthetic 9000")
-    assert second["status"] == "done" and second["id"] == first["id"]
+    assert second is not None and second.status == "done" and second.id == first.id
     rows = stored(rt, "Synthetic 9000")
     history = history_of(simulator, "Synthetic 9000")
     assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter()]
@@ -186,7 +186,7 @@ def test_batches_share_transactions_and_each_records_its_checkpoint(
     monkeypatch.setattr(JobProgress, "batch_committed", on_committed)
     simulator.sim.latency = 0.02  # ten batches over at least 0.2 s
     job = fetch(rt, "Synthetic 5000")
-    assert job["status"] == "done" and job["done"] == 5000
+    assert job.status == "done" and job.done == 5000
     # Every batch records its progress and checkpoint, the last one none (the end)...
     assert [done for _, done, _ in seen] == list(range(500, 5001, 500))
     assert all(checkpoint for _, _, checkpoint in seen[:-1]) and seen[-1][2] is None
@@ -206,7 +206,7 @@ def test_fetch_survives_passing_faults(rt: Runtime, simulator: SimulatorServer, 
     rt.wikis.http.timeout = httpx.Timeout(0.5)
     simulator.sim.faults = FaultSpec.parse(f"{kind}=0.3,seed=11,retry_after=0,hang=2")
     job = fetch(rt, "Synthetic 3000")
-    assert job["status"] == "done", job
+    assert job.status == "done", job
     assert simulator.sim.stats.faults_injected > 0
     assert len(stored(rt, "Synthetic 3000")) == 3000
 
@@ -216,13 +216,13 @@ def test_fetch_fails_clearly_and_keeps_what_it_stored(
 ) -> None:
     simulator.sim.faults = FaultSpec.parse("5xx=1,after=4,retry_after=0")
     job = fetch(rt, "Synthetic 3000")
-    assert job["status"] == "queued"  # attempts remain: it will be retried later
-    assert "did not answer usefully" in (job["message"] or "")
+    assert job.status == "queued"  # attempts remain: it will be retried later
+    assert "did not answer usefully" in (job.message or "")
     rows = stored(rt, "Synthetic 3000")
     history = history_of(simulator, "Synthetic 3000")
     # What was stored is exactly the start of the history, matching the checkpoint.
     assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter(0, len(rows))]
-    assert job["done"] == len(rows)
+    assert job.done == len(rows)
 
 
 def test_refresh_of_an_unchanged_article_costs_one_request(
@@ -231,7 +231,7 @@ def test_refresh_of_an_unchanged_article_costs_one_request(
     fetch(rt, "Synthetic 800")
     simulator.sim.reset_stats()
     again = fetch(rt, "Synthetic 800")
-    assert again["status"] == "current"
+    assert again is None  # current: no job at all
     assert simulator.sim.stats.requests == 1
 
 
@@ -241,7 +241,7 @@ def test_refresh_fetches_only_new_revisions(rt: Runtime, own_simulator: Simulato
     own_simulator.sim.grow("Synthetic 1200", 7)
     own_simulator.sim.reset_stats()
     job = fetch(rt, "Synthetic 1200")
-    assert job["status"] == "done" and job["new_revisions"] == 7
+    assert job.status == "done" and job.new_revisions == 7
     assert own_simulator.sim.stats.requests <= 2
     rows = stored(rt, "Synthetic 1200")
     history = history_of(own_simulator, "Synthetic 1200")

@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from wikivice.store.database import Database
 from wikivice.store.models import FetchJob, JobEvent
+from wikivice.store.vocabulary import EventKind
 
 log = logging.getLogger(__name__)
-TERMINAL_KINDS = frozenset({"done", "failed"})
 REDIS_CHANNEL = "wikivice:job-events"
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ class Event:
 
     @property
     def terminal(self) -> bool:
-        return self.kind in TERMINAL_KINDS
+        return self.kind in (EventKind.DONE, EventKind.FAILED)
 
     @classmethod
     def from_row(cls, seq: int, kind: str, data: str) -> Event:

@@ -28,24 +28,13 @@ import orjson
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
+from wikivice.jobs.snapshot import TIME_COLUMNS, JobSnapshot, event_data
 from wikivice.store.database import Database
-from wikivice.store.models import ACTIVE_JOB_STATUSES, FetchJob, JobEvent
+from wikivice.store.models import FetchJob, JobEvent
+from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, EventKind, JobStatus, Stage
 
-SNAPSHOT = (
-    FetchJob.id,
-    FetchJob.page_id,
-    FetchJob.status,
-    FetchJob.stage,
-    FetchJob.message,
-    FetchJob.done,
-    FetchJob.total,
-    FetchJob.total_is_lower_bound,
-    FetchJob.new_revisions,
-    FetchJob.attempts,
-    FetchJob.max_attempts,
-    FetchJob.error,
-    FetchJob.events,
-)
+QUEUED, RUNNING, DONE, FAILED = JobStatus
 _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
@@ -96,8 +85,8 @@ class Jobs:
                         insert(FetchJob)
                         .values(
                             page_id=page_id,
-                            status="queued",
-                            stage="queued",
+                            status=JobStatus.QUEUED,
+                            stage=Stage.QUEUED,
                             message="waiting for a worker",
                             max_attempts=self.max_attempts,
                             created_at=self.clock(),
@@ -105,7 +94,7 @@ class Jobs:
                         )
                         .returning(FetchJob.id)
                     ).scalar_one()
-                    self._event(conn, job_id, "queued", {})
+                    self._event(conn, job_id, EventKind.QUEUED, {})
             except IntegrityError:
                 continue  # another visitor created it a moment ago: join theirs
             self.notify(job_id)
@@ -120,28 +109,23 @@ class Jobs:
                 )
             ).scalar()
 
-    def latest_for_page(self, page_id: int) -> dict[str, Any] | None:
+    def latest_for_page(self, page_id: int) -> JobSnapshot | None:
+        """The page's newest job, whatever its status."""
         with self.db.read() as conn:
             row = conn.execute(
-                select(*SNAPSHOT, FetchJob.created_at, FetchJob.finished_at)
+                select(*SNAPSHOT, *TIME_COLUMNS)
                 .where(FetchJob.page_id == page_id)
                 .order_by(FetchJob.id.desc())
                 .limit(1)
             ).first()
-        return dict(row._mapping) if row else None
+        return JobSnapshot.from_row(row._mapping) if row else None
 
-    def get(self, job_id: int) -> dict[str, Any] | None:
+    def get(self, job_id: int) -> JobSnapshot | None:
         with self.db.read() as conn:
             row = conn.execute(
-                select(
-                    *SNAPSHOT,
-                    FetchJob.created_at,
-                    FetchJob.started_at,
-                    FetchJob.finished_at,
-                    FetchJob.heartbeat_at,
-                ).where(FetchJob.id == job_id)
+                select(*SNAPSHOT, *TIME_COLUMNS).where(FetchJob.id == job_id)
             ).first()
-        return dict(row._mapping) if row else None
+        return JobSnapshot.from_row(row._mapping) if row else None
 
     # -- a worker's side -----------------------------------------------------------
 
@@ -154,12 +138,12 @@ class Jobs:
                 update(FetchJob)
                 .where(
                     FetchJob.id == job_id,
-                    FetchJob.status == "queued",
+                    FetchJob.status == QUEUED,
                     or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
                 )
                 .values(
-                    status="running",
-                    stage="resolving",
+                    status=RUNNING,
+                    stage=Stage.RESOLVING,
                     message=None,
                     claimed_by=token,
                     heartbeat_at=now,
@@ -171,7 +155,7 @@ class Jobs:
             ).first()
             if row is None:
                 return None
-            self._insert_event(conn, row, "started", {})
+            self._insert_event(conn, row, EventKind.STARTED, {})
         self.notify(job_id)
         checkpoint = orjson.loads(row.checkpoint) if row.checkpoint else None
         return Claim(job_id, row.page_id, token, row.attempts, checkpoint)
@@ -188,7 +172,7 @@ class Jobs:
     def update(
         self,
         claim: Claim,
-        kind: str,
+        kind: EventKind,
         extra: dict[str, Any] | None = None,
         *,
         conn: Connection | None = None,
@@ -231,7 +215,7 @@ class Jobs:
         self,
         conn: Connection,
         claim: Claim,
-        kind: str | None,
+        kind: EventKind | None,
         extra: dict[str, Any] | None,
         values: dict[str, Any],
     ) -> None:
@@ -252,11 +236,11 @@ class Jobs:
         """The job is done; `values` are final column values (e.g. `new_revisions`)."""
         self.update(
             claim,
-            "done",
+            EventKind.DONE,
             None,
             **values,
-            status="done",
-            stage="done",
+            status=DONE,
+            stage=Stage.DONE,
             message=message,
             claimed_by=None,
             checkpoint=None,
@@ -266,10 +250,10 @@ class Jobs:
     def fail(self, claim: Claim, error: str) -> None:
         self.update(
             claim,
-            "failed",
+            EventKind.FAILED,
             {},
-            status="failed",
-            stage="failed",
+            status=FAILED,
+            stage=Stage.FAILED,
             error=error,
             message=None,
             claimed_by=None,
@@ -282,10 +266,10 @@ class Jobs:
         try:
             self.update(
                 claim,
-                "requeued",
+                EventKind.REQUEUED,
                 {},
-                status="queued",
-                stage="queued",
+                status=QUEUED,
+                stage=Stage.QUEUED,
                 message=message,
                 claimed_by=None,
                 not_before=self.clock() + delay if delay else None,
@@ -307,81 +291,89 @@ class Jobs:
         with self.db.read() as conn:
             stalled = conn.execute(
                 select(FetchJob.id, FetchJob.attempts, FetchJob.max_attempts).where(
-                    FetchJob.status == "running", FetchJob.heartbeat_at < now - stale_seconds
+                    FetchJob.status == RUNNING, FetchJob.heartbeat_at < now - stale_seconds
                 )
             ).all()
-            waiting = conn.execute(
-                select(FetchJob.id).where(
-                    FetchJob.status == "queued",
-                    or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
-                    FetchJob.created_at < now - requeue_after,
-                    or_(
-                        FetchJob.heartbeat_at.is_(None),
-                        FetchJob.heartbeat_at < now - requeue_after,
-                    ),
-                )
-            ).scalars()
-            waited = list(waiting)
-        to_enqueue: list[int] = []
-        for job_id in waited:
-            with self.db.write() as conn:
-                row = conn.execute(
-                    update(FetchJob)
-                    .where(FetchJob.id == job_id, FetchJob.status == "queued")
-                    .values(
-                        heartbeat_at=now,  # re-enqueued now: not again before requeue_after
-                        message="still waiting for a free worker; it starts as soon as one is",
-                        events=FetchJob.events + 1,
+            waited = list(
+                conn.execute(
+                    select(FetchJob.id).where(
+                        FetchJob.status == QUEUED,
+                        or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
+                        FetchJob.created_at < now - requeue_after,
+                        or_(
+                            FetchJob.heartbeat_at.is_(None),
+                            FetchJob.heartbeat_at < now - requeue_after,
+                        ),
                     )
-                    .returning(*SNAPSHOT)
-                ).first()
-                if row is None:
-                    continue
-                self._insert_event(conn, row, "waiting", {})
-            self.notify(job_id)
-            to_enqueue.append(job_id)
-        for job_id, attempts, max_attempts in stalled:
-            spent = attempts >= max_attempts
-            values: dict[str, Any] = (
-                {
-                    "status": "failed",
-                    "stage": "failed",
-                    "error": f"the worker stopped responding {attempts} times; giving up",
-                    "finished_at": now,
-                }
-                if spent
-                else {
-                    "status": "queued",
-                    "stage": "queued",
-                    "message": "the worker stopped responding; resuming where it left off",
-                    # Marks when it was re-queued, so it is not re-enqueued at once again.
-                    "heartbeat_at": now,
-                }
+                ).scalars()
             )
-            with self.db.write() as conn:
-                row = conn.execute(
-                    update(FetchJob)
-                    .where(
-                        and_(
-                            FetchJob.id == job_id,
-                            FetchJob.status == "running",
-                            FetchJob.heartbeat_at < now - stale_seconds,
-                        )
-                    )
-                    .values(claimed_by=None, events=FetchJob.events + 1, **values)
-                    .returning(*SNAPSHOT)
-                ).first()
-                if row is None:
-                    continue  # it came back to life, or another reaper got there first
-                self._insert_event(conn, row, "failed" if spent else "stalled", {})
-            self.notify(job_id)
-            if not spent:
+        to_enqueue = [job_id for job_id in waited if self._still_waiting(job_id, now)]
+        for job_id, attempts, max_attempts in stalled:
+            if self._reap_stalled(job_id, attempts >= max_attempts, attempts, now, stale_seconds):
                 to_enqueue.append(job_id)
         return to_enqueue
 
+    def _still_waiting(self, job_id: int, now: float) -> bool:
+        """Say that a queued job still waits for a worker; False if it is not queued."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                update(FetchJob)
+                .where(FetchJob.id == job_id, FetchJob.status == QUEUED)
+                .values(
+                    heartbeat_at=now,  # re-enqueued now: not again before requeue_after
+                    message="still waiting for a free worker; it starts as soon as one is",
+                    events=FetchJob.events + 1,
+                )
+                .returning(*SNAPSHOT)
+            ).first()
+            if row is None:
+                return False
+            self._insert_event(conn, row, EventKind.WAITING, {})
+        self.notify(job_id)
+        return True
+
+    def _reap_stalled(
+        self, job_id: int, spent: bool, attempts: int, now: float, stale_seconds: float
+    ) -> bool:
+        """Fail a stalled job whose attempts are spent, else queue it again (True)."""
+        values: dict[str, Any] = (
+            {
+                "status": FAILED,
+                "stage": Stage.FAILED,
+                "error": f"the worker stopped responding {attempts} times; giving up",
+                "finished_at": now,
+            }
+            if spent
+            else {
+                "status": QUEUED,
+                "stage": Stage.QUEUED,
+                "message": "the worker stopped responding; resuming where it left off",
+                # Marks when it was re-queued, so it is not re-enqueued at once again.
+                "heartbeat_at": now,
+            }
+        )
+        with self.db.write() as conn:
+            row = conn.execute(
+                update(FetchJob)
+                .where(
+                    and_(
+                        FetchJob.id == job_id,
+                        FetchJob.status == RUNNING,
+                        FetchJob.heartbeat_at < now - stale_seconds,
+                    )
+                )
+                .values(claimed_by=None, events=FetchJob.events + 1, **values)
+                .returning(*SNAPSHOT)
+            ).first()
+            if row is None:
+                return False  # it came back to life, or another reaper got there first
+            self._insert_event(conn, row, EventKind.FAILED if spent else EventKind.STALLED, {})
+        self.notify(job_id)
+        return not spent
+
     # -- events --------------------------------------------------------------------
 
-    def _event(self, conn: Connection, job_id: int, kind: str, extra: dict[str, Any]) -> None:
+    def _event(self, conn: Connection, job_id: int, kind: EventKind, extra: dict[str, Any]) -> None:
         row = conn.execute(
             update(FetchJob)
             .where(FetchJob.id == job_id)
@@ -390,12 +382,11 @@ class Jobs:
         ).one()
         self._insert_event(conn, row, kind, extra)
 
-    def _insert_event(self, conn: Connection, row: Any, kind: str, extra: dict[str, Any]) -> None:
+    def _insert_event(
+        self, conn: Connection, row: Any, kind: EventKind, extra: dict[str, Any]
+    ) -> None:
         now = self.clock()
-        data = dict(row._mapping)
-        data.pop("checkpoint", None)
-        data.update(extra)
-        data["at"] = now  # when it happened (seconds since the epoch)
+        data = event_data(row._mapping, extra, now)
         conn.execute(
             insert(JobEvent).values(
                 job_id=row.id,

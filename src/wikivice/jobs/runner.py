@@ -25,6 +25,7 @@ from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
+from wikivice.store.vocabulary import EventKind, Stage
 from wikivice.wiki.answers import RetryNotice
 from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
@@ -83,7 +84,7 @@ def run_claimed(
                 raise Interrupted
 
         wiki = rt.wikis.client(site, listener=listener.retrying, sleep=sleep)
-        jobs.update(claim, "stage", stage="resolving", message=None)
+        jobs.update(claim, EventKind.STAGE, stage=Stage.RESOLVING, message=None)
         if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
             resolved = wiki.resolve_pageid(page.pageid)
             with rt.db.write() as conn:
@@ -102,7 +103,11 @@ def run_claimed(
         )
         if analyse is not None:
             jobs.update(
-                claim, "stage", stage="analysing", message=None, done=result.stored_revisions
+                claim,
+                EventKind.STAGE,
+                stage=Stage.ANALYSING,
+                message=None,
+                done=result.stored_revisions,
             )
             with rt.db.read() as conn:
                 page = pages.page_by_id(conn, claim.page_id) or page
@@ -169,13 +174,17 @@ class JobProgress:
         self.pending_notify = False
         self.lower_bound = False
 
-    def stage(self, stage: str, message: str | None = None) -> None:
-        self.jobs.update(self.claim, "stage", stage=stage, message=message)
+    def stage(self, stage: Stage, message: str | None = None) -> None:
+        self.jobs.update(self.claim, EventKind.STAGE, stage=stage, message=message)
 
     def total(self, total: int | None, lower_bound: bool) -> None:
         self.lower_bound = lower_bound
         self.jobs.update(
-            self.claim, "progress", total=total, total_is_lower_bound=lower_bound, message=None
+            self.claim,
+            EventKind.PROGRESS,
+            total=total,
+            total_is_lower_bound=lower_bound,
+            message=None,
         )
 
     def batch_stored(
@@ -196,7 +205,7 @@ class JobProgress:
         rate = (done - self.done_before) / elapsed
         eta = (total - done) / rate if total and rate > 0 and total > done else None
         extra = {"rate": round(rate, 1), "eta": round(eta, 1) if eta is not None else None}
-        self.jobs.update(self.claim, "progress", extra, conn=conn, **values)
+        self.jobs.update(self.claim, EventKind.PROGRESS, extra, conn=conn, **values)
         self.last_event = now
         self.pending_notify = True
         return True
@@ -215,7 +224,7 @@ class JobProgress:
         try:
             self.jobs.update(
                 self.claim,
-                "retrying",
+                EventKind.RETRYING,
                 {"reason": notice.reason, "wait": notice.wait},
                 message=message,
             )

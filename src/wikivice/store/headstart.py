@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from wikivice.settings import Settings
 from wikivice.store.fetcher import Fetcher
+from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES
 from wikivice.wiki.answers import ResolvedPage
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import WikiSite
@@ -32,12 +33,12 @@ AHEAD = 48
 # Is anything of the page stored, or is a job for it queued or running (someone else
 # may be fetching it)? The tables are `wikivice.store.models`'; tests/store/test_headstart.py
 # checks this against the database as the models write it.
-_STORED_OR_BUSY = """
+_STORED_OR_BUSY = f"""
 SELECT 1 FROM pages JOIN wikis ON wikis.id = pages.wiki_id
 WHERE wikis.key = ? AND pages.pageid = ? AND (
     EXISTS (SELECT 1 FROM revisions WHERE revisions.page_id = pages.id)
     OR EXISTS (SELECT 1 FROM fetch_jobs WHERE fetch_jobs.page_id = pages.id
-               AND fetch_jobs.status IN ('queued', 'running'))
+               AND fetch_jobs.status IN ({", ".join(repr(str(s)) for s in ACTIVE_JOB_STATUSES)}))
 )
 """
 

@@ -28,6 +28,7 @@ from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
 from wikivice.store.pages import PageRef
 from wikivice.store.revisions import EditorCache, Statements, load_state, store_batch
+from wikivice.store.vocabulary import Stage
 from wikivice.wiki.answers import EditCount
 from wikivice.wiki.client import MediaWiki
 from wikivice.wiki.timestamps import iso
@@ -44,7 +45,7 @@ COMMIT_AFTER = 0.1
 class IngestListener(Protocol):
     """What the pipeline tells its owner (a fetch job, or the CLI)."""
 
-    def stage(self, stage: str, message: str | None = None) -> None:
+    def stage(self, stage: Stage, message: str | None = None) -> None:
         """A new stage began: counting, fetching, storing…"""
 
     def total(self, total: int | None, lower_bound: bool) -> None:
@@ -95,7 +96,7 @@ def ingest(
     # count only improves the progress bar, so nothing waits for it.
     count: Future[EditCount | None] | None = None
     if not refresh:
-        listener.stage("counting")
+        listener.stage(Stage.COUNTING)
         count = side.submit(wiki.edit_count, page.title)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
     fetcher = head_start
@@ -116,7 +117,7 @@ def ingest(
         editors = EditorCache(page.wiki_id, bots_future.result())
         sql: Statements | None = None
         batch = fetcher.next(should_stop)
-        listener.stage("fetching")
+        listener.stage(Stage.FETCHING)
         while batch is not None:
             # Batches share a transaction: those that arrive within COMMIT_AFTER of its
             # start, then those already waiting, for MAX_TRANSACTION_SECONDS at most; a
@@ -146,7 +147,7 @@ def ingest(
         fetcher.stop()
         side.shutdown(wait=False, cancel_futures=True)
 
-    listener.stage("storing")
+    listener.stage(Stage.STORING)
     with db.write() as conn:
         stored = _finish(conn, page)
     return IngestResult(

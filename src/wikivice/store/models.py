@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, JobStatus, Stage
+
 # Alembic needs deterministic constraint names to alter them later (and SQLite batch mode
 # needs names to recreate tables).
 NAMING_CONVENTION = {
@@ -37,7 +39,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ACTIVE_JOB_STATUSES = ("queued", "running")
+# The partial unique index's condition: at most one job per page is queued or running.
+_ACTIVE = text(f"status IN ({', '.join(repr(str(s)) for s in ACTIVE_JOB_STATUSES)})")
 
 
 class Base(DeclarativeBase):
@@ -158,16 +161,16 @@ class FetchJob(Base):
             "uq_fetch_jobs_active_page",
             "page_id",
             unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
         ),
         Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    stage: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
+    stage: Mapped[str] = mapped_column(String(16), default=Stage.QUEUED)
     message: Mapped[str | None] = mapped_column(Text)
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.templating import Jinja2Templates
 
 from wikivice.jobs.events import EventHub
 from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
@@ -69,14 +70,14 @@ def get_site(
 SiteDep = Annotated[WikiSite, Depends(get_site)]
 
 
-def get_job(rt: RuntimeDep, job_id: int) -> dict[str, Any]:
+def get_job(rt: RuntimeDep, job_id: int) -> JobSnapshot:
     job = rt.jobs.get(job_id)
     if job is None:
         raise HTTPException(404, f"there is no job {job_id}")
     return job
 
 
-JobDep = Annotated[dict[str, Any], Depends(get_job)]
+JobDep = Annotated[JobSnapshot, Depends(get_job)]
 
 
 def site_for_request(rt: Runtime, wiki: str | None) -> WikiSite:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from wikivice.jobs.snapshot import JobSnapshot
+from wikivice.store.vocabulary import JobStatus, Stage
 
 
 class AnalysisRequest(BaseModel):
@@ -50,8 +53,8 @@ class ErrorOut(BaseModel):
 
 class JobOut(BaseModel):
     id: int
-    status: Literal["queued", "running", "done", "failed"]
-    stage: str
+    status: JobStatus
+    stage: Stage
     message: str | None
     done: int = Field(description="Revisions stored so far.")
     total: int | None = Field(description="Revisions expected (None: not known yet).")
@@ -69,26 +72,11 @@ class JobOut(BaseModel):
     heartbeat_at: datetime | None
 
     @classmethod
-    def from_row(cls, job: dict[str, Any], events_url: str) -> JobOut:
-        times = {
-            key: _utc(job.get(key))
-            for key in ("created_at", "started_at", "finished_at", "heartbeat_at")
-        }
-        return cls(
-            id=job["id"],
-            status=job["status"],
-            stage=job["stage"],
-            message=job["message"],
-            done=job["done"],
-            total=job["total"],
-            total_is_lower_bound=job["total_is_lower_bound"],
-            new_revisions=job["new_revisions"],
-            attempts=job["attempts"],
-            max_attempts=job["max_attempts"],
-            error=job["error"],
-            events_url=events_url,
-            **times,
-        )
+    def from_job(cls, job: JobSnapshot, events_url: str) -> JobOut:
+        values = job.as_dict()
+        for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+            values[key] = _utc(values[key])
+        return cls(**values, events_url=events_url)
 
 
 class RecentChange(BaseModel):

@@ -39,7 +39,7 @@ def create_analysis(body: AnalysisRequest, rt: RuntimeDep, response: Response) -
         response.status_code = 200
     job = rt.jobs.get(analysis.job_id) if analysis.job_id is not None else None
     return AnalysisOut(
-        status="current" if job is None else job["status"],
+        status="current" if job is None else job.status,
         joined=job is not None and not analysis.created,
         job_id=analysis.job_id,
         job_url=urls.job(analysis.job_id) if analysis.job_id else None,

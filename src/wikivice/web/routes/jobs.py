@@ -21,7 +21,7 @@ KEEPALIVE = b": keep-alive\n\n"
 @router.get("/{job_id}", responses={404: {"model": ErrorOut}})
 def read_job(job: JobDep) -> JobOut:
     """A fetch job's state and progress."""
-    return JobOut.from_row(job, urls.events(job["id"]))
+    return JobOut.from_job(job, urls.events(job.id))
 
 
 @router.get(
@@ -49,7 +49,7 @@ async def stream_job_events(
     then follows new ones; ends after the terminal event (`done` or `failed`)."""
     start = max(last_event_id or 0, after)
     return StreamingResponse(
-        _wire(hub, job["id"], start),
+        _wire(hub, job.id, start),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -15,6 +15,7 @@ from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.models import Page, Wiki
+from wikivice.store.vocabulary import JobStatus
 from wikivice.web import urls
 from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
@@ -113,7 +114,7 @@ def show_article(
     job = rt.jobs.get(job_id) if job_id is not None else None
     if job is None:
         last = rt.jobs.latest_for_page(page.id)
-        if last is not None and last["status"] == "failed" and page.fetched_at is None:
+        if last is not None and last.status == JobStatus.FAILED and page.fetched_at is None:
             job = last  # nothing stored: show why the last fetch failed
     figures = figures_for(rt, page) if page.fetched_at is not None else None
     return templates.TemplateResponse(
@@ -124,7 +125,7 @@ def show_article(
             "title": page.title,
             "redirected_from": title_from_slug(redirected_from) if redirected_from else None,
             "job": job,
-            "events_url": urls.events(job["id"]) if job else None,
+            "events_url": urls.events(job.id) if job else None,
             "fragment_url": urls.dashboard_fragment(site.key, page.title),
             "figures": figures,
             "charts": dashboard_charts(figures) if figures else [],
