@@ -4,11 +4,13 @@
 Handlers build formatversion=2 values; formats.py turns them into formatversion=1 when
 asked (or when `formatversion` is absent, as MediaWiki does). Errors follow ApiMain:
 HTTP 200, `{"error": {"code", "info", "docref"}, "servedby"}` (v1: `docref` is `*`) and
-a `MediaWiki-API-Error` header. This module is the dispatcher: the actions, and
-action=query's assembly of the page set (pageset.py), its prop modules (prop_info.py,
-prop_revisions.py; prop=extracts is here) and its list and meta modules (lists.py);
-action=compare is compare.py, action=opensearch and action=help are here. The modules
-read the call through `Request` and fail with `ApiFailure` (request.py).
+a `MediaWiki-API-Error` header.
+
+This module is the dispatcher and action=query's assembly: the page set (pageset.py),
+the prop modules (prop_info.py, prop_revisions.py; prop=extracts, four lines, is here),
+then the list and meta modules (lists.py). action=compare is compare.py; help and
+opensearch, a few lines each, are here. Every module reads the call through `Request`
+and fails with `ApiFailure` (request.py), and none imports this one.
 """
 
 from __future__ import annotations

@@ -91,9 +91,10 @@ def recentchanges(req: Request, q: dict[str, Any]) -> dict[str, str]:
             raise ApiFailure("badcontinue", BADCONTINUE)
         after = (parse_timestamp(m.group(1), "rccontinue"), int(m.group(2)))
     cutoff = req.sim.catalog.anchor - _RC_AGE
+    # A lazy merge of newest-first streams: only the rows up to rclimit are generated.
     streams = [_newest_first(p, cutoff) for p in req.sim.catalog.recent_pages()]
     for t, revid, i, page in heapq.merge(*streams, key=lambda x: (x[0], x[1]), reverse=True):
-        if after is not None and (t, revid) > after:
+        if after is not None and (t, revid) > after:  # the token names the next row to send
             continue
         row = page.rows(i, i + 1)[0]
         kind = "new" if i == 0 else "edit"
@@ -187,7 +188,7 @@ def siteinfo(req: Request, q: dict[str, Any]) -> None:
         q["statistics"] = {
             "pages": SYNTHETIC_MAX + len(NAMED_PAGES),
             "articles": SYNTHETIC_MAX + len(NAMED_PAGES),
-            "edits": SYNTHETIC_MAX * (SYNTHETIC_MAX + 1) // 2 + named,
+            "edits": SYNTHETIC_MAX * (SYNTHETIC_MAX + 1) // 2 + named,  # Synthetic N: N edits
             "images": 0,
             "users": 40_000_000,
             "activeusers": 120_000,
