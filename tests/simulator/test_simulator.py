@@ -1,18 +1,23 @@
-"""The simulator over real HTTP (uvicorn in a thread): api.php, rest.php, faults, controls."""
+"""The simulator over real HTTP (uvicorn in a thread): api.php, rest.php, faults, controls;
+and the shape of its package (an acyclic import graph, nothing else of wikivice)."""
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import gzip
 import json
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import wikivice.simulator
 from wikivice.simulator import REVID_STRIDE, FaultSpec, Simulator, SimulatorServer
 from wikivice.simulator.editors import BOTS
 
@@ -561,3 +566,80 @@ def test_controls_over_http(client: httpx.Client, fresh: SimulatorServer) -> Non
     config = client.post(f"{base}/config", json={"faults": "429=0.5,seed=3"}).json()
     assert config["faults"].startswith("429=0.5")
     assert client.post(f"{base}/config", json={"faults": "bogus=1"}).status_code == 400
+
+
+# --- the package's shape ----------------------------------------------------------------
+PACKAGE = Path(wikivice.simulator.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    """`api`, `sub.mod`, or "" for the package itself (dotted, relative to PACKAGE)."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+class _Imports(ast.NodeVisitor):
+    """Every import in one module, at any depth (functions included), except those under
+    `if TYPE_CHECKING:`, which never run: absolute names, relative ones resolved."""
+
+    def __init__(self, module: str, is_package: bool) -> None:
+        here = module.split(".") if module else []
+        self.package = here if is_package else here[:-1]
+        self.names: list[str] = []  # "wikivice.simulator.api", "wikivice.timeline", ...
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+        for child in node.orelse if name == "TYPE_CHECKING" else [*node.body, *node.orelse]:
+            self.visit(child)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.names += [alias.name for alias in node.names]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0:
+            base = node.module or ""
+        else:
+            up = self.package[: len(self.package) - (node.level - 1)]
+            base = ".".join(["wikivice", "simulator", *up, *filter(None, [node.module])])
+        self.names += [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _import_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(the simulator modules each module imports, what it imports of the rest of wikivice).
+    `from . import api` and `from .api import handle` both import `api`; the package's
+    `__init__` counts only when a name is taken from it (it runs first in any case)."""
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    inside: dict[str, set[str]] = {}
+    outside: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        visitor = _Imports(name, path.name == "__init__.py")
+        visitor.visit(ast.parse(path.read_text(), str(path)))
+        inside[name], outside[name] = set(), set()
+        for target in visitor.names:
+            if target == "wikivice.simulator" or target.startswith("wikivice.simulator."):
+                module = target.removeprefix("wikivice.simulator").lstrip(".")
+                while module not in paths:  # `api.handle` is a name in module `api`
+                    module = module.rpartition(".")[0]
+                if module != name:
+                    inside[name].add(module)
+            elif target == "wikivice" or target.startswith("wikivice."):
+                outside[name].add(target)
+    return inside, outside
+
+
+def test_imports_inside_the_package_form_no_cycle() -> None:
+    inside, _ = _import_graph()
+    assert {"api", "request", "app", "prop_revisions"} <= set(inside)  # the walk found them
+    assert "request" in inside["api"]  # and their imports
+    try:
+        list(graphlib.TopologicalSorter(inside).static_order())
+    except graphlib.CycleError as e:
+        cycle = " imports ".join(reversed(e.args[1]))  # graphlib lists it importee first
+        pytest.fail(f"an import cycle in wikivice.simulator: {cycle}")
+
+
+def test_imports_reach_nothing_else_of_wikivice() -> None:
+    """The simulator stands apart: the core imports it only for --demo, never the reverse."""
+    _, outside = _import_graph()
+    assert {name: found for name, found in outside.items() if found} == {}

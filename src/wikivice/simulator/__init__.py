@@ -19,6 +19,15 @@ timestamp scheme), configurable latency and reproducible faults (faults.py).
 `serve(port=8765, latency=0.0, faults="", seed=0, anchor=None, host="127.0.0.1")` runs
 one in the foreground (the `wikivice simulator` command; `seed` seeds the faults).
 `Simulator(seed=N)` reseeds every history (default 0; keep it for ground truth).
+
+The modules, in an order where each imports only modules after it:
+- running it: server.py (uvicorn), app.py (the Simulator and its ASGI app), asgi.py,
+  stats.py, faults.py;
+- api.php: api.py (the dispatcher), compare.py, lists.py (list and meta modules),
+  prop_info.py, prop_revisions.py, pageset.py, timestamps.py, request.py, formats.py;
+  rest.php: rest.py;
+- the histories: catalog.py (which pages exist), history.py, blocks.py, plan.py,
+  timeline.py, content.py (wikitext and diffs), editors.py (names and summaries).
 """
 
 from __future__ import annotations

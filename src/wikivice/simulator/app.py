@@ -1,8 +1,9 @@
-"""The Simulator: a raw ASGI app (faster than a framework for 200 kB JSON pages) that
-answers like Wikimedia's api.php and rest.php, plus controls under `/_simulator/`.
+"""The Simulator: a raw ASGI app (faster than a framework for 200 kB JSON pages; its
+plumbing is asgi.py) that answers like Wikimedia's api.php (api.php's dispatcher is
+api.py) and rest.php (rest.py), plus controls under `/_simulator/`.
 
 Order of work for every api.php / rest.php request (the wiki endpoints):
-1. count it (stats: totals, per endpoint/action/module, concurrency);
+1. count it (stats.py: totals, per endpoint/action/module, concurrency);
 2. the User-Agent policy (on by default): none, or a bare library agent such as
    `python-httpx/0.28` or `curl/8.5`, gets Wikimedia's HTTP 403 text;
 3. the fault decision (see faults.py), then `latency` seconds of asyncio sleep;
@@ -20,28 +21,29 @@ import html
 import random
 import re
 import threading
-import zlib
-from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 
 from . import api, content, formats, rest
+from .asgi import (
+    JSON_TYPE,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    read_params,
+    respond,
+    respond_json,
+)
 from .catalog import Catalog, InvalidTitle, normalize
 from .editors import mix
 from .faults import FaultInjector, FaultSpec
 from .history import SyntheticHistory
+from .stats import SimulatorStats
 
 __all__ = ["Simulator", "SimulatorStats", "user_agent_allowed"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 UA_POLICY = (
     "Please set a user-agent and respect our robot policy https://w.wiki/4wJS. "
@@ -60,46 +62,12 @@ _ERROR_PAGE = (
     "caches: cp3066 int<br>Error: {status}, {reason} at {when}</p>\n</body>\n</html>\n"
 )
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
-_JSON = "application/json; charset=utf-8"
 
 
 def user_agent_allowed(agent: str) -> bool:
     """Wikimedia's policy: some agent, and not a library's default one alone."""
     agent = agent.strip()
     return bool(agent) and not _LIBRARY_AGENT.fullmatch(agent)
-
-
-@dataclass
-class SimulatorStats:
-    """Counters since start or the last reset (wiki endpoints only)."""
-
-    requests: int = 0
-    by_endpoint: Counter[str] = field(default_factory=Counter)
-    by_action: Counter[str] = field(default_factory=Counter)
-    by_module: Counter[str] = field(default_factory=Counter)
-    faults: Counter[str] = field(default_factory=Counter)
-    forbidden: int = 0
-    in_flight: int = 0
-    max_concurrent: int = 0
-    revisions_served: int = 0
-
-    @property
-    def faults_injected(self) -> int:
-        return sum(self.faults.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "by_endpoint": dict(self.by_endpoint),
-            "by_action": dict(self.by_action),
-            "by_module": dict(self.by_module),
-            "faults": dict(self.faults),
-            "faults_injected": self.faults_injected,
-            "forbidden": self.forbidden,
-            "in_flight": self.in_flight,
-            "max_concurrent": self.max_concurrent,
-            "revisions_served": self.revisions_served,
-        }
 
 
 def _anchor(value: datetime | str | None) -> int:
@@ -213,17 +181,14 @@ class Simulator:
             await self._article(scope, send)
         elif path == "/":
             text = "Simulated Wikipedia: /w/api.php, /w/rest.php, /_simulator/stats\n"
-            await _respond(send, 200, text.encode(), "text/plain; charset=utf-8")
+            await respond(send, 200, text.encode(), "text/plain; charset=utf-8")
         else:
-            await _respond(send, 404, b"Not Found\n", "text/plain; charset=utf-8")
+            await respond(send, 404, b"Not Found\n", "text/plain; charset=utf-8")
 
     async def _wiki(self, scope: Scope, receive: Receive, send: Send) -> None:
-        stats = self.stats
+        stats = self.stats  # kept: reset_stats() may swap self.stats meanwhile
         is_api = scope["path"] == "/w/api.php"
-        stats.requests += 1
-        stats.by_endpoint["api" if is_api else "rest"] += 1
-        stats.in_flight += 1
-        stats.max_concurrent = max(stats.max_concurrent, stats.in_flight)
+        stats.arrived("api" if is_api else "rest")
         try:
             agent, gzip_ok, host = "", False, "127.0.0.1"
             for key, value in scope["headers"]:
@@ -235,11 +200,11 @@ class Simulator:
                     host = value.decode("latin-1")
             if self.enforce_user_agent and not user_agent_allowed(agent):
                 stats.forbidden += 1
-                await _respond(send, 403, UA_POLICY.encode(), "text/plain; charset=utf-8")
+                await respond(send, 403, UA_POLICY.encode(), "text/plain; charset=utf-8")
                 return
             server = f"{scope.get('scheme', 'http')}://{host}"
-            params = await _params(scope, receive) if is_api else {}
-            self._count(stats, params, scope, is_api)
+            params = await read_params(scope, receive) if is_api else {}
+            stats.count_action(scope["path"], params, is_api)
             fault = self._injector.decide(has_maxlag="maxlag" in params)
             if fault:
                 stats.faults[fault] += 1
@@ -262,22 +227,11 @@ class Simulator:
                 status, headers, value = rest.handle(self, raw_path)
                 body = orjson.dumps(value)
             headers["X-Content-Type-Options"] = "nosniff"
-            await _respond(
-                send, status, body, _JSON, headers, gzip_ok, truncate=fault == "truncated"
+            await respond(
+                send, status, body, JSON_TYPE, headers, gzip_ok, truncate=fault == "truncated"
             )
         finally:
-            stats.in_flight -= 1
-
-    @staticmethod
-    def _count(stats: SimulatorStats, params: dict[str, str], scope: Scope, is_api: bool) -> None:
-        if not is_api:
-            stats.by_action["rest:" + "/".join(scope["path"].split("/")[-2:])] += 1
-            return
-        action = params.get("action", "help")
-        stats.by_action[action] += 1
-        for group in ("prop", "list", "meta") if action == "query" else ():
-            for name in dict.fromkeys(filter(None, params.get(group, "").split("|"))):
-                stats.by_module[f"{group}={name}"] += 1
+            stats.left()
 
     async def _hang(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -293,46 +247,46 @@ class Simulator:
             status = self._injector.next_5xx()
             page = _ERROR_PAGE.format(status=status, reason=_REASONS[status], when=when)
             headers = retry if status == 503 else {}
-            await _respond(send, status, page.encode(), "text/html; charset=utf-8", headers)
+            await respond(send, status, page.encode(), "text/html; charset=utf-8", headers)
         elif fault == "429":
             text = "Too many requests. Please respect our robot policy https://w.wiki/4wJS.\n"
-            await _respond(send, 429, text.encode(), "text/plain; charset=utf-8", retry)
+            await respond(send, 429, text.encode(), "text/plain; charset=utf-8", retry)
         elif fault == "maxlag":  # ApiMain::checkMaxLag: HTTP 200 with an error body
             error: dict[str, Any] = {"code": "maxlag", "host": "10.64.48.35", "lag": 6}
             error |= {"info": "Waiting for 10.64.48.35: 6 seconds lagged.", "type": "db"}
             error["docref"] = api.DOCREF.format(server=server)
             body = formats.encode({"error": error, "servedby": api.SERVEDBY}, params)
             headers = {**retry, "X-Database-Lag": "6", "MediaWiki-API-Error": "maxlag"}
-            await _respond(send, 200, body, _JSON, headers)
+            await respond(send, 200, body, JSON_TYPE, headers)
         elif self._injector.injected % 2:  # malformed: an HTML error page with 200
             page = _ERROR_PAGE.format(status=200, reason="OK", when=when)
-            await _respond(send, 200, page.encode(), "text/html; charset=utf-8")
+            await respond(send, 200, page.encode(), "text/html; charset=utf-8")
         else:  # malformed: broken JSON
             v1 = formats.version(params) == 1
             start = b'"","query":{"pages":{"1' if v1 else b'true,"query":{"pages":[{"pa'
-            await _respond(send, 200, b'{"batchcomplete":' + start + b"\xff\x00", _JSON)
+            await respond(send, 200, b'{"batchcomplete":' + start + b"\xff\x00", JSON_TYPE)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         name, method = scope["path"][len("/_simulator/") :], scope["method"]
-        body = await _body(receive) if method == "POST" else b""
+        body = await read_body(receive) if method == "POST" else b""
         try:
             data = orjson.loads(body) if body.strip() else {}
         except orjson.JSONDecodeError:
-            await _json(send, 400, {"error": "the body is not JSON"})
+            await respond_json(send, 400, {"error": "the body is not JSON"})
             return
         if name == "stats" and method == "GET":
-            await _json(send, 200, self.stats.as_dict())
+            await respond_json(send, 200, self.stats.as_dict())
         elif name == "reset-stats" and method == "POST":
             self.reset_stats()
-            await _json(send, 200, {"ok": True})
+            await respond_json(send, 200, {"ok": True})
         elif name == "grow" and method == "POST":
             try:
                 page = self.grow(str(data.get("title", "")), int(data.get("count", 1)))
             except (KeyError, ValueError) as e:
-                await _json(send, 404 if isinstance(e, KeyError) else 400, {"error": str(e)})
+                await respond_json(send, 404 if isinstance(e, KeyError) else 400, {"error": str(e)})
                 return
             answer = {"title": page.title, "pageid": page.pageid, "count": page.count}
-            await _json(send, 200, answer | {"lastrevid": page.latest_revid})
+            await respond_json(send, 200, answer | {"lastrevid": page.latest_revid})
         elif name == "config" and method in ("GET", "POST"):
             try:
                 if "faults" in data:
@@ -340,11 +294,11 @@ class Simulator:
                 if "latency" in data:
                     self.latency = max(0.0, float(data["latency"]))
             except ValueError as e:
-                await _json(send, 400, {"error": str(e)})
+                await respond_json(send, 400, {"error": str(e)})
                 return
-            await _json(send, 200, {"latency": self.latency, "faults": str(self.faults)})
+            await respond_json(send, 200, {"latency": self.latency, "faults": str(self.faults)})
         else:
-            await _json(send, 404, {"error": f"no control {method} {name}"})
+            await respond_json(send, 404, {"error": f"no control {method} {name}"})
 
     async def _article(self, scope: Scope, send: Send) -> None:
         page = self.history(scope["path"][len("/wiki/") :])
@@ -355,52 +309,4 @@ class Simulator:
             f"<title>{name} - Simulated Wikipedia</title>\n"
             f"<h1>{name}</h1>\n<p>{text}</p>\n</html>\n"
         )
-        await _respond(send, 200 if page else 404, doc.encode(), "text/html; charset=utf-8")
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-async def _params(scope: Scope, receive: Receive) -> dict[str, str]:
-    """GET and POST form parameters merged, POST winning (PHP's $_REQUEST order)."""
-    query = scope.get("query_string", b"").decode("latin-1")
-    params = dict(parse_qsl(query, keep_blank_values=True))
-    if scope["method"] == "POST":
-        body = await _body(receive)
-        params.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
-    return params
-
-
-async def _json(send: Send, status: int, value: Any) -> None:
-    await _respond(send, status, orjson.dumps(value), _JSON)
-
-
-async def _respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    content_type: str,
-    headers: dict[str, str] | None = None,
-    gzip_ok: bool = False,
-    truncate: bool = False,
-) -> None:
-    raw = [(b"content-type", content_type.encode())]
-    raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in (headers or {}).items()]
-    if gzip_ok and len(body) >= 1024:
-        squeezer = zlib.compressobj(1, zlib.DEFLATED, 31)  # level 1: cheap, still ~8x smaller
-        body = squeezer.compress(body) + squeezer.flush()
-        raw += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
-    raw.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    if truncate:  # the declared length never arrives; the server then drops the connection
-        await send(
-            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-        )
-        return
-    await send({"type": "http.response.body", "body": body})
+        await respond(send, 200 if page else 404, doc.encode(), "text/html; charset=utf-8")

@@ -1,4 +1,5 @@
-"""Generation of one block of revisions from (page seed, block index) alone.
+"""Generation of one block of revisions from (page seed, block index) alone: the plan
+(plan.py: each position's kind and time), then each revision's row.
 
 Block contents: registered users (Zipf: a few editors make most edits), IPv4/IPv6
 editors (`anon`), temporary accounts from 2025 on (`temp`), bots (5-10% of edits),
@@ -24,11 +25,24 @@ from typing import Any
 
 from . import content, editors
 from .editors import BOT_IDS, BOT_NAMES, HOSTILE_COMMENTS, HOSTILE_USER_IDS, HOSTILE_USERS
-from .timeline import Timeline, real
+from .plan import (
+    BLOCK,
+    CREATE,
+    NORMAL,
+    REVERT,
+    ROLLBACK,
+    VANDAL,
+    WAR_EDIT,
+    WAR_REVERT,
+    Profile,
+    hostile_slots,
+    plan_kinds,
+    plan_times,
+)
+from .timeline import Timeline
 
-__all__ = ["BLOCK", "BLOCKS", "REVID_STRIDE", "Block", "BlockGenerator", "Profile"]
+__all__ = ["BLOCKS", "MAX_REVISIONS", "REVID_STRIDE", "Block", "BlockGenerator"]
 
-BLOCK = 64
 REVID_STRIDE = 10_000_000
 MAX_REVISIONS = REVID_STRIDE - 1
 TEMP_ACCOUNTS_FROM = 1_735_689_600  # 2025-01-01T00:00:00Z
@@ -36,30 +50,6 @@ WIKIPEDIA_START = 979_516_800  # 2001-01-15
 EMPTY_SHA1 = hashlib.sha1(b"").hexdigest()
 REVERT_TAGS = frozenset({"mw-rollback", "mw-undo", "mw-manual-revert"})
 _M64 = (1 << 64) - 1
-
-# Plan kinds for block positions.
-_CREATE, _NORMAL, _VANDAL, _ROLLBACK, _REVERT, _WAR_EDIT, _WAR_REVERT = range(7)
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How a page is edited: shares of edit kinds, its final size and age in years."""
-
-    anon: float = 0.22
-    bot: float = 0.055
-    vandal: float = 0.022
-    revert: float = 0.012
-    war: float = 0.06  # chance that a block holds an edit war
-    minor: float = 0.18
-    final_size: int = 40_000
-    years: float = 15.0
-    breaking: bool = False  # a new article: activity decays from its creation
-
-
-def _hostile_slots(k: int) -> tuple[int, int]:
-    """Where block `k` puts its hostile edit summary and its hostile user name: both
-    below position 52, so the 8th block of a 500-revision page still has them."""
-    return 5 + (k * 11) % 40, 9 + (k * 13) % 36
 
 
 def _splitmix(x: int) -> int:
@@ -131,82 +121,6 @@ class BlockGenerator:
         growth: float = 0.04 + 0.96 * min(x, 2.0) ** 0.55
         return self.profile.final_size * growth * wave
 
-    def _plan(self, k: int, rng: random.Random) -> tuple[list[int], list[int]]:
-        """Each position's kind and, for reverts, how far back it restores."""
-        p = self.profile
-        plan, dist = [_NORMAL] * BLOCK, [0] * BLOCK
-        reserved = set(_hostile_slots(k))
-        if k == 0:
-            plan[0] = _CREATE
-        if rng.random() < p.war:
-            j0 = rng.randrange(2, BLOCK - 8)
-            end = j0 + rng.randrange(6, min(24, BLOCK - j0) + 1)
-            if not any(j0 <= r < end for r in reserved):
-                plan[j0] = _WAR_EDIT
-                for j in range(j0 + 1, end):
-                    plan[j], dist[j] = _WAR_REVERT, 2
-        j = 1 if k == 0 else 0
-        while j < BLOCK:
-            if plan[j] != _NORMAL or j in reserved:
-                j += 1
-                continue
-            u = rng.random()
-            if u < p.vandal and j >= 1:  # the rollback restores j - 1, in this block
-                end = j + (2 if rng.random() < 0.2 else 1)  # where the rollback lands
-                span = range(j, end + 1)
-                if end < BLOCK and all(plan[x] == _NORMAL and x not in reserved for x in span):
-                    for x in range(j, end):
-                        plan[x] = _VANDAL
-                    plan[end], dist[end] = _ROLLBACK, end - j + 1
-                    j = end + 1
-                    continue
-            elif u < p.vandal + p.revert and j >= 2:
-                d = rng.randint(2, min(15, j))
-                if plan[j - d] != _VANDAL:  # patrollers restore a good version
-                    plan[j], dist[j] = _REVERT, d
-            j += 1
-        return plan, dist
-
-    def _times(self, k: int, plan: list[int], rng: random.Random, grown: list[int]) -> list[int]:
-        """Unix seconds of the block's revisions: weighted gaps between the block's
-        start and end on the timeline, fixed short gaps for rollbacks and edit wars."""
-        n0, tl = self.base_count, self._timeline
-        start = k * BLOCK
-        n_base = max(0, min(BLOCK, n0 - start))
-        times: list[int] = []
-        if n_base:
-            a_start = tl.at(start)
-            span = tl.at(start + n_base) - a_start
-            rel, fixed = [], []
-            for j in range(n_base + 1):  # the gap before each revision, then a trailing one
-                kind = plan[j] if j < n_base else _NORMAL
-                if j == 0 and k == 0:
-                    rel.append(0.0)
-                    fixed.append(0.0)
-                elif kind in (_ROLLBACK, _WAR_REVERT, _WAR_EDIT):
-                    rel.append(0.0)
-                    fixed.append(
-                        rng.uniform(20, 240) if kind == _ROLLBACK else rng.uniform(60, 1500)
-                    )
-                else:
-                    rel.append(math.exp(rng.gauss(0, 1.3)) * (0.3 if kind == _REVERT else 1.0))
-                    fixed.append(0.0)
-            total_fixed = sum(fixed)
-            squeeze = 1.0 if total_fixed <= span * 0.5 else span * 0.5 / total_fixed
-            unit = (span - total_fixed * squeeze) / (sum(rel) or 1.0)
-            acc = a_start
-            for j in range(n_base):
-                acc += fixed[j] * squeeze + rel[j] * unit
-                times.append(int(real(acc)))
-            for j in range(1, n_base):  # float round-off must never reorder
-                if times[j] < times[j - 1]:
-                    times[j] = times[j - 1]
-        filler = grown[-1] if grown else (times[-1] if times else 0)
-        for j in range(n_base, BLOCK):  # grown positions, or placeholders never served
-            g = start + j - n0
-            times.append(grown[g] if g < len(grown) else filler)
-        return times
-
     def _registered(self, u: float) -> tuple[str, int]:
         rank = int((self._zipf_c * u + 1.0) ** -10.0)  # Zipf-like, exponent 1.1
         g = _splitmix(self.seed ^ rank) % 40_000_000
@@ -224,12 +138,12 @@ class BlockGenerator:
     def generate(self, k: int, grown: list[int]) -> Block:
         """Block `k`; `grown` holds the timestamps of revisions added by grow()."""
         rng = random.Random(_splitmix(self.seed ^ ((k * 0x9E3779B97F4A7C15) & _M64)))
-        plan, dist = self._plan(k, rng)
-        times = self._times(k, plan, rng, grown)
+        plan, dist = plan_kinds(k, rng, self.profile)
+        times = plan_times(k, plan, rng, grown, self.base_count, self._timeline)
         p, seed, start = self.profile, self.seed, k * BLOCK
         base = self.pageid * REVID_STRIDE
-        slot_c, slot_u = _hostile_slots(k)
-        walks = [1 if kind in (_NORMAL, _WAR_EDIT, _CREATE) else 0 for kind in plan]
+        slot_c, slot_u = hostile_slots(k)
+        walks = [1 if kind in (NORMAL, WAR_EDIT, CREATE) else 0 for kind in plan]
         for j in range(BLOCK - 2, -1, -1):
             walks[j] += walks[j + 1]  # walk steps left from j on
         cur = self._baseline(start)
@@ -246,40 +160,40 @@ class BlockGenerator:
             tm = time.gmtime(ts)
             u, v, c = rand(), rand(), rand()
             # Who edits.
-            if kind == _WAR_EDIT:
+            if kind == WAR_EDIT:
                 war = [(*self._registered(rand()), _REG) for _ in range(3 if v < 0.3 else 2)]
                 war_start = j
-            if kind in (_WAR_EDIT, _WAR_REVERT) and war:
+            if kind in (WAR_EDIT, WAR_REVERT) and war:
                 name, uid, flavor = war[(j - war_start) % len(war)]
             elif j == slot_u:
                 name = HOSTILE_USERS[k % len(HOSTILE_USERS)]
                 uid, flavor = HOSTILE_USER_IDS[name], _REG
-            elif kind == _ROLLBACK and u < 0.65:
+            elif kind == ROLLBACK and u < 0.65:
                 name, uid, flavor = "ClueBot NG", BOT_IDS["ClueBot NG"], _BOT
-            elif kind in (_ROLLBACK, _CREATE) or (kind == _REVERT and u < 0.85):
+            elif kind in (ROLLBACK, CREATE) or (kind == REVERT and u < 0.85):
                 name, uid = self._registered(u * u)  # patrollers are the regulars
                 flavor = _REG
-            elif kind == _VANDAL or (kind == _NORMAL and u < p.anon):
+            elif kind == VANDAL or (kind == NORMAL and u < p.anon):
                 name, uid, flavor = self._anonymous(v, ts, tm.tm_year, c)
-            elif kind == _NORMAL and u < p.anon + p.bot:
+            elif kind == NORMAL and u < p.anon + p.bot:
                 name = BOT_NAMES[int(v**1.5 * len(BOT_NAMES))]
                 uid, flavor = BOT_IDS[name], _BOT
             else:
                 (name, uid), flavor = self._registered(v), _REG
             human = flavor != _BOT
-            minor = kind == _ROLLBACK or (
-                flavor in (_REG, _BOT) and kind == _NORMAL and c < (0.8 if not human else p.minor)
+            minor = kind == ROLLBACK or (
+                flavor in (_REG, _BOT) and kind == NORMAL and c < (0.8 if not human else p.minor)
             )
             # What the page becomes.
             tags: list[str] = []
-            if kind in (_ROLLBACK, _REVERT, _WAR_REVERT):
+            if kind in (ROLLBACK, REVERT, WAR_REVERT):
                 tgt = j - dist[j]
                 ckey = keys[tgt]
                 for x in range(tgt + 1, j):
                     if reverted_by[x] < 0:
                         reverted_by[x] = i
                 cur = ckey[1]
-            elif kind == _VANDAL:
+            elif kind == VANDAL:
                 prev = keys[-1][1] if keys else int(cur)
                 if v < 0.3:
                     ckey, tags = (i, 0, content.JUNK), ["mw-blank"]
@@ -294,7 +208,7 @@ class BlockGenerator:
                 ckey, tags = (i, size, content.REDIRECT), ["mw-new-redirect"]
             else:
                 left = walks[j]
-                if kind == _CREATE:
+                if kind == CREATE:
                     step = 300 + u * 3000 - cur
                 elif not human or minor:
                     step = gauss(0, 40)
@@ -307,27 +221,27 @@ class BlockGenerator:
                 else:  # a big removal: some share of the article
                     step = -cur * (0.1 + 0.4 * v)
                 cur = max(40.0, cur + (target - cur) / left + step)
-                if left == 1 and kind != _CREATE:
+                if left == 1 and kind != CREATE:
                     cur = max(40.0, target)
                 ckey = (i, int(cur), content.NORMAL)
             # What the editor says.
             comment = self._comment(kind, j, name, names, base + start, dist[j], u, v, c)
             if j == slot_c:
                 comment = HOSTILE_COMMENTS[k % len(HOSTILE_COMMENTS)]
-            if kind == _ROLLBACK:
+            if kind == ROLLBACK:
                 tags.append("mw-rollback")
-            elif kind in (_REVERT, _WAR_REVERT):
+            elif kind in (REVERT, WAR_REVERT):
                 tags.append("mw-undo" if dist[j] == 2 and v < 0.7 else "mw-manual-revert")
                 if v > 0.85:
                     tags.append("twinkle")
-            if human and kind not in (_ROLLBACK,):
+            if human and kind not in (ROLLBACK,):
                 tags.extend(_INTERFACE[int(c * 1000) % len(_INTERFACE)])
             elif name == "Yobot":
                 tags.append("AWB")
             # Revision deletion (rare; vandalism most often).
             hidden = 0
             if j not in (slot_c, slot_u):
-                h, ph = rand(), (0.04 if kind == _VANDAL else 0.0013)
+                h, ph = rand(), (0.04 if kind == VANDAL else 0.0013)
                 hidden = 1 + int(h / ph) if h < 3 * ph else 0
             row: dict[str, Any] = {"revid": base + i + 1, "parentid": base + i if i else 0}
             row["minor"] = minor
@@ -375,11 +289,11 @@ class BlockGenerator:
         c: float,
     ) -> str:
         """The edit summary, in the words MediaWiki, ClueBot NG and Twinkle use."""
-        if kind == _CREATE:
+        if kind == CREATE:
             if self.redirect_to is not None:
                 return f"Redirected page to [[{self.redirect_to}]]"
             return f"Created page with '{{{{Short description|{self.title}}}}} '''{self.title}'''"
-        if kind == _ROLLBACK:
+        if kind == ROLLBACK:
             vandal, restored = names[j - 1], names[j - d]
             if name == "ClueBot NG":
                 return (
@@ -391,7 +305,7 @@ class BlockGenerator:
                 f"Reverted edits by [[Special:Contributions/{vandal}|{vandal}]] "
                 f"([[User talk:{vandal}|talk]]) to last revision by {restored}"
             )
-        if kind in (_REVERT, _WAR_REVERT):
+        if kind in (REVERT, WAR_REVERT):
             who = names[j - 1]
             reason = _REASONS[int(v * 1000) % len(_REASONS)]
             if d == 2:
@@ -401,11 +315,11 @@ class BlockGenerator:
                 ).rstrip()
             restored = f"Restored revision {base + j - d + 1} by {names[j - d]}"
             return f"{restored}: {reason}" if reason else restored
-        if kind == _VANDAL:
+        if kind == VANDAL:
             return "" if c < 0.5 else _VANDAL_SAYS[int(c * 1000) % len(_VANDAL_SAYS)]
         if name in editors.BOTS:
             return editors.BOTS[name]
-        if kind == _WAR_EDIT:
+        if kind == WAR_EDIT:
             return "/* Controversy */ restoring sourced content, see talk"
         if c < 0.015:
             return HOSTILE_COMMENTS[int(u * 1000) % len(HOSTILE_COMMENTS)]

@@ -2,7 +2,7 @@
 
 A page's history is a pure function of (title seed, base count, creation time, anchor).
 Nothing is built for the whole history: revisions come in blocks of `BLOCK` (64), and
-block `k` is generated from (seed, k) alone (blocks.py), so any revision costs one
+block `k` is generated from (seed, k) alone (plan.py, blocks.py), so any revision costs one
 block (about 0.3 ms) whatever its offset, and a bounded LRU of blocks keeps memory flat.
 
 Id scheme (a contract; tests rely on it):
@@ -23,7 +23,6 @@ from typing import Any
 
 from . import content, editors
 from .blocks import (
-    BLOCK,
     BLOCKS,
     MAX_REVISIONS,
     REVERT_TAGS,
@@ -31,9 +30,9 @@ from .blocks import (
     WIKIPEDIA_START,
     Block,
     BlockGenerator,
-    Profile,
 )
 from .editors import BOT_IDS
+from .plan import BLOCK, Profile
 from .timeline import Timeline, activity
 
 __all__ = ["BLOCK", "REVID_STRIDE", "Profile", "SyntheticHistory"]

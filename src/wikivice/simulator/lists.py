@@ -1,11 +1,11 @@
-"""api.php list/meta modules and the opensearch and compare actions.
+"""action=query's list and meta modules, each `(req, q)`: it adds its answer to the
+`query` object `q`; a list module returns its continuation parameters.
 
 Shapes follow MediaWiki's formatversion=2 output (formats.py derives version 1):
 `list=allusers` (with `augroup=bot`), `list=random`, `list=recentchanges` (30 days of
 edits across the named pages, two Synthetic pages and every grown page, newest first,
 `rccontinue` as `YYYYMMDDHHMMSS|rcid` with rcid = revid), `meta=siteinfo` (general,
-namespaces, statistics), `meta=userinfo` (the anonymous reader), `action=opensearch`
-(the four-array answer) and `action=compare` (diff table rows in `body`).
+namespaces, statistics) and `meta=userinfo` (the anonymous reader).
 """
 
 from __future__ import annotations
@@ -15,23 +15,17 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
-from . import content
-from .api import BADCONTINUE, ApiError, Request, iso, mw_timestamp, parse_timestamp
-from .catalog import NAMED_PAGES, NAMESPACES, SYNTHETIC_MAX, InvalidTitle, normalize
+from .catalog import NAMED_PAGES, NAMESPACES, SYNTHETIC_MAX
 from .editors import BOT_IDS, BOTS, HOSTILE_USER_IDS
-from .history import REVID_STRIDE, SyntheticHistory
+from .history import SyntheticHistory
+from .request import BADCONTINUE, ApiFailure, Request
+from .timestamps import iso_timestamp, mw_timestamp, parse_timestamp
 
-__all__ = ["LISTS", "METAS", "compare", "opensearch"]
+__all__ = ["LISTS", "METAS"]
 
 GENERATOR = "MediaWiki 1.46.0-simulator"
 _RC_AGE = 30 * 86400  # Wikimedia keeps 30 days of recent changes
-
-
-def wiki_url(server: str, title: str) -> str:
-    # wfUrlencode leaves these characters readable in article paths.
-    return f"{server}/wiki/{quote(title.replace(' ', '_'), safe=';@$!*(),/~:')}"
 
 
 def allusers(req: Request, q: dict[str, Any]) -> dict[str, str]:
@@ -51,7 +45,7 @@ def allusers(req: Request, q: dict[str, Any]) -> dict[str, str]:
         if "editcount" in props:
             entry["editcount"] = 1000 + uid % 900_000
         if "registration" in props:
-            entry["registration"] = iso(1_100_000_000 + uid % 400_000_000)
+            entry["registration"] = iso_timestamp(1_100_000_000 + uid % 400_000_000)
         if "groups" in props:
             entry["groups"] = user_groups
         out.append(entry)
@@ -94,12 +88,13 @@ def recentchanges(req: Request, q: dict[str, Any]) -> dict[str, str]:
     if "rccontinue" in req.params:
         m = re.fullmatch(r"(\d{14})\|(\d+)", req.params["rccontinue"])
         if not m:
-            raise ApiError("badcontinue", BADCONTINUE)
+            raise ApiFailure("badcontinue", BADCONTINUE)
         after = (parse_timestamp(m.group(1), "rccontinue"), int(m.group(2)))
     cutoff = req.sim.catalog.anchor - _RC_AGE
+    # A lazy merge of newest-first streams: only the rows up to rclimit are generated.
     streams = [_newest_first(p, cutoff) for p in req.sim.catalog.recent_pages()]
     for t, revid, i, page in heapq.merge(*streams, key=lambda x: (x[0], x[1]), reverse=True):
-        if after is not None and (t, revid) > after:
+        if after is not None and (t, revid) > after:  # the token names the next row to send
             continue
         row = page.rows(i, i + 1)[0]
         kind = "new" if i == 0 else "edit"
@@ -175,7 +170,7 @@ def siteinfo(req: Request, q: dict[str, Any]) -> None:
             "server": req.server,
             "servername": host,
             "wikiid": "simwiki",
-            "time": iso(int(time.time())),
+            "time": iso_timestamp(int(time.time())),
             "misermode": True,
         }
     if "namespaces" in props:
@@ -193,7 +188,7 @@ def siteinfo(req: Request, q: dict[str, Any]) -> None:
         q["statistics"] = {
             "pages": SYNTHETIC_MAX + len(NAMED_PAGES),
             "articles": SYNTHETIC_MAX + len(NAMED_PAGES),
-            "edits": SYNTHETIC_MAX * (SYNTHETIC_MAX + 1) // 2 + named,
+            "edits": SYNTHETIC_MAX * (SYNTHETIC_MAX + 1) // 2 + named,  # Synthetic N: N edits
             "images": 0,
             "users": 40_000_000,
             "activeusers": 120_000,
@@ -232,131 +227,3 @@ METAS: dict[str, Callable[[Request, dict[str, Any]], None]] = {
     "siteinfo": siteinfo,
     "userinfo": userinfo,
 }
-
-
-def opensearch(req: Request) -> list[Any]:
-    search = req.params.get("search")
-    if search is None:
-        raise ApiError("missingparam", 'The "search" parameter must be set.')
-    limit = req.limit("limit", "opensearch", 10, 100)
-    spaces = req.multi("namespace") or ["0"]
-    titles = req.sim.catalog.prefix_search(search, limit) if "0" in spaces else []
-    return [search, titles, [""] * len(titles), [wiki_url(req.server, t) for t in titles]]
-
-
-# --- action=compare ---------------------------------------------------------------------
-Side = tuple[SyntheticHistory, int] | None
-
-
-def _by_revid(req: Request, name: str) -> tuple[SyntheticHistory, int]:
-    raw = req.params[name]
-    try:
-        revid = int(raw)
-    except ValueError:
-        raise ApiError(
-            "badinteger", f'Invalid value "{raw}" for integer parameter "{name}".'
-        ) from None
-    page = req.sim.catalog.page_by_id(revid // REVID_STRIDE)
-    idx = page.index_of(revid) if page else None
-    if page is None or idx is None:
-        raise ApiError("nosuchrevid", f"There is no revision with ID {revid}.")
-    return page, idx
-
-
-def _by_title(req: Request, name: str) -> tuple[SyntheticHistory, int]:
-    try:
-        _ns, title = normalize(req.params[name])
-    except InvalidTitle:
-        raise ApiError("invalidtitle", f'Bad title "{req.params[name]}".') from None
-    page = req.sim.catalog.page(title)
-    if page is None:
-        raise ApiError("missingtitle", f"The page {title} doesn't exist.")
-    return page, page.count - 1
-
-
-def _side(req: Request, side: str) -> Side:
-    if f"{side}rev" in req.params:
-        return _by_revid(req, f"{side}rev")
-    if f"{side}title" in req.params:
-        return _by_title(req, f"{side}title")
-    if f"{side}id" in req.params:
-        page = req.sim.catalog.page_by_id(int(req.params[f"{side}id"]))
-        if page is None:
-            raise ApiError("nosuchpageid", f"There is no page with ID {req.params[f'{side}id']}.")
-        return page, page.count - 1
-    return None
-
-
-def compare(req: Request) -> dict[str, Any]:
-    src = _side(req, "from")
-    if src is None:
-        raise ApiError(
-            "missingparam",
-            "One of the parameters fromtitle, fromid, fromrev, fromtext, and fromslots is "
-            "required.",
-        )
-    dst: Side
-    relative = req.params.get("torelative")
-    if relative is not None:
-        page, idx = src
-        if relative == "prev":  # ApiComparePages swaps: prev(from) -> from
-            src, dst = ((page, idx - 1) if idx > 0 else None), (page, idx)
-        elif relative == "next":
-            dst = (page, min(idx + 1, page.count - 1))
-        elif relative == "cur":
-            dst = (page, page.count - 1)
-        else:
-            raise ApiError(
-                "badvalue", f'Unrecognized value for parameter "torelative": {relative}.'
-            )
-    else:
-        dst = _side(req, "to")
-        if dst is None:
-            raise ApiError(
-                "missingparam",
-                "One of the parameters totitle, toid, torev, totext, torelative, and toslots "
-                "is required.",
-            )
-    props = set(req.multi("prop") or ["diff", "ids", "title"])
-    out: dict[str, Any] = {}
-    texts: list[str] = []
-    for name, where in (("from", src), ("to", dst)):
-        if where is None:
-            texts.append("")
-            continue
-        page, idx = where
-        row = page.rows(idx, idx + 1)[0]
-        if "ids" in props:
-            out |= {f"{name}id": page.pageid, f"{name}revid": row["revid"]}
-        if "title" in props:
-            out |= {f"{name}ns": 0, f"{name}title": page.title}
-        if "size" in props:
-            out[f"{name}size"] = row["size"]
-        if "timestamp" in props:
-            out[f"{name}timestamp"] = row["timestamp"]
-        if "user" in props:
-            if "userhidden" in row:
-                out[f"{name}userhidden"] = True
-            else:
-                out |= {f"{name}user": row["user"], f"{name}userid": row["userid"]}
-        if "comment" in props:
-            hidden = "commenthidden" in row
-            out |= {f"{name}commenthidden": True} if hidden else {f"{name}comment": row["comment"]}
-        if "sha1hidden" in row:
-            out[f"{name}texthidden"] = True
-            if "diff" in props:
-                raise ApiError("missingcontent", f"Missing content for revision ID {row['revid']}.")
-        texts.append(page.content(idx) if "diff" in props else "")
-    if "rel" in props and dst is not None:
-        page, idx = dst
-        if idx > 0:
-            out["prev"] = page.first_revid + idx - 1
-        if idx < page.count - 1:
-            out["next"] = page.first_revid + idx + 1
-    if "diff" in props or "diffsize" in props:
-        body = content.diff_rows(texts[0], texts[1])
-        if "diffsize" in props:
-            out["diffsize"] = len(body)
-        if "diff" in props:
-            out["body"] = body
-    return {"compare": out}

@@ -15,8 +15,10 @@ import html
 import re
 from typing import Any
 
-from .api import BADCONTINUE, ApiError, PageSet, Request, mw_timestamp, parse_timestamp, to_int
 from .history import SyntheticHistory
+from .pageset import PageSet
+from .request import BADCONTINUE, ApiFailure, Request, to_int
+from .timestamps import mw_timestamp, parse_timestamp
 
 __all__ = ["FULL_PROPS", "revisions"]
 
@@ -51,14 +53,13 @@ def revisions(
         req.multi("rvprop", _KNOWN_RVPROP, "revisions")
         or ["ids", "timestamp", "flags", "comment", "user"]
     )
-    with_content = "content" in props
     enum = p.get("rvdir") == "newer" or any(
         k in p
         for k in ("rvlimit", "rvstart", "rvend", "rvstartid", "rvendid", "rvuser", "rvexcludeuser")
     )
     if pages.revids is not None:
         if enum:
-            raise ApiError(
+            raise ApiFailure(
                 "invalidparammix",
                 "The revids parameter may not be used with the list options (rvlimit, rvstartid, "
                 "rvendid, rvdir=newer, rvuser, rvexcludeuser, rvstart, and rvend).",
@@ -68,25 +69,32 @@ def revisions(
             entry["revisions"] = [_project(req, page, i, props) for i in idxs]
             req.sim.stats.revisions_served += len(idxs)
         return None
-    if not enum:
+    if not enum:  # the latest revision of each page
         for page, entry in good:
             entry["revisions"] = [_project(req, page, page.count - 1, props)]
             req.sim.stats.revisions_served += 1
         return None
+    return _enumerate(req, good, props)
+
+
+def _enumerate(
+    req: Request, good: list[tuple[SyntheticHistory, dict[str, Any]]], props: set[str]
+) -> str | None:
+    """Enumeration mode: up to rvlimit revisions of one page, and the next token."""
     if len(good) > 1:
-        raise ApiError(
+        raise ApiFailure(
             "invalidparammix",
             "titles, pageids or a generator was used to supply multiple pages, but the rvlimit, "
             "rvstartid, rvendid, rvdir=newer, rvuser, rvexcludeuser, rvstart, and rvend "
             "parameters may only be used on a single page.",
         )
-    limit = req.limit("rvlimit", "revisions", 10, 50 if with_content else 500)
+    limit = req.limit("rvlimit", "revisions", 10, 50 if "content" in props else 500)
     newer = req.choice("rvdir", ("older", "newer"), "older") == "newer"
     if not good:
         return None
     page, entry = good[0]
     lo, hi = _window(req, page, newer)
-    user, exclude = p.get("rvuser"), p.get("rvexcludeuser")
+    user, exclude = req.params.get("rvuser"), req.params.get("rvexcludeuser")
     if user is None and exclude is None:  # the usual case: a straight slice, limit + 1 long
         if newer:
             picked = list(range(lo, min(hi, lo + limit + 1)))
@@ -101,7 +109,7 @@ def revisions(
                 picked.append(i)
             i += 1 if newer else -1
     token = None
-    if len(picked) > limit:
+    if len(picked) > limit:  # the extra one only names where the next call starts
         nxt = picked.pop()
         token = f"{mw_timestamp(page.timestamp(nxt))}|{page.first_revid + nxt}"
     if picked:  # like ApiQueryRevisions, an empty range adds no `revisions` key
@@ -116,7 +124,9 @@ def _window(req: Request, page: SyntheticHistory, newer: bool) -> tuple[int, int
     lo, hi = 0, page.count
     for a, b in (("rvstart", "rvstartid"), ("rvend", "rvendid")):
         if a in p and b in p:
-            raise ApiError("invalidparammix", f"The parameters {a}, {b} can not be used together.")
+            raise ApiFailure(
+                "invalidparammix", f"The parameters {a}, {b} can not be used together."
+            )
     bounds: dict[str, int] = {}
     for name in ("rvstart", "rvend"):
         if name in p:
@@ -130,7 +140,7 @@ def _window(req: Request, page: SyntheticHistory, newer: bool) -> tuple[int, int
             revid = to_int(p[name], name)
             idx = page.index_of(revid)
             if idx is None:
-                raise ApiError(f"badid_{name}", f"No revision was found for parameter {name}.")
+                raise ApiFailure(f"badid_{name}", f"No revision was found for parameter {name}.")
             bounds[name] = idx if (name == "rvstartid") == newer else idx + 1
     for name, value in bounds.items():
         if (name in ("rvstart", "rvstartid")) == newer:
@@ -140,7 +150,7 @@ def _window(req: Request, page: SyntheticHistory, newer: bool) -> tuple[int, int
     if "rvcontinue" in p:
         m = re.fullmatch(r"(\d{14})\|(\d+)", p["rvcontinue"])
         if not m:
-            raise ApiError("badcontinue", BADCONTINUE)
+            raise ApiFailure("badcontinue", BADCONTINUE)
         t = parse_timestamp(m.group(1), "rvcontinue")
         cont_id = int(m.group(2))
         idx = page.index_of(cont_id)
