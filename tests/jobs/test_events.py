@@ -16,7 +16,7 @@ from wikivice.jobs.events import Event, EventHub, LocalNotifier, RedisNotifier
 from wikivice.jobs.machine import Claim, Jobs
 from wikivice.store import pages
 from wikivice.store.database import Database
-from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
 

@@ -10,7 +10,7 @@ from wikivice.jobs.events import events_after
 from wikivice.jobs.machine import Jobs, LeaseLost
 from wikivice.store import pages
 from wikivice.store.database import Database
-from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
 

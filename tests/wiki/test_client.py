@@ -12,8 +12,7 @@ import pytest
 from support import make_settings
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer
-from wikivice.wiki.answers import RetryNotice
-from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.client import MediaWiki, RetryNotice
 from wikivice.wiki.errors import InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
-from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import WikiSite
 
 

@@ -26,7 +26,7 @@ from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, Stage
-from wikivice.wiki.answers import RetryNotice
+from wikivice.wiki.client import RetryNotice
 from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
 

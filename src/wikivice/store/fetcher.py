@@ -12,8 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from wikivice.wiki.answers import RevisionBatch
-from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.client import MediaWiki, RevisionBatch
 
 AHEAD = 8  # batches fetched and not yet stored, at most (500 revisions each)
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from wikivice.settings import Settings
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES
-from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import WikiSite
 

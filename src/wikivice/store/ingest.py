@@ -29,8 +29,7 @@ from wikivice.store.models import Page, Revision, Wiki
 from wikivice.store.pages import PageRef
 from wikivice.store.revisions import EditorCache, Statements, load_state, store_batch
 from wikivice.store.vocabulary import Stage
-from wikivice.wiki.answers import EditCount
-from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.client import EditCount, MediaWiki
 from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0

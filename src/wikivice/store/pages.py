@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import dialect_insert
 from wikivice.store.models import Page, Wiki
-from wikivice.wiki.answers import ResolvedPage
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import WikiSite
 
 

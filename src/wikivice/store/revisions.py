@@ -30,7 +30,7 @@ from wikivice.store.models import (
     Revision,
 )
 from wikivice.store.pages import PageRef
-from wikivice.wiki.answers import RevisionBatch
+from wikivice.wiki.client import RevisionBatch
 from wikivice.wiki.timestamps import parse_timestamp
 
 REVERT_WINDOW = 15

@@ -13,13 +13,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 import orjson
 
-from wikivice.wiki.answers import EditCount, ResolvedPage, RetryNotice, RevisionBatch
 from wikivice.wiki.errors import ApiError, InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.titles import clean_title
@@ -28,7 +28,42 @@ if TYPE_CHECKING:
     from wikivice.wiki.pool import WikiClients
 
 REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
-RetryListener = Callable[[RetryNotice], None]
+RetryListener = Callable[["RetryNotice"], None]
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to listeners before each wait, so a job can say why it is waiting."""
+
+    reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled"
+    detail: str
+    wait: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class ResolvedPage:
+    pageid: int
+    ns: int
+    title: str
+    latest_revid: int
+    length: int
+    redirected_from: str | None = None
+    normalized_from: str | None = None
+    site_name: str | None = None
+
+
+@dataclass(frozen=True)
+class EditCount:
+    count: int
+    capped: bool  # the REST API stops counting at 30,000
+
+
+@dataclass
+class RevisionBatch:
+    revisions: list[dict[str, Any]]
+    # Parameters that continue after this batch (None after the last one): the checkpoint.
+    continue_params: dict[str, str] | None
 
 
 class MediaWiki:
