@@ -92,7 +92,9 @@ def redis_url() -> Iterator[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
     own = REDIS_URL
     if worker.isdigit():
-        own = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(worker)}").geturl()
+        # The databases after the configured one (so runs given different ones keep apart).
+        base = int(urlsplit(REDIS_URL).path.strip("/") or 0)
+        own = urlsplit(REDIS_URL)._replace(path=f"/{base + 1 + int(worker)}").geturl()
     client = redis.Redis.from_url(own, socket_connect_timeout=3)
     try:
         ok = bool(client.ping())
