@@ -10,7 +10,7 @@ import threading
 import time
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 import orjson
@@ -24,9 +24,9 @@ from wikivice.wiki.titles import clean_title
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wikivice.jobs.foreground import FetchSummary
     from wikivice.jobs.runtime import Runtime
     from wikivice.jobs.snapshot import JobSnapshot
-    from wikivice.store.fetcher import Fetcher
     from wikivice.store.headstart import HeadStart
 
 # The database layer (SQLAlchemy, the models: most of the start-up) is imported inside
@@ -221,84 +221,22 @@ def _head_start(settings: Settings, site: WikiSite, title: str) -> HeadStart:
 
 def _fetch(
     rt: Runtime, site: WikiSite, head: HeadStart, started: float, *, show_progress: bool
-) -> dict[str, Any]:
-    from wikivice.jobs.analyses import start_analysis
-    from wikivice.store import pages
+) -> FetchSummary:
+    from wikivice.jobs.foreground import fetch_in_foreground
 
-    title = head.resolved.title
-    analysis = start_analysis(rt, site, title, enqueue=False, resolved=head.resolved)
-    summary: dict[str, Any] = {
-        "title": analysis.page.title,
-        "pageid": analysis.page.pageid,
-        "wiki": site.key,
-        "redirected_from": analysis.resolved.redirected_from,
-        "status": "done",
-        "new_revisions": 0,
-    }
-    if analysis.job_id is not None:
-        job = _run_or_follow(rt, analysis.job_id, show_progress, head.fetcher)
-        summary.update(status=job.status, new_revisions=job.new_revisions)
-        if job.status != "done":
-            summary["error"] = job.error or job.message
-    with rt.db.read() as conn:
-        page = pages.page_by_id(conn, analysis.page.id)
-    summary["revisions"] = page.stored_revisions if page else 0
-    summary["seconds"] = round(time.monotonic() - started, 3)
-    return summary
-
-
-def _run_or_follow(
-    rt: Runtime, job_id: int, show_progress: bool, head_start: Fetcher | None
-) -> JobSnapshot:
-    """Run the job here whenever it is waiting (now, or after a retry delay, or when
-    whoever ran it stopped); otherwise follow whoever runs it."""
-    from wikivice.jobs.runner import run_claimed
-
-    stop = threading.Event()
-    thread: threading.Thread | None = None
-    reaped = 0.0
     # A bar in a log file is only noise (and --json wants none).
     bar = _ProgressBar() if show_progress and _err().is_terminal else None
     with bar or contextlib.nullcontext():
-        started, first_done = time.monotonic(), None
         try:
-            while True:
-                job = rt.jobs.get(job_id)
-                assert job is not None
-                first_done = job.done if first_done is None else first_done
-                if bar is not None:
-                    rate = (job.done - first_done) / max(time.monotonic() - started, 1e-3)
-                    bar.show(job, rate)
-                if job.finished:
-                    return job
-                if thread is None or not thread.is_alive():
-                    thread = None
-                    if time.monotonic() - reaped > rt.settings.stale_seconds / 3:
-                        rt.jobs.reap(rt.settings.stale_seconds)  # a runner that died
-                        reaped = time.monotonic()
-                    claim = rt.jobs.claim(job_id)
-                    if claim is not None:
-                        # No analysis here: the figures are computed (and cached) by the
-                        # first `wikivice stats` or dashboard view; a fetch is a fetch.
-                        thread = threading.Thread(
-                            target=run_claimed,
-                            args=(rt, claim, stop),
-                            kwargs={"head_start": head_start},
-                            daemon=True,
-                        )
-                        thread.start()
-                    elif head_start is not None:
-                        head_start.stop()  # someone else runs the job: follow it
-                    head_start = None  # used once: a second run resumes from its checkpoint
-                if thread is not None:
-                    # Returns as soon as the job ends; without a bar, nothing to redraw.
-                    thread.join(0.1 if bar is not None else 1.0)
-                else:
-                    time.sleep(0.1)
+            return fetch_in_foreground(
+                rt,
+                site,
+                head.resolved,
+                started,
+                head_start=head.fetcher,
+                watch=bar.show if bar is not None else None,
+            )
         except KeyboardInterrupt:
-            stop.set()
-            if thread is not None:
-                thread.join(10)
             _err().print("interrupted: the next `wikivice fetch` resumes where this one stopped")
             sys.exit(130)
 
@@ -327,6 +265,8 @@ class _ProgressBar:
             transient=True,
         )
         self._task = self._progress.add_task("queued", total=None, rate="")
+        self._started = time.monotonic()
+        self._first_done: int | None = None
 
     def __enter__(self) -> _ProgressBar:
         self._progress.start()
@@ -335,8 +275,12 @@ class _ProgressBar:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def show(self, job: JobSnapshot, rate: float) -> None:
+    def show(self, job: JobSnapshot) -> None:
         from rich.markup import escape
+
+        if self._first_done is None:
+            self._first_done = job.done
+        rate = (job.done - self._first_done) / max(time.monotonic() - self._started, 1e-3)
 
         self._progress.update(
             self._task,
@@ -355,7 +299,7 @@ def _err() -> Console:
     return Console(stderr=True)
 
 
-def _describe(summary: dict[str, Any]) -> str:
+def _describe(summary: FetchSummary) -> str:
     from rich.markup import escape
 
     if summary["status"] != "done":
@@ -364,8 +308,9 @@ def _describe(summary: dict[str, Any]) -> str:
         f"{escape(summary['title'])}: {summary['revisions']:,} revisions stored "
         f"({summary['new_revisions']:,} new) in {summary['seconds']:.1f} s"
     )
-    if summary.get("redirected_from"):
-        text += f" (redirected from {escape(summary['redirected_from'])})"
+    redirected_from = summary["redirected_from"]
+    if redirected_from:
+        text += f" (redirected from {escape(redirected_from)})"
     return text
 
 

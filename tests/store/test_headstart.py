@@ -167,7 +167,7 @@ def test_a_head_start_is_stopped_when_someone_else_runs_the_job(
     """The race the database check cannot see: another worker claims the page's job
     between the check and the command's own claim. The command follows that worker and
     stops its walk at once instead of letting it run ahead."""
-    from wikivice.cli import _run_or_follow
+    from wikivice.jobs.foreground import run_or_follow
 
     site = parse_wiki(sqlite_settings.default_wiki)
     head = headstart.begin(sqlite_settings, site, "Synthetic 2500")
@@ -181,7 +181,7 @@ def test_a_head_start_is_stopped_when_someone_else_runs_the_job(
         walk = head.fetcher
         result: dict[str, Any] = {}
         follower = threading.Thread(
-            target=lambda: result.update(_run_or_follow(rt, other.job_id, False, walk).as_dict()),
+            target=lambda: result.update(run_or_follow(rt, other.job_id, walk).as_dict()),
             daemon=True,
         )
         follower.start()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wikivice.jobs.events import LocalNotifier, Notifier, RedisNotifier
 from wikivice.jobs.machine import Jobs
+from wikivice.jobs.wakeups import LocalNotifier, Notifier, RedisNotifier
 from wikivice.settings import Settings
 from wikivice.store.database import Database
 from wikivice.wiki.pool import WikiClients

@@ -26,7 +26,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wikivice import __version__
-from wikivice.jobs.events import EventHub
+from wikivice.jobs.hub import EventHub
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.worker import Reaper, Worker
 from wikivice.settings import Settings

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.templating import Jinja2Templates
 
-from wikivice.jobs.events import EventHub
+from wikivice.jobs.hub import EventHub
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings

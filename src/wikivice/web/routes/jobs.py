@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from wikivice.jobs.events import EventHub
+from wikivice.jobs.hub import EventHub
 from wikivice.web import urls
 from wikivice.web.deps import HubDep, JobDep
 from wikivice.web.schemas import ErrorOut, JobOut
