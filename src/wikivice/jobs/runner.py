@@ -68,7 +68,7 @@ def run_claimed(
         def requeue(job_id: int) -> None:
             rt.queue.enqueue(job_id)
 
-    beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds, stop)
+    beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
         with rt.db.read() as conn:
@@ -235,7 +235,7 @@ class JobProgress:
 class _Heartbeat:
     """Keeps the job's heartbeat fresh while it runs, even through long waits."""
 
-    def __init__(self, jobs: Jobs, claim: Claim, every: float, stop: threading.Event) -> None:
+    def __init__(self, jobs: Jobs, claim: Claim, every: float) -> None:
         self.jobs = jobs
         self.claim = claim
         self.every = every

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration; tests/store/test_database.py checks it is Alembic's head.
@@ -26,12 +25,10 @@ SCHEMA_REVISION = "0001"
 class Database:
     """The engine plus the two ways in: `read()` and `write()` (each one transaction)."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.engine = make_engine(url)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -43,11 +40,6 @@ class Database:
         """One write transaction: committed on success, rolled back on error."""
         with self._writer.begin() as conn:
             yield conn
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self.sessions() as session:
-            yield session
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -68,15 +60,14 @@ def dialect_insert(dialect_name: str):  # type: ignore[no-untyped-def]
     return sqlite.insert
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        echo=echo,
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=10,
         max_overflow=40,

@@ -32,9 +32,10 @@ from wikivice.jobs.worker import Reaper, Worker
 from wikivice.settings import Settings
 from wikivice.store import pages
 from wikivice.web import filters
-from wikivice.web.problems import Problem
+from wikivice.web.problems import Problem, problem_from
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import pages as page_routes
+from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.sites import parse_wiki
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,10 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
         return render(request, exc)
+
+    @app.exception_handler(MediaWikiError)
+    async def on_wiki_error(request: Request, exc: MediaWikiError) -> Response:
+        return render(request, problem_from(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:

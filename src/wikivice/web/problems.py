@@ -12,7 +12,6 @@ from wikivice.wiki.errors import (
     WikiRejected,
     WikiUnavailable,
 )
-from wikivice.wiki.sites import WikiSite
 
 
 @dataclass
@@ -25,10 +24,12 @@ class Problem(Exception):
     kind: str = "error"  # missing | invalid | wiki | error
 
 
-def problem_from(exc: MediaWikiError, site: WikiSite) -> Problem:
+def problem_from(exc: MediaWikiError) -> Problem:
+    """What a person is told when a wiki could not give what the request needed (the
+    app's one handler of `MediaWikiError`: routes let it propagate)."""
     if isinstance(exc, PageMissing):
         return Problem(
-            404, f"{site.key} has no article called “{exc.title}”.", exc.suggestions, "missing"
+            404, f"{exc.wiki} has no article called “{exc.title}”.", exc.suggestions, "missing"
         )
     if isinstance(exc, InvalidTitle):
         return Problem(422, f"“{exc.title}” is not a valid title: {exc.reason}", [], "invalid")

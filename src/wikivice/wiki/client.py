@@ -124,7 +124,7 @@ class MediaWiki:
             raise InvalidTitle(asked, str(page.get("invalidreason", "invalid title")))
         if page.get("missing") or "pageid" not in page:
             shown = str(page.get("title", asked))
-            raise PageMissing(shown, self.opensearch(asked) if suggest else [])
+            raise PageMissing(shown, self.opensearch(asked) if suggest else [], self.site.key)
         normalized = {n["to"]: n["from"] for n in query.get("normalized", [])}
         redirects = {r["to"]: r["from"] for r in query.get("redirects", [])}
         final = page["title"]
@@ -174,7 +174,7 @@ class MediaWiki:
             revisions: list[dict[str, Any]] = []
             for page in pages:
                 if page.get("missing"):
-                    raise PageMissing(str(page.get("title", pageid)), [])
+                    raise PageMissing(str(page.get("title", pageid)), [], self.site.key)
                 revisions.extend(page.get("revisions") or [])
             raw = data.get("continue")
             cont = {str(k): str(v) for k, v in raw.items()} if raw else None

@@ -23,10 +23,13 @@ class ApiError(MediaWikiError):
 
 
 class PageMissing(MediaWikiError):
-    def __init__(self, title: str, suggestions: list[str]) -> None:
+    """The wiki (`wiki`, its key) has no such page; `suggestions` are titles it offers."""
+
+    def __init__(self, title: str, suggestions: list[str], wiki: str = "") -> None:
         super().__init__(f"there is no article called {title!r}")
         self.title = title
         self.suggestions = suggestions
+        self.wiki = wiki
 
 
 class InvalidTitle(MediaWikiError):

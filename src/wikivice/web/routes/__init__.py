@@ -1,1 +1,2 @@
-"""One router per resource: analyses, jobs, pages, wikis (JSON) and views (HTML)."""
+"""The HTTP surface, one router per resource: the JSON API (analyses, jobs, pages, wikis,
+diffs, exports, editors) and the pages people see (views, compare, editors)."""

@@ -7,9 +7,7 @@ from fastapi import APIRouter, Response
 from wikivice.jobs.analyses import start_analysis
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, site_for_request
-from wikivice.web.problems import problem_from
 from wikivice.web.schemas import AnalysisOut, AnalysisRequest, ErrorOut, PageOut
-from wikivice.wiki.errors import MediaWikiError
 
 router = APIRouter(prefix="/api/analyses", tags=["analyses"])
 
@@ -30,10 +28,7 @@ def create_analysis(body: AnalysisRequest, rt: RuntimeDep, response: Response) -
     Answers at once: 202 with the job to follow (a new one, or the one already running
     for this article), or 200 when what is stored is current."""
     site = site_for_request(rt, body.wiki)
-    try:
-        analysis = start_analysis(rt, site, body.title)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    analysis = start_analysis(rt, site, body.title)
     page = analysis.page
     if analysis.job_id is None:
         response.status_code = 200

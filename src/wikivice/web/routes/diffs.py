@@ -14,10 +14,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from wikivice.figures import activity
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
-from wikivice.web.problems import Problem, problem_from
+from wikivice.web.problems import Problem
 from wikivice.web.schemas import ErrorOut
 from wikivice.wiki.diffs import Diffs
-from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
@@ -85,10 +84,7 @@ def read_diff(
     links = {"revid": revid, "diff_url": site.diff_url(revid)}
     if revision["text_hidden"]:
         return {**links, "hidden": True, "lines": [], "truncated": False, "parent_revid": None}
-    try:
-        diff = cache.diff(rt.wikis.client(site), revid)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    diff = cache.diff(rt.wikis.client(site), revid)
     return {**diff, **links, "hidden": False}
 
 
@@ -98,10 +94,7 @@ def read_extract(
 ) -> dict[str, Any]:
     """The article's lead as plain text (`extract` is None when the wiki has no
     TextExtracts), with links to the article and its history on the wiki."""
-    try:
-        extract = cache.extract(rt.wikis.client(site), page.title)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    extract = cache.extract(rt.wikis.client(site), page.title)
     return {
         "title": page.title,
         "extract": extract,

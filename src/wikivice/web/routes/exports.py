@@ -21,7 +21,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
     response_class=StreamingResponse,
     responses={**RESPONSES, 200: {"content": {"text/csv": {}}}},
 )
-def export_revisions_csv(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> StreamingResponse:
+def export_revisions_csv(page: StoredPageDep, rt: RuntimeDep) -> StreamingResponse:
     """Every stored revision of the article, oldest first, as CSV (columns:
     `exports.COLUMNS`); cells a spreadsheet would run as formulas start with `'`."""
     return StreamingResponse(

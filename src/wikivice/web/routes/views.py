@@ -19,9 +19,8 @@ from wikivice.store.vocabulary import JobStatus
 from wikivice.web import urls
 from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
-from wikivice.web.problems import Problem, problem_from
+from wikivice.web.problems import Problem
 from wikivice.web.urls import title_from_slug
-from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.sites import parse_wiki
 
 router = APIRouter(include_in_schema=False)
@@ -44,9 +43,7 @@ def show_home(request: Request, rt: RuntimeDep, templates: TemplatesDep) -> Resp
 
 @router.get("/search", response_class=HTMLResponse)
 def search_article(
-    request: Request,
     rt: RuntimeDep,
-    templates: TemplatesDep,
     title: Annotated[str, Query(max_length=1000)] = "",
     wiki: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
@@ -54,10 +51,7 @@ def search_article(
     if not title.strip():
         return RedirectResponse("/", status_code=303)
     site = site_for_request(rt, wiki)
-    try:
-        analysis = start_analysis(rt, site, title)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    analysis = start_analysis(rt, site, title)
     target = urls.article(site.key, analysis.page.title)
     shown = analysis.resolved.redirected_from
     if shown:
@@ -70,10 +64,7 @@ def show_random(
     rt: RuntimeDep, wiki: Annotated[str | None, Query(max_length=500)] = None
 ) -> Response:
     site = site_for_request(rt, wiki)
-    try:
-        titles = rt.wikis.client(site).random_titles(1)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    titles = rt.wikis.client(site).random_titles(1)
     if not titles:
         raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
     return RedirectResponse(
@@ -102,10 +93,7 @@ def show_article(
         # Stale: show what is stored at once; the job asks the wiki what changed.
         job_id = refresh_analysis(rt, page)
     elif page is None or (job_id is None and page.fetched_at is None):
-        try:
-            analysis = start_analysis(rt, site, name)
-        except MediaWikiError as exc:
-            raise problem_from(exc, site) from None
+        analysis = start_analysis(rt, site, name)
         if analysis.page.title != name:
             moved = analysis.resolved.redirected_from or name
             target = urls.article(site.key, analysis.page.title)

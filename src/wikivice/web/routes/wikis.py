@@ -7,10 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from wikivice.web.deps import RuntimeDep, SiteDep
-from wikivice.web.problems import problem_from
 from wikivice.web.routes.views import recently_analysed
 from wikivice.web.schemas import AnalysedPage, ErrorOut, RecentChange
-from wikivice.wiki.errors import MediaWikiError
 
 router = APIRouter(prefix="/api/wikis", tags=["wikis"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
@@ -24,10 +22,7 @@ def list_suggestions(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[str]:
     """Article titles starting with `q` (the wiki's opensearch)."""
-    try:
-        return rt.wikis.client(site).opensearch(q, limit)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    return rt.wikis.client(site).opensearch(q, limit)
 
 
 @router.get("/{wiki}/recent-changes", responses=ERRORS)
@@ -35,10 +30,7 @@ def list_recent_changes(
     site: SiteDep, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=50)] = 12
 ) -> list[RecentChange]:
     """The articles most recently edited on the wiki."""
-    try:
-        changes = rt.wikis.client(site).recent_changes(limit)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    changes = rt.wikis.client(site).recent_changes(limit)
     return [
         RecentChange(
             title=c["title"],
@@ -54,10 +46,7 @@ def list_recent_changes(
 @router.get("/{wiki}/random", responses=ERRORS)
 def read_random_title(site: SiteDep, rt: RuntimeDep) -> str:
     """A random article's title."""
-    try:
-        titles = rt.wikis.client(site).random_titles(1)
-    except MediaWikiError as exc:
-        raise problem_from(exc, site) from None
+    titles = rt.wikis.client(site).random_titles(1)
     return titles[0] if titles else ""
 
 
