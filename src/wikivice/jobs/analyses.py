@@ -8,11 +8,14 @@ that one request).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
+from wikivice.store.vocabulary import JobStatus
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import WikiSite
 
@@ -56,3 +59,41 @@ def refresh_analysis(rt: Runtime, page: PageRef) -> int:
     if created:
         rt.queue.enqueue(job_id)
     return job_id
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """What an article's page shows: the stored page and the job to follow, if any."""
+
+    page: PageRef
+    job: JobSnapshot | None  # the running job, or the last failed one if nothing is stored
+    moved_from: str | None  # the title asked, when the page is known under another one
+
+
+def open_article(rt: Runtime, site: WikiSite, title: str) -> ArticleState:
+    """The article as stored, refreshed in the background when stale; a page never seen
+    is looked up (raising as `start_analysis` does) and its fetch started."""
+    with rt.db.read() as conn:
+        page = pages.find_page(conn, site.key, title)
+    job_id = rt.jobs.active_for_page(page.id) if page else None
+    if page is not None and page.fetched_at is not None and job_id is None and not _fresh(rt, page):
+        # Stale: show what is stored at once; the job asks the wiki what changed.
+        job_id = refresh_analysis(rt, page)
+    elif page is None or (job_id is None and page.fetched_at is None):
+        analysis = start_analysis(rt, site, title)
+        page, job_id = analysis.page, analysis.job_id
+        if page.title != title:
+            return ArticleState(page, None, analysis.resolved.redirected_from or title)
+    if page.title != title:
+        return ArticleState(page, None, title)
+    job = rt.jobs.get(job_id) if job_id is not None else None
+    if job is None and page.fetched_at is None:
+        last = rt.jobs.latest_for_page(page.id)
+        if last is not None and last.status == JobStatus.FAILED:
+            job = last  # nothing stored: show why the last fetch failed
+    return ArticleState(page, job, None)
+
+
+def _fresh(rt: Runtime, page: PageRef) -> bool:
+    asked = max(page.resolved_at or 0, page.fetched_at or 0)
+    return page.is_current and time.time() - asked < rt.settings.fresh_seconds

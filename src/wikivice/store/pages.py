@@ -121,6 +121,51 @@ def page_by_title(conn: Connection, wiki_id: int, title: str) -> PageRef | None:
     return _ref(conn, (Page.wiki_id == wiki_id) & (Page.title == title))
 
 
+def find_page(conn: Connection, wiki_key: str, title: str) -> PageRef | None:
+    """A stored page by its wiki's key and its title as a person or a URL gives it:
+    underscores for spaces and runs of spaces are forgiven, and so is a lower-case
+    first letter (MediaWiki capitalises it in most wikis). None if it was never seen."""
+    wiki = wiki_id(conn, wiki_key)
+    if wiki is None:
+        return None
+    asked = " ".join(title.replace("_", " ").split())
+    for candidate in dict.fromkeys((asked, asked[:1].upper() + asked[1:])):
+        page = page_by_title(conn, wiki, candidate)
+        if page is not None:
+            return page
+    return None
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A page whose history is stored, as lists of them show it."""
+
+    wiki: str  # the wiki's key
+    title: str
+    revisions: int
+    fetched_at: float
+
+
+def recently_fetched(conn: Connection, limit: int) -> list[FetchedPage]:
+    """The pages fetched most recently, newest first."""
+    rows = conn.execute(
+        select(Wiki.key, Page.title, Page.stored_revisions, Page.fetched_at)
+        .join(Wiki, Wiki.id == Page.wiki_id)
+        .where(Page.fetched_at.is_not(None))
+        .order_by(Page.fetched_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        FetchedPage(key, title, revisions, fetched_at or 0.0)
+        for key, title, revisions, fetched_at in rows
+    ]
+
+
+def wiki_keys(conn: Connection) -> list[str]:
+    """The keys of every wiki seen here, sorted."""
+    return list(conn.execute(select(Wiki.key).order_by(Wiki.key)).scalars())
+
+
 _REF_COLUMNS = [getattr(Page, name) for name in PageRef.__dataclass_fields__]
 
 

@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from wikivice.jobs.snapshot import JobSnapshot
+from wikivice.store.pages import FetchedPage
 from wikivice.store.vocabulary import JobStatus, Stage
+from wikivice.web import urls
 
 
 class AnalysisRequest(BaseModel):
@@ -93,6 +95,16 @@ class AnalysedPage(BaseModel):
     revisions: int
     analysed_at: datetime | None
     dashboard_url: str
+
+    @classmethod
+    def from_page(cls, page: FetchedPage) -> AnalysedPage:
+        return cls(
+            wiki=page.wiki,
+            title=page.title,
+            revisions=page.revisions,
+            analysed_at=_utc(page.fetched_at),
+            dashboard_url=urls.article(page.wiki, page.title),
+        )
 
 
 def _utc(value: float | None) -> datetime | None:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from wikivice.jobs.analyses import refresh_analysis, start_analysis
+from wikivice.jobs.analyses import open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
-from wikivice.store.models import Page, Wiki
-from wikivice.store.vocabulary import JobStatus
 from wikivice.web import urls
 from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
 from wikivice.web.problems import Problem
+from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import parse_wiki
 
@@ -84,26 +80,12 @@ def show_article(
     """The article's page: its dashboard if the stored history is current, otherwise
     the progress of the job fetching it (over the stale dashboard, if there is one)."""
     site = find_site(rt, wiki)
-    name = title_from_slug(title)
-    with rt.db.read() as conn:
-        wiki_id = pages.wiki_id(conn, site.key)
-        page = pages.page_by_title(conn, wiki_id, name) if wiki_id else None
-    job_id = rt.jobs.active_for_page(page.id) if page else None
-    if page is not None and page.fetched_at is not None and job_id is None and not _fresh(rt, page):
-        # Stale: show what is stored at once; the job asks the wiki what changed.
-        job_id = refresh_analysis(rt, page)
-    elif page is None or (job_id is None and page.fetched_at is None):
-        analysis = start_analysis(rt, site, name)
-        if analysis.page.title != name:
-            moved = analysis.resolved.redirected_from or name
-            target = urls.article(site.key, analysis.page.title)
-            return RedirectResponse(f"{target}?redirected_from={urls.title_slug(moved)}", 301)
-        page, job_id = analysis.page, analysis.job_id
-    job = rt.jobs.get(job_id) if job_id is not None else None
-    if job is None:
-        last = rt.jobs.latest_for_page(page.id)
-        if last is not None and last.status == JobStatus.FAILED and page.fetched_at is None:
-            job = last  # nothing stored: show why the last fetch failed
+    state = open_article(rt, site, title_from_slug(title))
+    page, job = state.page, state.job
+    if state.moved_from is not None:
+        target = urls.article(site.key, page.title)
+        moved = urls.title_slug(state.moved_from)
+        return RedirectResponse(f"{target}?redirected_from={moved}", 301)
     figures = figures_for(rt, page) if page.fetched_at is not None else None
     return templates.TemplateResponse(
         request,
@@ -148,34 +130,14 @@ def dashboard_charts(figures: dict[str, Any]) -> list[dict[str, Any]]:
     return build(figures)
 
 
-def _fresh(rt: Runtime, page: pages.PageRef) -> bool:
-    asked = max(page.resolved_at or 0, page.fetched_at or 0)
-    return page.is_current and time.time() - asked < rt.settings.fresh_seconds
-
-
 def wiki_choices(rt: Runtime, default: str) -> list[str]:
+    """The wiki picker: the default, the wikis seen here, then common languages."""
     with rt.db.read() as conn:
-        known = list(conn.execute(select(Wiki.key).order_by(Wiki.key)).scalars())
+        known = pages.wiki_keys(conn)
     ordered = [default] + [k for k in known if k != default]
     return ordered + [code for code in LANGUAGES if code not in ordered]
 
 
-def recently_analysed(rt: Runtime, limit: int) -> list[dict[str, Any]]:
+def recently_analysed(rt: Runtime, limit: int) -> list[AnalysedPage]:
     with rt.db.read() as conn:
-        rows = conn.execute(
-            select(Wiki.key, Page.title, Page.stored_revisions, Page.fetched_at)
-            .join(Wiki, Wiki.id == Page.wiki_id)
-            .where(Page.fetched_at.is_not(None))
-            .order_by(Page.fetched_at.desc())
-            .limit(limit)
-        ).all()
-    return [
-        {
-            "wiki": key,
-            "title": title,
-            "revisions": revisions,
-            "url": urls.article(key, title),
-            "analysed_at": datetime.fromtimestamp(fetched_at or 0, UTC),
-        }
-        for key, title, revisions, fetched_at in rows
-    ]
+        return [AnalysedPage.from_page(p) for p in pages.recently_fetched(conn, limit)]

@@ -58,13 +58,4 @@ def list_recent_analyses(
     rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> list[AnalysedPage]:
     """The articles most recently analysed here."""
-    return [
-        AnalysedPage(
-            wiki=r["wiki"],
-            title=r["title"],
-            revisions=r["revisions"],
-            analysed_at=r["analysed_at"],
-            dashboard_url=r["url"],
-        )
-        for r in recently_analysed(rt, limit)
-    ]
+    return recently_analysed(rt, limit)
