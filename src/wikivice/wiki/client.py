@@ -59,6 +59,17 @@ class EditCount:
     capped: bool  # the REST API stops counting at 30,000
 
 
+@dataclass(frozen=True)
+class RecentChange:
+    """An edit in the wiki's recent changes (`user`, `comment`: None when hidden)."""
+
+    title: str
+    timestamp: str
+    user: str | None
+    comment: str | None
+    delta: int | None  # bytes added (negative: removed); None when not given
+
+
 @dataclass
 class RevisionBatch:
     revisions: list[dict[str, Any]]
@@ -228,7 +239,8 @@ class MediaWiki:
         )
         return [r["title"] for r in (data.get("query") or {}).get("random", [])]
 
-    def recent_changes(self, limit: int = 20) -> list[dict[str, Any]]:
+    def recent_changes(self, limit: int = 20) -> list[RecentChange]:
+        """The wiki's latest edits and page creations in the main namespace."""
         data = self.query(
             {
                 "action": "query",
@@ -239,7 +251,17 @@ class MediaWiki:
                 "rclimit": str(limit),
             }
         )
-        return list((data.get("query") or {}).get("recentchanges", []))
+        return [
+            RecentChange(
+                title=str(c["title"]),
+                timestamp=str(c.get("timestamp", "")),
+                user=c.get("user"),
+                comment=c.get("comment"),
+                delta=(c["newlen"] - c["oldlen"]) if "newlen" in c and "oldlen" in c else None,
+            )
+            for c in (data.get("query") or {}).get("recentchanges", [])
+            if "title" in c
+        ]
 
     def compare(self, revid: int) -> dict[str, Any]:
         """The diff of a revision against its parent (`action=compare`)."""

@@ -31,16 +31,7 @@ def list_recent_changes(
 ) -> list[RecentChange]:
     """The articles most recently edited on the wiki."""
     changes = rt.wikis.client(site).recent_changes(limit)
-    return [
-        RecentChange(
-            title=c["title"],
-            timestamp=c.get("timestamp", ""),
-            user=c.get("user"),
-            comment=c.get("comment"),
-            delta=(c["newlen"] - c["oldlen"]) if "newlen" in c and "oldlen" in c else None,
-        )
-        for c in changes
-    ]
+    return [RecentChange.model_validate(change, from_attributes=True) for change in changes]
 
 
 @router.get("/{wiki}/random", responses=ERRORS)
