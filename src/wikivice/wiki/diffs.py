@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from html.parser import HTMLParser
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 from wikivice.wiki.client import MediaWiki
 
@@ -27,6 +27,29 @@ V = TypeVar("V")
 MAX_DIFF_CHARS = 300_000  # of text per diff (a blanked 300 kB page would be all red)
 DIFF_CACHE_CHARS = 20_000_000  # about 80 MB of str at worst: UCS-4 for astral text
 EXTRACT_SECONDS = 3600.0
+LineKind = Literal["hunk", "context", "removed", "added"]
+
+
+class Segment(TypedDict):
+    text: str
+    changed: bool  # marked by the wiki as the changed words (`<del>`/`<ins>`)
+
+
+class DiffLine(TypedDict):
+    kind: LineKind
+    text: str
+    segments: NotRequired[list[Segment]]  # removed and added lines only
+
+
+class Diff(TypedDict):
+    revid: int
+    parent_revid: int | None
+    lines: list[DiffLine]
+    truncated: bool  # cut at MAX_DIFF_CHARS
+
+
+class _Extract(TypedDict):
+    extract: str | None
 
 
 class LruCache(Generic[V]):
@@ -85,10 +108,10 @@ class Diffs:
     """Parsed diffs of revisions and lead extracts of articles, fetched once and cached."""
 
     def __init__(self, max_chars: int = DIFF_CACHE_CHARS, max_extracts: int = 1000) -> None:
-        self.cache: LruCache[dict[str, Any]] = LruCache(max_chars, weigh=_diff_weight)
-        self.extracts: LruCache[dict[str, Any]] = LruCache(max_extracts, ttl=EXTRACT_SECONDS)
+        self.cache: LruCache[Diff] = LruCache(max_chars, weigh=_diff_weight)
+        self.extracts: LruCache[_Extract] = LruCache(max_extracts, ttl=EXTRACT_SECONDS)
 
-    def diff(self, client: MediaWiki, revid: int) -> dict[str, Any]:
+    def diff(self, client: MediaWiki, revid: int) -> Diff:
         """{revid, parent_revid, lines, truncated} of `revid` against its parent (see
         `parse_diff`); raises `MediaWikiError` when the wiki does not answer."""
         key = (client.site.api_url, revid)
@@ -97,12 +120,13 @@ class Diffs:
             return found
         compare = client.compare(revid)
         lines, truncated = parse_diff(str(compare.get("body") or ""))
-        diff = {
-            "revid": revid,
-            "parent_revid": compare.get("fromrevid"),
-            "lines": lines,
-            "truncated": truncated,
-        }
+        parent = compare.get("fromrevid")
+        diff = Diff(
+            revid=revid,
+            parent_revid=int(parent) if parent is not None else None,
+            lines=lines,
+            truncated=truncated,
+        )
         self.cache.put(key, diff)
         return diff
 
@@ -111,13 +135,13 @@ class Diffs:
         key = (client.site.api_url, title)
         found = self.extracts.get(key)
         if found is None:
-            found = {"extract": client.extract(title)}
+            found = _Extract(extract=client.extract(title))
             self.extracts.put(key, found)
         value = found["extract"]
         return None if value is None else str(value)
 
 
-def parse_diff(body: str, max_chars: int = MAX_DIFF_CHARS) -> tuple[list[dict[str, Any]], bool]:
+def parse_diff(body: str, max_chars: int = MAX_DIFF_CHARS) -> tuple[list[DiffLine], bool]:
     """MediaWiki's diff table rows as plain lines, and whether they were cut short.
 
     Each line: {"kind": "hunk" | "context" | "removed" | "added", "text": str}; removed
@@ -135,7 +159,7 @@ def parse_diff(body: str, max_chars: int = MAX_DIFF_CHARS) -> tuple[list[dict[st
 class _DiffParser(HTMLParser):
     def __init__(self, max_chars: int) -> None:
         super().__init__(convert_charrefs=True)
-        self.lines: list[dict[str, Any]] = []
+        self.lines: list[DiffLine] = []
         self.truncated = False
         self._budget = max_chars
         self._row: list[tuple[str, list[list[Any]]]] = []
@@ -176,23 +200,23 @@ class _DiffParser(HTMLParser):
         hunks = [s for k, s in kinds if k == "hunk"]
         if hunks:
             shown = "".join(t for t, _ in hunks[-1]).strip().rstrip(":")
-            self._add({"kind": "hunk", "text": shown})
+            self._add(DiffLine(kind="hunk", text=shown))
             return
         context = [s for k, s in kinds if k == "context"]
         if context:
-            self._add({"kind": "context", "text": "".join(t for t, _ in context[0])})
+            self._add(DiffLine(kind="context", text="".join(t for t, _ in context[0])))
         for wanted in ("removed", "added"):
             for kind, segments in kinds:
                 if kind == wanted:
                     self._add(
-                        {
-                            "kind": kind,
-                            "text": "".join(t for t, _ in segments),
-                            "segments": [{"text": t, "changed": c} for t, c in segments],
-                        }
+                        DiffLine(
+                            kind=wanted,
+                            text="".join(t for t, _ in segments),
+                            segments=[Segment(text=t, changed=c) for t, c in segments],
+                        )
                     )
 
-    def _add(self, line: dict[str, Any]) -> None:
+    def _add(self, line: DiffLine) -> None:
         if self.truncated:
             return
         self._budget -= len(line["text"])
@@ -215,5 +239,5 @@ def _kind(classes: str) -> str:
     return "other"  # markers, empty cells
 
 
-def _diff_weight(diff: dict[str, Any]) -> int:
+def _diff_weight(diff: Diff) -> int:
     return 100 + sum(2 * len(line["text"]) for line in diff["lines"])  # text + segments
