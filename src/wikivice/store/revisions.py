@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -30,6 +30,7 @@ from wikivice.store.models import (
     Revision,
 )
 from wikivice.store.pages import PageRef
+from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.client import RevisionBatch
 from wikivice.wiki.timestamps import parse_timestamp
 
@@ -40,6 +41,9 @@ REVERTED_TAG = "mw-reverted"
 TEMP_ACCOUNT = re.compile(r"^~\d{4}-")
 _EDITOR_CACHE_MAX = 20_000
 _PRUNE_EVERY = 4096
+
+
+TagFacts = tuple[str, bool, bool]  # see `_tag_facts`
 
 
 @dataclass
@@ -53,7 +57,7 @@ class BatchState:
     new: int = 0
     # A revision's tags as stored (sorted JSON) and what they say of reverts, by the
     # tags as listed: most revisions of a page repeat a few combinations.
-    tags: dict[tuple[str, ...], tuple[str, bool, bool]] = field(default_factory=dict)
+    tags: dict[tuple[str, ...], TagFacts] = field(default_factory=dict)
 
 
 class RevertWindow:
@@ -97,6 +101,9 @@ COLUMNS = (
 WIDTH = len(COLUMNS)
 _REVID, _TS, _EDITOR, _REVERTED, _REVERTED_BY = 0, 2, 3, 13, 14
 _TAG_CACHE_MAX = 1024
+# Editor kinds as plain strings: the hot loop hands them straight to the driver.
+_USER, _BOT, _ANON = EditorKind.USER.value, EditorKind.BOT.value, EditorKind.ANON.value
+_TEMP, _HIDDEN = EditorKind.TEMP.value, EditorKind.HIDDEN.value
 
 
 EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
@@ -178,7 +185,7 @@ class EditorCache:
         if len(self.ids) + len(missing) > _EDITOR_CACHE_MAX:
             self.ids.clear()  # bounded memory; this batch's names are all looked up again
             missing = list(wanted)
-        anon = [n for n in missing if wanted[n][1] == "anon"]
+        anon = [n for n in missing if wanted[n][1] == _ANON]
         countries = dict(zip(anon, country_code(anon), strict=True)) if anon else {}
         rows = [
             (self.wiki_id, name, wanted[name][0], wanted[name][1], countries.get(name))
@@ -231,69 +238,32 @@ def store_batch(
     last_size = state.last_size
     wiki_id = page.wiki_id
     bots = editors.bots
-    # A refresh asks from the newest stored timestamp, inclusive: skip what is stored
-    # (the API lists oldest first, so only a batch's first revisions can be).
-    skipping = last_key is not None
-    for rev in batch.revisions:
+    revisions = batch.revisions if last_key is None else _after(batch.revisions, last_key)
+    for rev in revisions:
         get = rev.get
         revid = rev["revid"]
         ts = parse_timestamp(rev["timestamp"])
-        if skipping:
-            if (ts, revid) <= last_key:  # type: ignore[operator]
-                continue
-            skipping = False
-        hidden = 0
         name = get("user")
+        kind, hidden = _editor_kind(get, name, bots)
         editor = None
-        if name is None:  # `userhidden`
-            hidden = HIDDEN_USER
-            kind = "hidden"
-        else:
-            if get("anon"):
-                kind = "anon"
-            elif get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
-                kind = "temp"
-            else:
-                kind = "bot" if name in bots else "user"
+        if name is not None:
             editor = ids.get(name)
             if editor is None:
                 unresolved.append((len(values) + _EDITOR, name))
                 if name not in wanted:
                     wanted[name] = (get("userid") or 0, kind)
-        if get("commenthidden"):
-            hidden |= HIDDEN_COMMENT
-        if get("sha1hidden"):
-            hidden |= HIDDEN_SHA1
-        if get("suppressed"):
-            hidden |= SUPPRESSED
         size = get("size") or 0
         tag_list = get("tags")
         sha1 = get("sha1")
         is_revert = reverted = False
         tags = None
         if tag_list:
-            key = tuple(tag_list)
-            facts = tag_facts.get(key)
-            if facts is None:
-                if len(tag_facts) >= _TAG_CACHE_MAX:
-                    tag_facts.clear()
-                facts = tag_facts[key] = (
-                    orjson.dumps(sorted(tag_list)).decode(),
-                    not REVERT_TAGS.isdisjoint(tag_list),
-                    REVERTED_TAG in tag_list,
-                )
+            facts = tag_facts.get(tuple(tag_list)) or _tag_facts(tag_facts, tag_list)
             tags, is_revert, reverted = facts
         undone = step(revid, sha1)
         if undone:
             is_revert = True
-            # The revisions just before this one: this batch's last ones, then earlier.
-            in_batch = min(len(undone), len(values) // WIDTH)
-            for at in range(len(values) - in_batch * WIDTH, len(values), WIDTH):
-                if values[at + _REVERTED_BY] is None:
-                    values[at + _REVERTED_BY] = revid
-                    values[at + _REVERTED] = True
-            for revid_undone in undone[: len(undone) - in_batch]:
-                earlier_reverted.append((True, revid, wiki_id, revid_undone))
+            _mark_undone(values, undone, revid, wiki_id, earlier_reverted)
         values += (
             revid, get("parentid") or 0, ts, editor, kind, size, size - last_size,
             get("minor") is True, sha1, get("comment"), tags, hidden, is_revert, reverted,
@@ -305,8 +275,87 @@ def store_batch(
         last_key = (values[_TS - WIDTH], values[_REVID - WIDTH])
     state.last_size, state.last_key = last_size, last_key
 
+    _write(conn, sql, editors, values, unresolved, wanted, earlier_reverted)
+    state.done += count
+    state.new += count
+
+
+def _editor_kind(
+    get: Callable[[str], Any], name: str | None, bots: frozenset[str]
+) -> tuple[str, int]:
+    """Who made a revision (an `EditorKind` value) and what of it is hidden (the
+    HIDDEN_* bits), from the API's flags: `anon` for IPs, `temp` or a `~2025-…` name
+    for temporary accounts, the wiki's bot group for bots."""
+    hidden = (
+        (HIDDEN_COMMENT if get("commenthidden") else 0)
+        | (HIDDEN_SHA1 if get("sha1hidden") else 0)
+        | (SUPPRESSED if get("suppressed") else 0)
+    )
+    if name is None:  # `userhidden`
+        return _HIDDEN, hidden | HIDDEN_USER
+    if get("anon"):
+        return _ANON, hidden
+    if get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
+        return _TEMP, hidden
+    return (_BOT if name in bots else _USER), hidden
+
+
+def _after(revisions: list[dict[str, Any]], last_key: tuple[int, int]) -> list[dict[str, Any]]:
+    """The revisions after the newest stored one. A refresh asks from the newest stored
+    timestamp, inclusive, and the API lists oldest first: only a batch's first revisions
+    can be stored already."""
+    for at, rev in enumerate(revisions):
+        if (parse_timestamp(rev["timestamp"]), rev["revid"]) > last_key:
+            return revisions[at:] if at else revisions
+    return []
+
+
+def _tag_facts(cache: dict[tuple[str, ...], TagFacts], tag_list: list[str]) -> TagFacts:
+    """What a combination of tags says, computed once per combination: (the tags as
+    stored, sorted JSON; whether they mark a revert; whether they mark it reverted)."""
+    if len(cache) >= _TAG_CACHE_MAX:
+        cache.clear()
+    facts = cache[tuple(tag_list)] = (
+        orjson.dumps(sorted(tag_list)).decode(),
+        not REVERT_TAGS.isdisjoint(tag_list),
+        REVERTED_TAG in tag_list,
+    )
+    return facts
+
+
+def _mark_undone(
+    values: list[Any],
+    undone: tuple[int, ...],
+    revid: int,
+    wiki_id: int,
+    earlier: list[tuple[bool, int, int, int]],
+) -> None:
+    """Mark what the revert `revid` undid: the revisions just before it, this batch's
+    last rows in `values` first, then stored ones (updated after the insert)."""
+    in_batch = min(len(undone), len(values) // WIDTH)
+    for at in range(len(values) - in_batch * WIDTH, len(values), WIDTH):
+        if values[at + _REVERTED_BY] is None:
+            values[at + _REVERTED_BY] = revid
+            values[at + _REVERTED] = True
+    for revid_undone in undone[: len(undone) - in_batch]:
+        earlier.append((True, revid, wiki_id, revid_undone))
+
+
+def _write(
+    conn: Connection,
+    sql: Statements,
+    editors: EditorCache,
+    values: list[Any],
+    unresolved: list[tuple[int, str]],
+    wanted: dict[str, tuple[int, str]],
+    earlier_reverted: list[tuple[bool, int, int, int]],
+) -> None:
+    """Insert a batch's rows (new editors first, so every row has its editor id) and
+    mark the stored revisions its reverts undid."""
+    count = len(values) // WIDTH
     cursor = sql.cursor(conn)
     editors.resolve(conn, cursor, sql, wanted)
+    ids = editors.ids
     for at, name in unresolved:
         values[at] = ids[name]
     for start, size in _chunks(count):
@@ -315,8 +364,6 @@ def store_batch(
     if earlier_reverted:
         cursor.executemany(sql.mark_reverted, earlier_reverted)
     cursor.close()
-    state.done += count
-    state.new += count
 
 
 def load_state(db: Database, page: PageRef) -> BatchState:
