@@ -63,95 +63,95 @@ def run_claimed(
 ) -> IngestResult | None:
     """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
-    if requeue is None:
-
-        def requeue(job_id: int) -> None:
-            rt.queue.enqueue(job_id)
-
+    # The queue is built on first use (`wikivice fetch` seldom needs it).
+    again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
-        with rt.db.read() as conn:
-            page = pages.page_by_id(conn, claim.page_id)
-            site = pages.site_by_id(conn, page.wiki_id) if page else None
-        if page is None or site is None:
-            jobs.fail(claim, "the page is no longer in the database")
-            return None
-        listener = JobProgress(jobs, claim, site, page.stored_revisions)
-
-        def sleep(seconds: float) -> None:
-            if stop.wait(seconds) or beat.lost.is_set():
-                raise Interrupted
-
-        wiki = rt.wikis.client(site, listener=listener.retrying, sleep=sleep)
-        jobs.update(claim, EventKind.STAGE, stage=Stage.RESOLVING, message=None)
-        if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
-            resolved = wiki.resolve_pageid(page.pageid)
-            with rt.db.write() as conn:
-                page = pages.upsert_page(conn, page.wiki_id, resolved)
-        if page.is_current and claim.checkpoint is None:
-            jobs.finish(claim, "already up to date", new_revisions=0)
-            return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
-        result = ingest(
-            rt.db,
-            wiki,
-            page,
-            listener,
-            resume=claim.checkpoint,
-            should_stop=lambda: stop.is_set() or beat.lost.is_set(),
-            head_start=head_start,
-        )
-        if analyse is not None:
-            jobs.update(
-                claim,
-                EventKind.STAGE,
-                stage=Stage.ANALYSING,
-                message=None,
-                done=result.stored_revisions,
-            )
-            with rt.db.read() as conn:
-                page = pages.page_by_id(conn, claim.page_id) or page
-            analyse(rt.db, page)
-        jobs.finish(
-            claim,
-            f"{result.new_revisions:,} new revisions",
-            new_revisions=result.new_revisions,
-            done=result.stored_revisions,
-            total=result.stored_revisions,
-            total_is_lower_bound=False,
-        )
-        return result
+        return _run(rt, claim, stop, beat, analyse, head_start)
     except Interrupted:
         if beat.lost.is_set():
             return None
         if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
-            requeue(claim.job_id)
-        return None
+            again(claim.job_id)
     except LeaseLost:
         log.info("job %s was taken over by another worker", claim.job_id)
-        return None
     except PageMissing as exc:
         _fail(jobs, claim, f"the page was deleted or moved away ({exc})")
-        return None
     except WikiUnavailable as exc:
         if claim.attempt < rt.jobs.max_attempts and not stop.is_set():
             wait = 10.0 * claim.attempt
             if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
-                requeue(claim.job_id)
+                again(claim.job_id)
             return None
         _fail(jobs, claim, str(exc))
-        return None
     except MediaWikiError as exc:
         _fail(jobs, claim, str(exc))
-        return None
     except Exception as exc:
         log.exception("job %s failed", claim.job_id)
         _fail(jobs, claim, f"an internal error stopped the fetch ({exc.__class__.__name__})")
-        return None
     finally:
         beat.stop()
         if head_start is not None:
             head_start.stop()  # unused (the page was current, or the job ended early)
+    return None
+
+
+def _run(
+    rt: Runtime,
+    claim: Claim,
+    stop: threading.Event,
+    beat: _Heartbeat,
+    analyse: Analyser | None,
+    head_start: Fetcher | None,
+) -> IngestResult | None:
+    """The job's way when nothing goes wrong: resolve, ingest, analyse, finish."""
+    jobs = rt.jobs
+    with rt.db.read() as conn:
+        page = pages.page_by_id(conn, claim.page_id)
+        site = pages.site_by_id(conn, page.wiki_id) if page else None
+    if page is None or site is None:
+        jobs.fail(claim, "the page is no longer in the database")
+        return None
+    listener = JobProgress(jobs, claim, site, page.stored_revisions)
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds) or beat.lost.is_set():
+            raise Interrupted
+
+    wiki = rt.wikis.client(site, listener=listener.retrying, sleep=sleep)
+    jobs.update(claim, EventKind.STAGE, stage=Stage.RESOLVING, message=None)
+    if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
+        resolved = wiki.resolve_pageid(page.pageid)
+        with rt.db.write() as conn:
+            page = pages.upsert_page(conn, page.wiki_id, resolved)
+    if page.is_current and claim.checkpoint is None:
+        jobs.finish(claim, "already up to date", new_revisions=0)
+        return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
+    result = ingest(
+        rt.db,
+        wiki,
+        page,
+        listener,
+        resume=claim.checkpoint,
+        should_stop=lambda: stop.is_set() or beat.lost.is_set(),
+        head_start=head_start,
+    )
+    if analyse is not None:
+        done = result.stored_revisions
+        jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
+        with rt.db.read() as conn:
+            page = pages.page_by_id(conn, claim.page_id) or page
+        analyse(rt.db, page)
+    jobs.finish(
+        claim,
+        f"{result.new_revisions:,} new revisions",
+        new_revisions=result.new_revisions,
+        done=result.stored_revisions,
+        total=result.stored_revisions,
+        total_is_lower_bound=False,
+    )
+    return result
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:

@@ -27,9 +27,15 @@ from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
 from wikivice.store.pages import PageRef
-from wikivice.store.revisions import EditorCache, Statements, load_state, store_batch
+from wikivice.store.revisions import (
+    BatchState,
+    EditorCache,
+    Statements,
+    load_state,
+    store_batch,
+)
 from wikivice.store.vocabulary import Stage
-from wikivice.wiki.client import EditCount, MediaWiki
+from wikivice.wiki.client import EditCount, MediaWiki, RevisionBatch
 from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0
@@ -98,49 +104,18 @@ def ingest(
         listener.stage(Stage.COUNTING)
         count = side.submit(wiki.edit_count, page.title)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
-    fetcher = head_start
-    if fetcher is not None and (fetcher.pageid, fetcher.start_point) != (
-        page.pageid,
-        (resume, newer_than),
-    ):
-        fetcher.stop()
-        fetcher = None
-    head = fetcher is not None
-    if fetcher is None:
-        fetcher = Fetcher(wiki, page.pageid, resume, newer_than)
-        fetcher.start()
-    else:
-        fetcher.wiki.report_like(wiki)  # its retries are this job's from now on
+    fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
-        total: int | None = None
-        editors = EditorCache(page.wiki_id, bots_future.result())
-        sql: Statements | None = None
+        group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
         batch = fetcher.next(should_stop)
         listener.stage(Stage.FETCHING)
         while batch is not None:
-            # Batches share a transaction: those that arrive within COMMIT_AFTER of its
-            # start, then those already waiting, for MAX_TRANSACTION_SECONDS at most; a
-            # batch that records a progress event ends it, so followers see it at once.
-            # Each records its own checkpoint, so a crash loses nothing committed and
-            # the rows and checkpoint always agree.
-            opened = time.monotonic()
-            with db.write() as conn:
-                sql = sql or Statements(conn, page)
-                while batch is not None:
-                    store_batch(conn, sql, page, batch, state, editors)
-                    if total is not None and state.done > total:
-                        total = state.done
-                    seen = listener.batch_stored(conn, state.done, total, batch.continue_params)
-                    if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
-                        batch = None
-                        break
-                    batch = fetcher.ready(until=opened + COMMIT_AFTER)
-            listener.batch_committed()
+            group.store(batch, fetcher, should_stop)
             if count is not None and count.done():
                 counted, count = count.result(), None
                 if counted is not None:
-                    total = max(counted.count, state.done)
-                    listener.total(total, counted.capped)
+                    group.total = max(counted.count, state.done)
+                    listener.total(group.total, counted.capped)
             batch = fetcher.next(should_stop)
     finally:
         fetcher.stop()
@@ -155,6 +130,67 @@ def ingest(
         requests=wiki.requests - requests_before + (fetcher.wiki.requests if head else 0),
         seconds=time.monotonic() - started,
     )
+
+
+def _walk(
+    head_start: Fetcher | None,
+    wiki: MediaWiki,
+    pageid: int,
+    resume: dict[str, str] | None,
+    newer_than: str | None,
+) -> tuple[Fetcher, bool]:
+    """The walk to store, and whether it is the head start: that one is taken over if it
+    begins where the stored history says to, else stopped and a new walk started."""
+    if head_start is not None:
+        if (head_start.pageid, head_start.start_point) == (pageid, (resume, newer_than)):
+            head_start.wiki.report_like(wiki)  # its retries are this job's from now on
+            return head_start, True
+        head_start.stop()
+    fetcher = Fetcher(wiki, pageid, resume, newer_than)
+    fetcher.start()
+    return fetcher, False
+
+
+class _Group:
+    """Stores batches in grouped transactions.
+
+    Batches share a transaction: those that arrive within COMMIT_AFTER of its start,
+    then those already waiting, for MAX_TRANSACTION_SECONDS at most; a batch that
+    records a progress event ends it, so followers see it at once. Each records its own
+    checkpoint, so a crash loses nothing committed and the rows and checkpoint agree."""
+
+    def __init__(
+        self,
+        db: Database,
+        page: PageRef,
+        state: BatchState,
+        editors: EditorCache,
+        listener: IngestListener,
+    ) -> None:
+        self.db, self.page, self.state = db, page, state
+        self.editors, self.listener = editors, listener
+        self.sql: Statements | None = None
+        self.total: int | None = None
+
+    def store(
+        self, batch: RevisionBatch, fetcher: Fetcher, should_stop: Callable[[], bool]
+    ) -> None:
+        """Store `batch` and those that follow it closely, in one transaction."""
+        state, opened = self.state, time.monotonic()
+        next_batch: RevisionBatch | None = batch
+        with self.db.write() as conn:
+            self.sql = self.sql or Statements(conn, self.page)
+            while next_batch is not None:
+                store_batch(conn, self.sql, self.page, next_batch, state, self.editors)
+                if self.total is not None and state.done > self.total:
+                    self.total = state.done
+                seen = self.listener.batch_stored(
+                    conn, state.done, self.total, next_batch.continue_params
+                )
+                if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                    break
+                next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+        self.listener.batch_committed()
 
 
 def _finish(conn: Connection, page: PageRef) -> int:

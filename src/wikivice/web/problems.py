@@ -1,8 +1,17 @@
-"""Turning what went wrong into a status code and words for a person."""
+"""Turning what went wrong into a status code and words for a person: JSON under /api,
+a page elsewhere, never a stack trace."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wikivice.wiki.errors import (
     ApiError,
@@ -12,6 +21,8 @@ from wikivice.wiki.errors import (
     WikiRejected,
     WikiUnavailable,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,3 +47,56 @@ def problem_from(exc: MediaWikiError) -> Problem:
     if isinstance(exc, WikiUnavailable | WikiRejected | ApiError):
         return Problem(502, f"The wiki could not answer: {exc}", [], "wiki")
     return Problem(502, str(exc), [], "wiki")
+
+
+def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    """Errors are JSON under /api and pages elsewhere; never a stack trace."""
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    def render(request: Request, problem: Problem) -> Response:
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": problem.detail, "suggestions": problem.suggestions},
+                status_code=problem.status,
+            )
+        context = {"problem": problem, "wiki": request.query_params.get("wiki")}
+        return templates.TemplateResponse(request, "error.html", context, problem.status)
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> Response:
+        return render(request, exc)
+
+    @app.exception_handler(MediaWikiError)
+    async def on_wiki_error(request: Request, exc: MediaWikiError) -> Response:
+        return render(request, problem_from(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 204:
+            return Response(status_code=204)
+        detail = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is nothing at this address."
+        return render(request, Problem(exc.status_code, detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        where = ".".join(str(p) for p in errors[0].get("loc", ())) if errors else ""
+        message = errors[0].get("msg", "invalid request") if errors else "invalid request"
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": f"{where}: {message}", "errors": _plain(errors)}, status_code=422
+            )
+        return render(request, Problem(422, f"{where}: {message}", [], "invalid"))
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return render(request, Problem(500, "Something went wrong on our side; please retry."))
+
+
+def _plain(errors: object) -> object:
+    return orjson.loads(orjson.dumps(errors, default=str))
