@@ -37,3 +37,30 @@ class InvalidTitle(MediaWikiError):
         super().__init__(f"{title!r} is not a valid title: {reason}")
         self.title = title
         self.reason = reason
+
+
+class WikiUnreachable(MediaWikiError):
+    """The wiki's host cannot be reached at all (its name does not resolve)."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"cannot reach {host}: {reason}")
+        self.host = host
+
+
+class AddressRefused(MediaWikiError):
+    """The host resolves only to addresses a public server must not connect to."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"cannot fetch from {host}: it does not lead to a public address")
+        self.host = host
+
+
+class WikiNotAllowed(MediaWikiError):
+    """This server does not fetch from that wiki (`WIKIVICE_ALLOWED_WIKIS`)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"this server does not fetch from {host}: the wikis it may fetch are set by "
+            "WIKIVICE_ALLOWED_WIKIS"
+        )
+        self.host = host
