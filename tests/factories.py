@@ -25,6 +25,8 @@ from sqlalchemy import insert, select
 
 from wikivice.store.database import Database
 from wikivice.store.models import HIDDEN_USER, Editor, Page, Revision, Wiki
+from wikivice.store.revisions import REVERT_TAGS, REVERTED_TAG
+from wikivice.store.vocabulary import EditorKind
 
 IP = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:]*)$")
 REVIDS_PER_PAGE = 10_000_000  # revids are unique per wiki: page n uses n * 10,000,000 + i
@@ -41,12 +43,12 @@ def kind_of(user: str | None) -> str:
     """The kind ingest would give a name: hidden, anon (an IP), temp (`~2025-…`), bot
     (a name ending in `bot`, for tests only: ingest asks the wiki), else user."""
     if user is None:
-        return "hidden"
+        return EditorKind.HIDDEN
     if IP.match(user):
-        return "anon"
+        return EditorKind.ANON
     if user.startswith("~2"):
-        return "temp"
-    return "bot" if user.lower().endswith("bot") else "user"
+        return EditorKind.TEMP
+    return EditorKind.BOT if user.lower().endswith("bot") else EditorKind.USER
 
 
 @dataclass
@@ -122,8 +124,8 @@ class History:
                 "comment": f"edit {revid}",
                 "tags": orjson.dumps(sorted(tags)).decode() if tags else None,
                 "hidden": hidden | (HIDDEN_USER if user is None else 0),
-                "is_revert": bool(reverts) or bool({"mw-undo", "mw-rollback"} & set(tags)),
-                "reverted": "mw-reverted" in tags,
+                "is_revert": bool(reverts) or not REVERT_TAGS.isdisjoint(tags),
+                "reverted": REVERTED_TAG in tags,
                 "reverted_by": None,
             }
         )
@@ -172,7 +174,7 @@ class History:
                         {
                             "wiki_id": wiki_id,
                             "name": e.name,
-                            "userid": 0 if e.kind == "anon" else 1,
+                            "userid": 0 if e.kind == EditorKind.ANON else 1,
                             "kind": e.kind,
                             "country": e.country,
                         }

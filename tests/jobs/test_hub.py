@@ -18,6 +18,7 @@ from wikivice.jobs.machine import Claim, Jobs
 from wikivice.jobs.wakeups import LocalNotifier
 from wikivice.store import pages
 from wikivice.store.database import Database
+from wikivice.store.vocabulary import EventKind
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
@@ -60,7 +61,7 @@ def run_progress(jobs: Jobs, claim: Claim, steps: int, pause: float) -> threadin
     def work() -> None:
         for n in range(1, steps + 1):
             time.sleep(pause)
-            jobs.update(claim, "progress", done=n * 10, total=steps * 10)
+            jobs.update(claim, EventKind.PROGRESS, done=n * 10, total=steps * 10)
         jobs.finish(claim, "done")
 
     thread = threading.Thread(target=work)
@@ -75,11 +76,16 @@ async def collect(hub: EventHub, job_id: int, after: int = 0) -> list[Event]:
 def test_stream_replays_a_finished_job(db: Database, hubs: Callable[..., EventHub]) -> None:
     notifier = LocalNotifier()
     jobs, claim = make_job(db, notifier.publish)
-    jobs.update(claim, "progress", done=5)
+    jobs.update(claim, EventKind.PROGRESS, done=5)
     jobs.finish(claim, "ok")
     hub = hubs(db, notifier, poll_seconds=0.2)
     got = asyncio.run(collect(hub, claim.job_id))
-    assert [e.kind for e in got] == ["queued", "started", "progress", "done"]
+    assert [e.kind for e in got] == [
+        EventKind.QUEUED,
+        EventKind.STARTED,
+        EventKind.PROGRESS,
+        EventKind.DONE,
+    ]
     assert [e.seq for e in got] == [1, 2, 3, 4]
     tail = asyncio.run(collect(hub, claim.job_id, after=2))
     assert [e.seq for e in tail] == [3, 4]
@@ -103,7 +109,7 @@ def test_stream_follows_a_running_job_to_the_end(
 
     got = asyncio.run(scenario())
     assert [e.seq for e in got] == list(range(1, 14))  # none lost, none twice
-    assert got[-1].kind == "done"
+    assert got[-1].kind == EventKind.DONE
 
 
 def test_many_streams_share_one_reader(
@@ -147,7 +153,7 @@ def test_closing_the_hub_ends_streams(db: Database, hubs: Callable[..., EventHub
         return await asyncio.wait_for(task, 2)
 
     got = asyncio.run(scenario())
-    assert [e.kind for e in got] == ["queued", "started"]
+    assert [e.kind for e in got] == [EventKind.QUEUED, EventKind.STARTED]
 
 
 def test_idle_streams_get_a_keepalive_tick(db: Database, hubs: Callable[..., EventHub]) -> None:
@@ -165,7 +171,7 @@ def test_idle_streams_get_a_keepalive_tick(db: Database, hubs: Callable[..., Eve
         return got
 
     got = asyncio.run(asyncio.wait_for(scenario(), 5))
-    assert [e.kind for e in got[:-1] if e is not None] == ["queued", "started"]
+    assert [e.kind for e in got[:-1] if e is not None] == [EventKind.QUEUED, EventKind.STARTED]
     assert got[-1] is None
 
 

@@ -10,6 +10,7 @@ from wikivice.jobs.events import events_after
 from wikivice.jobs.machine import Jobs, LeaseLost
 from wikivice.store import pages
 from wikivice.store.database import Database
+from wikivice.store.vocabulary import EventKind, JobStatus
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
@@ -90,13 +91,18 @@ def test_events_have_increasing_ids_and_end_with_done(
     job_id, _ = jobs.submit(page_id)
     claim = jobs.claim(job_id)
     assert claim is not None
-    jobs.update(claim, "progress", done=10, total=20)
+    jobs.update(claim, EventKind.PROGRESS, done=10, total=20)
     jobs.finish(claim, "20 new revisions", new_revisions=20)
     events = events_after(db, job_id)
     assert [e.seq for e in events] == [1, 2, 3, 4]
-    assert [e.kind for e in events] == ["queued", "started", "progress", "done"]
+    assert [e.kind for e in events] == [
+        EventKind.QUEUED,
+        EventKind.STARTED,
+        EventKind.PROGRESS,
+        EventKind.DONE,
+    ]
     assert events[2].data["done"] == 10 and events[2].data["total"] == 20
-    assert events[-1].data["status"] == "done" and events[-1].data["new_revisions"] == 20
+    assert events[-1].data["status"] == JobStatus.DONE and events[-1].data["new_revisions"] == 20
     assert events_after(db, job_id, after=2) == events[2:]
     assert notified.count(job_id) == 4
 
@@ -112,24 +118,32 @@ def test_stale_job_is_requeued_then_failed_when_attempts_are_spent(
     clock.now += 10
     assert jobs.reap(stale_seconds=10) == [job_id]
     job = jobs.get(job_id)
-    assert job is not None and job.status == "queued"
+    assert job is not None and job.status == JobStatus.QUEUED
     with pytest.raises(LeaseLost):  # the old worker's writes now match nothing
-        jobs.update(first, "progress", done=5)
+        jobs.update(first, EventKind.PROGRESS, done=5)
     second = jobs.claim(job_id)
     assert second is not None and second.attempt == 2
     clock.now += 20
     assert jobs.reap(stale_seconds=10) == []
     job = jobs.get(job_id)
-    assert job is not None and job.status == "failed"
+    assert job is not None and job.status == JobStatus.FAILED
     assert "stopped responding 2 times" in job.error
-    assert kinds(db, job_id) == ["queued", "started", "stalled", "started", "failed"]
+    assert kinds(db, job_id) == [
+        EventKind.QUEUED,
+        EventKind.STARTED,
+        EventKind.STALLED,
+        EventKind.STARTED,
+        EventKind.FAILED,
+    ]
 
 
 def test_requeue_keeps_the_checkpoint(jobs: Jobs, page_id: int) -> None:
     job_id, _ = jobs.submit(page_id)
     claim = jobs.claim(job_id)
     assert claim is not None
-    jobs.update(claim, "progress", checkpoint='{"rvcontinue": "20200101000000|42"}', done=500)
+    jobs.update(
+        claim, EventKind.PROGRESS, checkpoint='{"rvcontinue": "20200101000000|42"}', done=500
+    )
     assert jobs.requeue(claim, "the worker stopped")
     again = jobs.claim(job_id)
     assert again is not None
@@ -157,4 +171,4 @@ def test_waiting_job_is_enqueued_again_and_says_so(
     assert jobs.reap(stale_seconds=10, requeue_after=30) == []
     job = jobs.get(job_id)
     assert job is not None and "waiting for a free worker" in job.message
-    assert kinds(db, job_id) == ["queued", "waiting"]
+    assert kinds(db, job_id) == [EventKind.QUEUED, EventKind.WAITING]

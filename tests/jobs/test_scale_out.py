@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from support import Process, free_port, read_events, simulator_process
+from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, EventKind
 
 
 def web_node(env: dict[str, str]) -> tuple[Process, str]:
@@ -42,15 +43,15 @@ def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
         processes.append(Process(["worker"], env, None).start())
         with httpx.Client(timeout=60) as client:
             job = client.post(f"{url_a}/api/analyses", json={"title": "Synthetic 4000"}).json()
-            assert job["status"] in ("queued", "running")
+            assert job["status"] in ACTIVE_JOB_STATUSES
             started = time.monotonic()
             events = read_events(client, url_b + job["events_url"])
             took = time.monotonic() - started
-            assert events[-1].event == "done" and events[-1].data["done"] == 4000
+            assert events[-1].event == EventKind.DONE and events[-1].data["done"] == 4000
             assert [e.id for e in events] == [str(n) for n in range(1, len(events) + 1)]
             assert took < 20  # well before the 30 s poll: woken through Redis
             late = read_events(client, url_a + job["events_url"], last_event_id=len(events) - 1)
-            assert [e.event for e in late] == ["done"]
+            assert [e.event for e in late] == [EventKind.DONE]
             stats = client.get(url_b + job["stats_url"]).json()
             assert stats["edits"] == 4000
     finally:
@@ -76,7 +77,7 @@ def test_web_and_worker_processes_share_sqlite_without_redis(tmp_path: Path) -> 
         with httpx.Client(timeout=60) as client:
             job = client.post(f"{url}/api/analyses", json={"title": "Synthetic 2500"}).json()
             events = read_events(client, url + job["events_url"])
-            assert events[-1].event == "done" and events[-1].data["done"] == 2500
+            assert events[-1].event == EventKind.DONE and events[-1].data["done"] == 2500
     finally:
         for process in reversed(processes):
             process.stop()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from support import Process, free_port, simulator_process
+from wikivice.store.vocabulary import JobStatus
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_serve_stops_promptly_and_requeues_its_job(
         web.start()  # the job resumes in the new process
         with httpx.Client(base_url=url, timeout=10) as client:
             deadline = time.monotonic() + 60
-            while (state := client.get(job["job_url"]).json())["status"] != "done":
+            while (state := client.get(job["job_url"]).json())["status"] != JobStatus.DONE:
                 assert time.monotonic() < deadline, state
                 time.sleep(0.1)
         assert state["attempts"] == 2 and state["done"] == 30000
@@ -84,7 +85,7 @@ def test_worker_hands_its_job_back_on_sigterm(tmp_path: Path, sim: tuple[Process
             assert worker.wait(10) == 0
             assert time.monotonic() - asked < 5
             state = client.get(job["job_url"]).json()
-            assert state["status"] == "queued" and 0 < state["done"] < 30000
+            assert state["status"] == JobStatus.QUEUED and 0 < state["done"] < 30000
             assert state["message"] == "the worker stopped; resuming where it left off"
     finally:
         worker.stop()
@@ -103,7 +104,7 @@ def test_demo_runs_offline_with_the_simulator(tmp_path: Path) -> None:
             answer = client.post("/api/analyses", json={"title": "Coffee"})
             assert answer.status_code == 202
             deadline = time.monotonic() + 60
-            while client.get(answer.json()["job_url"]).json()["status"] != "done":
+            while client.get(answer.json()["job_url"]).json()["status"] != JobStatus.DONE:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert (tmp_path / "demo" / "wikivice.db").exists()  # kept apart from real data

@@ -12,6 +12,7 @@ from factories import History, example
 from wikivice.store import exports
 from wikivice.store.database import Database
 from wikivice.store.models import HIDDEN_COMMENT
+from wikivice.store.vocabulary import EditorKind
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
@@ -30,7 +31,11 @@ def test_csv_has_a_header_and_every_revision_oldest_first(db: Database) -> None:
     assert blanking["delta"] == "-350" and blanking["reverted"] == "true"  # stays a number
     assert blanking["reverted_by"] == str(history.rows[5]["revid"])
     assert rows[5]["is_revert"] == "true" and rows[3]["minor"] == "true"
-    assert hidden["user"] == "" and hidden["kind"] == "hidden" and hidden["user_hidden"] == "true"
+    assert (
+        hidden["user"] == ""
+        and hidden["kind"] == EditorKind.HIDDEN
+        and hidden["user_hidden"] == "true"
+    )
 
 
 def test_csv_cells_a_spreadsheet_would_run_start_with_a_quote(db: Database) -> None:

@@ -20,6 +20,7 @@ from wikivice.simulator import SimulatorServer
 from wikivice.store import headstart, pages
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import ACTIVE_JOB_STATUSES, Page, Revision
+from wikivice.store.vocabulary import JobStatus
 from wikivice.wiki.sites import parse_wiki
 
 
@@ -65,7 +66,7 @@ def test_a_new_page_is_walked_once_from_its_head_start(
     sqlite_settings: Settings, simulator: SimulatorServer
 ) -> None:
     job = fetch_as_the_cli_does(sqlite_settings, "Synthetic 1800")
-    assert job is not None and job.status == "done" and job.new_revisions == 1800
+    assert job is not None and job.status == JobStatus.DONE and job.new_revisions == 1800
     # One walk: four pages of 500, not a second walk after the head start's.
     assert simulator.sim.stats.by_module["prop=revisions"] == 4
     history = simulator.sim.history("Synthetic 1800")
@@ -107,7 +108,7 @@ def test_a_head_start_from_elsewhere_is_dropped(
         assert claim is not None
         run_claimed(rt, claim, threading.Event(), requeue=lambda job_id: None, head_start=stale)
         job = rt.jobs.get(analysis.job_id)
-        assert job is not None and job.status == "done" and job.new_revisions == 7
+        assert job is not None and job.status == JobStatus.DONE and job.new_revisions == 7
         history = own_simulator.sim.history("Synthetic 1200")
         assert history is not None
         assert revids(rt, "Synthetic 1200") == [r["revid"] for r in history.iter()]
@@ -191,6 +192,6 @@ def test_a_head_start_is_stopped_when_someone_else_runs_the_job(
             time.sleep(0.02)
         run_claimed(rt, other, threading.Event(), requeue=lambda job_id: None)
         follower.join(10)
-        assert result["status"] == "done" and result["new_revisions"] == 2500
+        assert result["status"] == JobStatus.DONE and result["new_revisions"] == 2500
     finally:
         rt.close()

@@ -15,8 +15,9 @@ from wikivice.jobs.runner import JobProgress
 from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import FaultSpec, SimulatorServer, SyntheticHistory
 from wikivice.store import revisions
-from wikivice.store.models import Editor, Page, Revision
-from wikivice.store.revisions import REVERT_WINDOW
+from wikivice.store.models import HIDDEN_COMMENT, HIDDEN_SHA1, Editor, Page, Revision
+from wikivice.store.revisions import REVERT_TAGS, REVERT_WINDOW, REVERTED_TAG
+from wikivice.store.vocabulary import EditorKind, JobStatus
 from wikivice.wiki.timestamps import parse_timestamp
 
 
@@ -59,7 +60,7 @@ def history_of(simulator: SimulatorServer, title: str) -> SyntheticHistory:
 
 def test_whole_history_is_stored_exactly(rt: Runtime, simulator: SimulatorServer) -> None:
     job = fetch(rt, "Synthetic 2345")
-    assert job.status == "done" and job.new_revisions == 2345
+    assert job.status == JobStatus.DONE and job.new_revisions == 2345
     history = history_of(simulator, "Synthetic 2345")
     rows = stored(rt, "Synthetic 2345")
     truth = list(history.iter())
@@ -97,21 +98,23 @@ def test_editor_kinds_and_hidden_data(rt: Runtime, simulator: SimulatorServer) -
     rows = stored(rt, "Synthetic 5000")
     for row, rev in zip(rows, truth, strict=True):
         if rev.get("userhidden"):
-            assert row["kind"] == "hidden" and row["editor_id"] is None
+            assert row["kind"] == EditorKind.HIDDEN and row["editor_id"] is None
         elif rev.get("anon"):
-            assert row["kind"] == "anon"
+            assert row["kind"] == EditorKind.ANON
         elif rev.get("temp"):
-            assert row["kind"] == "temp"
+            assert row["kind"] == EditorKind.TEMP
         if rev.get("commenthidden"):
-            assert row["comment"] is None and row["hidden"] & 2
+            assert row["comment"] is None and row["hidden"] & HIDDEN_COMMENT
         if rev.get("sha1hidden"):
-            assert row["sha1"] is None and row["hidden"] & 4
+            assert row["sha1"] is None and row["hidden"] & HIDDEN_SHA1
     kinds = {r["kind"] for r in rows}
-    assert {"user", "anon", "bot", "hidden"} <= kinds
-    bots = {r["user"] for r in rows if r["kind"] == "bot"}
+    assert {EditorKind.USER, EditorKind.ANON, EditorKind.BOT, EditorKind.HIDDEN} <= kinds
+    bots = {r["user"] for r in rows if r["kind"] == EditorKind.BOT}
     assert "ClueBot NG" in bots
     with rt.db.read() as conn:
-        countries = set(conn.execute(select(Editor.country).where(Editor.kind == "anon")).scalars())
+        countries = set(
+            conn.execute(select(Editor.country).where(Editor.kind == EditorKind.ANON)).scalars()
+        )
     assert len(countries - {None}) >= 5  # anonymous editors geolocated offline
 
 
@@ -122,11 +125,11 @@ def test_identity_reverts_follow_the_rule(rt: Runtime, simulator: SimulatorServe
     rows = stored(rt, "Edit war")
     tags = {r["revid"]: r.get("tags") or [] for r in history.iter()}
     for row in rows:
-        revert_tags = {"mw-undo", "mw-rollback", "mw-manual-revert"} & set(tags[row["revid"]])
+        revert_tags = REVERT_TAGS & set(tags[row["revid"]])
         assert row["is_revert"] == (row["revid"] in reverts or bool(revert_tags))
         assert row["reverted_by"] == reverted_by.get(row["revid"])
         assert row["reverted"] == (
-            row["revid"] in reverted_by or "mw-reverted" in tags[row["revid"]]
+            row["revid"] in reverted_by or REVERTED_TAG in tags[row["revid"]]
         )
     assert len(reverts) > 50
 
@@ -148,13 +151,13 @@ def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
     monkeypatch.setattr(JobProgress, "batch_committed", stop_after_two)
     simulator.sim.latency = 0.02  # batches arrive one at a time
     first = fetch(rt, "Synthetic 9000", stop=stop)
-    assert first is not None and first.status == "queued"
+    assert first is not None and first.status == JobStatus.QUEUED
     assert first.message == "the worker stopped; resuming where it left off"
     assert 0 < first.done < 9000
     monkeypatch.setattr(JobProgress, "batch_committed", real)
     simulator.sim.latency = 0.0
     second = fetch(rt, "Synthetic 9000")
-    assert second is not None and second.status == "done" and second.id == first.id
+    assert second is not None and second.status == JobStatus.DONE and second.id == first.id
     rows = stored(rt, "Synthetic 9000")
     history = history_of(simulator, "Synthetic 9000")
     assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter()]
@@ -186,7 +189,7 @@ def test_batches_share_transactions_and_each_records_its_checkpoint(
     monkeypatch.setattr(JobProgress, "batch_committed", on_committed)
     simulator.sim.latency = 0.02  # ten batches over at least 0.2 s
     job = fetch(rt, "Synthetic 5000")
-    assert job.status == "done" and job.done == 5000
+    assert job.status == JobStatus.DONE and job.done == 5000
     # Every batch records its progress and checkpoint, the last one none (the end)...
     assert [done for _, done, _ in seen] == list(range(500, 5001, 500))
     assert all(checkpoint for _, _, checkpoint in seen[:-1]) and seen[-1][2] is None
@@ -206,7 +209,7 @@ def test_fetch_survives_passing_faults(rt: Runtime, simulator: SimulatorServer, 
     rt.wikis.http.timeout = httpx.Timeout(0.5)
     simulator.sim.faults = FaultSpec.parse(f"{kind}=0.3,seed=11,retry_after=0,hang=2")
     job = fetch(rt, "Synthetic 3000")
-    assert job.status == "done", job
+    assert job.status == JobStatus.DONE, job
     assert simulator.sim.stats.faults_injected > 0
     assert len(stored(rt, "Synthetic 3000")) == 3000
 
@@ -216,7 +219,7 @@ def test_fetch_fails_clearly_and_keeps_what_it_stored(
 ) -> None:
     simulator.sim.faults = FaultSpec.parse("5xx=1,after=4,retry_after=0")
     job = fetch(rt, "Synthetic 3000")
-    assert job.status == "queued"  # attempts remain: it will be retried later
+    assert job.status == JobStatus.QUEUED  # attempts remain: it will be retried later
     assert "did not answer usefully" in (job.message or "")
     rows = stored(rt, "Synthetic 3000")
     history = history_of(simulator, "Synthetic 3000")
@@ -241,7 +244,7 @@ def test_refresh_fetches_only_new_revisions(rt: Runtime, own_simulator: Simulato
     own_simulator.sim.grow("Synthetic 1200", 7)
     own_simulator.sim.reset_stats()
     job = fetch(rt, "Synthetic 1200")
-    assert job.status == "done" and job.new_revisions == 7
+    assert job.status == JobStatus.DONE and job.new_revisions == 7
     assert own_simulator.sim.stats.requests <= 2
     rows = stored(rt, "Synthetic 1200")
     history = history_of(own_simulator, "Synthetic 1200")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from calendar import timegm
-
 import pytest
 
 from wikivice.store.revisions import _PRUNE_EVERY, REVERT_WINDOW, RevertWindow, _chunks
-from wikivice.wiki.timestamps import parse_timestamp
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 499, 500, 501, 1000, 1337])
@@ -18,13 +15,6 @@ def test_chunks_cover_every_row_once_with_few_sizes(count: int) -> None:
         sum(size for _, size in pieces[:n]) for n in range(len(pieces))
     ]
     assert all(size == 500 or size & (size - 1) == 0 for _, size in pieces)
-
-
-def test_parse_timestamp_matches_the_calendar() -> None:
-    for text in ("2001-01-15T00:00:00Z", "2023-11-24T18:05:57Z", "2024-02-29T23:59:59Z"):
-        parsed = timegm((int(text[:4]), int(text[5:7]), int(text[8:10]),
-                         int(text[11:13]), int(text[14:16]), int(text[17:19])))  # fmt: skip
-        assert parse_timestamp(text) == parsed
 
 
 def test_revert_window_finds_the_nearest_identity_revert() -> None:

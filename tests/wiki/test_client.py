@@ -16,7 +16,6 @@ from wikivice.wiki.client import MediaWiki, RetryNotice
 from wikivice.wiki.errors import InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki
-from wikivice.wiki.titles import clean_title
 
 
 @pytest.fixture
@@ -77,11 +76,6 @@ def test_resolve_invalid_title_reported_by_the_wiki(wiki: MediaWiki) -> None:
         wiki.resolve("::Coffee")
 
 
-def test_clean_title_drops_the_fragment() -> None:
-    assert clean_title("Coffee#History") == "Coffee"
-    assert clean_title(" Alan_Turing ") == "Alan Turing"
-
-
 def test_iter_revisions_follows_continue_to_the_last_page(
     wiki: MediaWiki, simulator: SimulatorServer
 ) -> None:
@@ -137,13 +131,6 @@ def test_edit_count_of_a_title_with_a_slash(wiki: MediaWiki, simulator: Simulato
     history = simulator.sim.history("AC/DC")
     assert history is not None and count is not None
     assert count.count == history.rest_count("edits")
-
-
-def test_requests_carry_the_policy_user_agent(wiki: MediaWiki, simulator: SimulatorServer) -> None:
-    wiki.resolve("Coffee")
-    assert simulator.sim.stats.forbidden == 0
-    assert wiki._wikis.settings.user_agent.startswith("wikivice/")
-    assert "(wikivice-tests@example.org)" in wiki._wikis.settings.user_agent
 
 
 @pytest.mark.parametrize(

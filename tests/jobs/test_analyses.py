@@ -1,0 +1,160 @@
+"""Starting an analysis against the simulator, on SQLite and PostgreSQL: one request to
+the wiki, then a job created, joined, or not needed at all."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from support import fetch
+from wikivice.jobs.analyses import refresh_analysis, start_analysis
+from wikivice.jobs.runtime import Runtime
+from wikivice.simulator import SimulatorServer
+from wikivice.store import pages
+from wikivice.store.models import Page, Wiki
+from wikivice.store.vocabulary import JobStatus, Stage
+from wikivice.wiki.errors import InvalidTitle, PageMissing
+from wikivice.wiki.sites import WikiSite, parse_wiki
+
+
+@pytest.fixture
+def site(simulator: SimulatorServer) -> WikiSite:
+    return parse_wiki(simulator.api_url)
+
+
+def delivered(rt: Runtime) -> list[int]:
+    """The job ids the queue holds, taken off it."""
+    got: list[int] = []
+    rt.queue.handle_with(got.append)
+    while rt.queue.run_next():
+        pass
+    return got
+
+
+def page_rows(rt: Runtime) -> int:
+    with rt.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(Page)).scalar_one())
+
+
+def test_start_analysis_of_a_new_page_creates_and_enqueues_a_job(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    analysis = start_analysis(rt, site, "Synthetic 300")
+    assert analysis.created and analysis.job_id is not None
+    assert analysis.site == site
+    assert analysis.page.title == analysis.resolved.title == "Synthetic 300"
+    history = simulator.sim.history("Synthetic 300")
+    assert history is not None
+    assert (analysis.page.pageid, analysis.page.latest_revid) == (
+        history.pageid,
+        history.latest_revid,
+    )
+    job = rt.jobs.get(analysis.job_id)
+    assert job is not None and job.status is JobStatus.QUEUED and job.stage is Stage.QUEUED
+    assert delivered(rt) == [analysis.job_id]
+    assert simulator.sim.stats.requests == 1
+
+
+def test_start_analysis_without_enqueue_leaves_the_queue_alone(rt: Runtime, site: WikiSite) -> None:
+    # `wikivice fetch` runs the job itself.
+    analysis = start_analysis(rt, site, "Synthetic 300", enqueue=False)
+    assert analysis.created and analysis.job_id is not None
+    assert delivered(rt) == []
+
+
+def test_start_analysis_twice_joins_the_job(rt: Runtime, site: WikiSite) -> None:
+    first = start_analysis(rt, site, "Synthetic 300")
+    second = start_analysis(rt, site, "synthetic_300")
+    assert second.job_id == first.job_id
+    assert not second.created
+    assert delivered(rt) == [first.job_id]  # enqueued once
+    assert page_rows(rt) == 1
+
+
+def test_start_analysis_of_a_current_page_needs_no_job(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 300")
+    simulator.sim.reset_stats()
+    analysis = start_analysis(rt, site, "Synthetic 300")
+    assert analysis.job_id is None and not analysis.created
+    assert analysis.page.is_current
+    assert delivered(rt) == []
+    assert simulator.sim.stats.requests == 1  # the title lookup, nothing more
+
+
+def test_start_analysis_of_a_missing_page_raises_with_suggestions(
+    rt: Runtime, site: WikiSite
+) -> None:
+    with pytest.raises(PageMissing) as caught:
+        start_analysis(rt, site, "Coffe")
+    assert "Coffee" in caught.value.suggestions
+    assert page_rows(rt) == 0
+    assert delivered(rt) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "requests"), [("A|B", 0), ("::Coffee", 1)], ids=["refused-here", "by-the-wiki"]
+)
+def test_start_analysis_of_an_invalid_title_raises(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer, title: str, requests: int
+) -> None:
+    with pytest.raises(InvalidTitle):
+        start_analysis(rt, site, title)
+    assert simulator.sim.stats.requests == requests
+    assert page_rows(rt) == 0
+
+
+def test_start_analysis_follows_a_redirect(rt: Runtime, site: WikiSite) -> None:
+    analysis = start_analysis(rt, site, "Turing")
+    assert analysis.page.title == "Alan Turing"
+    assert analysis.resolved.redirected_from == "Turing"
+    again = start_analysis(rt, site, "Alan Turing")
+    assert again.job_id == analysis.job_id and not again.created
+    with rt.db.read() as conn:
+        assert pages.page_by_title(conn, analysis.page.wiki_id, "Turing") is None
+
+
+def test_start_analysis_records_the_wikis_name(rt: Runtime, site: WikiSite) -> None:
+    analysis = start_analysis(rt, site, "Synthetic 300")
+    with rt.db.read() as conn:
+        name = conn.execute(select(Wiki.name).where(Wiki.id == analysis.page.wiki_id)).scalar()
+    assert name == "Simulated Wikipedia"
+
+
+def test_start_analysis_of_a_title_just_resolved_asks_nothing(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    resolved = rt.wikis.client(site).resolve("Synthetic 300")
+    simulator.sim.reset_stats()
+    analysis = start_analysis(rt, site, "Synthetic 300", resolved=resolved)
+    assert analysis.created and analysis.resolved == resolved
+    assert simulator.sim.stats.requests == 0
+
+
+def test_refresh_analysis_creates_a_job_without_asking_the_wiki(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 300")
+    with rt.db.read() as conn:
+        wiki_id = pages.wiki_id(conn, site.key)
+        assert wiki_id is not None
+        page = pages.page_by_title(conn, wiki_id, "Synthetic 300")
+    assert page is not None
+    simulator.sim.reset_stats()
+    job_id = refresh_analysis(rt, page)
+    job = rt.jobs.get(job_id)
+    assert job is not None and job.status is JobStatus.QUEUED and job.page_id == page.id
+    assert simulator.sim.stats.requests == 0
+    assert delivered(rt) == [job_id]
+
+
+def test_refresh_analysis_joins_an_active_job(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    analysis = start_analysis(rt, site, "Synthetic 300")
+    simulator.sim.reset_stats()
+    assert refresh_analysis(rt, analysis.page) == analysis.job_id
+    assert refresh_analysis(rt, analysis.page) == analysis.job_id
+    assert delivered(rt) == [analysis.job_id]  # enqueued once, by the first call
+    assert simulator.sim.stats.requests == 0
