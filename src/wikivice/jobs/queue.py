@@ -48,12 +48,25 @@ class JobQueue:
         self._handler = handler
 
     def run_next(self) -> bool:
-        """Take one task off the queue and run it here; False if there was none."""
+        """Take one task off the queue and run it here; False if there was none.
+        Raises (taking nothing) in a process that does not run jobs."""
+        if self._handler is None:
+            # Huey would take the task, log our error and drop it: the job lost.
+            raise RuntimeError("this process does not run jobs")
         task = self.huey.dequeue()
         if task is None:
             return False
         self.huey.execute(task)
         return True
+
+    def close(self) -> None:
+        """Close the storage's connections (Huey's Redis storage leaves its pool open)."""
+        storage = self.huey.storage
+        storage.close()
+        conn = getattr(storage, "conn", None)
+        pool = getattr(conn, "connection_pool", None)
+        if pool is not None:
+            pool.disconnect()
 
     def _execute(self, job_id: int) -> None:
         if self._handler is None:

@@ -70,21 +70,21 @@ def run_claimed(
     try:
         return _run(rt, claim, stop, beat, analyse, head_start)
     except Interrupted:
-        if beat.lost.is_set():
-            return None
-        if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
-            again(claim.job_id)
+        if not beat.lost.is_set():
+            _give_back(jobs, claim, again)
     except LeaseLost:
         log.info("job %s was taken over by another worker", claim.job_id)
     except PageMissing as exc:
         _fail(jobs, claim, f"the page was deleted or moved away ({exc})")
     except WikiUnavailable as exc:
-        if claim.attempt < rt.jobs.max_attempts and not stop.is_set():
+        if claim.attempt >= rt.jobs.max_attempts:
+            _fail(jobs, claim, str(exc))
+        elif stop.is_set():  # the worker is stopping anyway: as any job of a stopping worker
+            _give_back(jobs, claim, again)
+        else:
             wait = 10.0 * claim.attempt
             if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
                 again(claim.job_id)
-            return None
-        _fail(jobs, claim, str(exc))
     except MediaWikiError as exc:
         _fail(jobs, claim, str(exc))
     except Exception as exc:
@@ -152,6 +152,12 @@ def _run(
         total_is_lower_bound=False,
     )
     return result
+
+
+def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:
+    """The worker stops: the job goes back to the queue, to resume from its checkpoint."""
+    if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
+        enqueue(claim.job_id)
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:

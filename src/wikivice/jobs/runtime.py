@@ -48,4 +48,6 @@ class Runtime:
     def close(self) -> None:
         self.notifier.close()
         self.wikis.close()
+        if "queue" in self.__dict__:  # built (cached_property): close its connections
+            self.queue.close()
         self.db.dispose()

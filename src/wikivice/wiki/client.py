@@ -325,7 +325,7 @@ class MediaWiki:
                 self._listener(RetryNotice(reason, str(detail), wait, attempt + 1))
             self._sleep(wait)
         raise WikiUnavailable(
-            f"{self._host} did not answer usefully after {settings.max_retries + 1} tries "
+            f"{self._host} did not answer usefully after {_tries(settings.max_retries + 1)} "
             f"(last: {last})"
         )
 
@@ -390,3 +390,7 @@ def _rejection(host: str, status: int, body: bytes) -> str:
     if status == 404:
         return f"{host} has no such address (HTTP 404): is this the wiki's api.php?"
     return f"{host} refused the request (HTTP {status})"
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count:,} tries"

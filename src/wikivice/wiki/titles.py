@@ -10,10 +10,10 @@ ILLEGAL_TITLE_CHARS = set("<>[]{}|")
 
 def clean_title(title: str) -> str:
     """What a user typed, minus a `#fragment`; rejects what no wiki accepts."""
-    title = title.split("#", 1)[0].strip().replace("_", " ")
+    title = title.split("#", 1)[0].replace("_", " ").strip()
     if not title:
         raise InvalidTitle(title, "the title is empty")
-    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or ord(c) < 32})
+    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or ord(c) < 32 or c == "\x7f"})
     if bad:
         shown = " ".join(repr(c) for c in bad)
         raise InvalidTitle(title, f"titles cannot contain {shown}")
