@@ -63,7 +63,7 @@ def create_app(
         stop = threading.Event()
         job_worker = None
         if worker:
-            from wikivice.figures.page import analyse
+            from wikivice.figures.cache import analyse
 
             job_worker = Worker(rt, settings.workers, analyse=analyse)
             job_worker.start()

@@ -11,13 +11,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from wikivice.figures.cache import figures_for
+from wikivice.figures.plotting import ChartSpec
+from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.models import Page, Wiki
 from wikivice.store.vocabulary import JobStatus
 from wikivice.web import urls
-from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
 from wikivice.web.problems import Problem, problem_from
 from wikivice.web.urls import title_from_slug
@@ -116,7 +118,7 @@ def show_article(
         last = rt.jobs.latest_for_page(page.id)
         if last is not None and last.status == JobStatus.FAILED and page.fetched_at is None:
             job = last  # nothing stored: show why the last fetch failed
-    figures = figures_for(rt, page) if page.fetched_at is not None else None
+    figures = figures_for(rt.db, page.id) if page.fetched_at is not None else None
     return templates.TemplateResponse(
         request,
         "article.html",
@@ -141,7 +143,7 @@ def show_dashboard_fragment(
     from wikivice.web.dashboard import stored_page
 
     page = stored_page(rt, site, title)
-    figures = figures_for(rt, page)
+    figures = figures_for(rt.db, page.id)
     return templates.TemplateResponse(
         request,
         "dashboard.html",
@@ -154,7 +156,7 @@ def show_dashboard_fragment(
     )
 
 
-def dashboard_charts(figures: dict[str, Any]) -> list[dict[str, Any]]:
+def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
     from wikivice.figures.charts import dashboard_charts as build
 
     return build(figures)
