@@ -116,16 +116,6 @@ def test_most_reverted_leaves_out_editors_never_reverted(db: Database) -> None:
     assert [(e["name"], e["reverted"]) for e in most] == [("192.0.2.1", 1), ("~2025-00001-01", 1)]
 
 
-def test_hidden_users_are_in_no_ranking(db: Database) -> None:
-    h = History()
-    h.edit(None, "2020-01-01T00:00:00Z", 10)
-    h.edit("Alice", "2020-01-02T00:00:00Z", 20)
-    h.edit(None, "2020-01-03T00:00:00Z", 30)
-    top = rankings_of(db, h)
-    assert [e["name"] for e in top["by_edits"]] == ["Alice"]
-    assert top["by_edits"][0]["share"] == 0.3333  # of all edits
-
-
 def test_share_rounds_and_has_no_whole_for_nothing() -> None:
     assert authorship.share(1, 3) == 0.3333
     assert authorship.share(None, 4) == 0.0
