@@ -2,9 +2,9 @@
 
 Builds one page with a realistic history (heavy-tailed editors, a quarter of the edits
 anonymous, bots, temporary accounts, hidden users, identity reverts and edit wars) in a
-fresh database, then times `stats.page_figures` on a new connection (the first compute
-after a fetch), `stats.store_figures` (compute and cache, what `analyse` does),
-`stats.cached_figures` (what a warm dashboard reads) and `charts.dashboard_charts`.
+fresh database, then times `page.page_figures` on a new connection (the first compute
+after a fetch), `cache.store_figures` (compute and cache, what `analyse` does),
+`cache.cached_figures` (what a warm dashboard reads) and `charts.dashboard_charts`.
 
     .venv/bin/python bench/stats_bench.py --revisions 100000
     .venv/bin/python bench/stats_bench.py --database-url postgresql+psycopg://…/db
@@ -25,8 +25,9 @@ import orjson
 from iptocc import country_code
 from sqlalchemy import insert, text
 
-from wikivice.figures import charts
-from wikivice.figures import page as stats
+from wikivice.figures import cache, charts
+from wikivice.figures.page import page_figures
+from wikivice.figures.types import PageFigures
 from wikivice.store.database import Database
 from wikivice.store.models import Editor, Page, Revision, Wiki
 
@@ -193,9 +194,9 @@ def main() -> None:
     cold, figures = timed(lambda: _figures(cold_db, page_id), 1)
     cold_db.dispose()
     again, _ = timed(lambda: _figures(db, page_id), args.repeat)
-    store, _ = timed(lambda: stats.store_figures(db, page_id), 1)
+    store, _ = timed(lambda: cache.store_figures(db, page_id), 1)
     with db.read() as conn:
-        cached, _ = timed(lambda: stats.cached_figures(conn, page_id), args.repeat * 4)
+        cached, _ = timed(lambda: cache.cached_figures(conn, page_id), args.repeat * 4)
     chart, built = timed(lambda: charts.dashboard_charts(figures), args.repeat)
     size = len(orjson.dumps(figures))
     chart_size = len(orjson.dumps(built))
@@ -212,9 +213,9 @@ def main() -> None:
     tmp.cleanup()
 
 
-def _figures(db: Database, page_id: int) -> dict[str, Any]:
+def _figures(db: Database, page_id: int) -> PageFigures:
     with db.read() as conn:
-        return stats.page_figures(conn, page_id)
+        return page_figures(conn, page_id)
 
 
 def _log_queries(db: Database) -> None:

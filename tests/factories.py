@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from wikivice.store.database import Database
 from wikivice.store.models import HIDDEN_USER, Editor, Page, Revision, Wiki
@@ -30,6 +31,21 @@ from wikivice.store.vocabulary import EditorKind
 
 IP = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:]*)$")
 REVIDS_PER_PAGE = 10_000_000  # revids are unique per wiki: page n uses n * 10,000,000 + i
+T = TypeVar("T")
+# Names a stranger could choose, as the charts and labels must show them: markup, an
+# entity, a plotly template, right-to-left and astral-plane text.
+HOSTILE_NAMES = (
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "<b>bold</b>",
+    "a & b",
+    '<a href="javascript:alert(1)">click</a>',
+    "&lt;already escaped&gt;",
+    "x<br>y",
+    "%{x} %{customdata[0]}",
+    "שלום עולם",  # right to left
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🦄",  # astral plane
+)
 
 
 def epoch(when: str | int) -> int:
@@ -254,3 +270,10 @@ def war_history() -> History:
         h.edit(a, f"2020-07-{day}T02:00:00Z", reverts=1)
         h.edit(b, f"2020-07-{day}T03:00:00Z", reverts=1)
     return h
+
+
+def computed(db: Database, history: History, figure: Callable[[Connection, int], T]) -> T:
+    """Store `history` and compute one of the figures over it: `figure(conn, page_id)`."""
+    page_id = history.store(db)
+    with db.read() as conn:
+        return figure(conn, page_id)

@@ -148,7 +148,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
-    from wikivice.figures.page import cached_figures, store_figures
+    from wikivice.figures.cache import figures_for
     from wikivice.jobs.runtime import Runtime
     from wikivice.store import pages
 
@@ -159,11 +159,9 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
         with rt.db.read() as conn:
             wiki_id = pages.wiki_id(conn, site.key)
             page = pages.page_by_title(conn, wiki_id, _normal(title)) if wiki_id else None
-            if page is None:
-                _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
-            figures = cached_figures(conn, page.id)
-        if figures is None:
-            figures = store_figures(rt.db, page.id)
+        if page is None:
+            _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
+        figures = figures_for(rt.db, page.id)
     finally:
         rt.close()
     if as_json:

@@ -1,38 +1,25 @@
-"""The dashboard's charts: built from the figures, JSON-able, and safe with hostile names."""
+"""The dashboard's charts and the compare page's (figures/charts.py): built from the
+figures, JSON-able, and safe with hostile names."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 
-from factories import History, epoch, example, war_history
+from factories import HOSTILE_NAMES, History, epoch, example, war_history
 from wikivice.figures import charts
 from wikivice.figures.page import page_figures
 from wikivice.figures.plotting import PLOTLY_CONFIG, label
+from wikivice.figures.types import PageFigures
 from wikivice.store.database import Database
 
 NOW = epoch("2021-06-01T12:00:00Z")
 
-HOSTILE = [
-    "<img src=x onerror=alert(1)>",
-    "<script>alert(1)</script>",
-    "<b>bold</b>",
-    "a & b",
-    '<a href="javascript:alert(1)">click</a>',
-    "&lt;already escaped&gt;",
-    "x<br>y",
-    "%{x} %{customdata[0]}",
-    "שלום עולם",  # right to left
-    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🦄",  # astral plane
-]
 
-
-def figures_for(db: Database, history: History) -> dict[str, Any]:
+def figures_of(db: Database, history: History) -> PageFigures:
     page_id = history.store(db)
     with db.read() as conn:
         return page_figures(conn, page_id, NOW)
@@ -51,49 +38,20 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
-def shown(text: str) -> str:
-    """What plotly displays for a label: tags dropped, entities decoded (roughly)."""
-    return html.unescape(re.sub(r"<[^>]*>", "", text))
-
-
-@pytest.mark.parametrize("name", HOSTILE)
-def test_label_shows_the_name_literally(name: str) -> None:
-    escaped = label(name)
-    assert "<" not in escaped and ">" not in escaped
-    assert re.search(r"&(?!amp;|lt;|gt;)", escaped) is None  # every & starts an entity
-    assert shown(escaped) == name
-
-
-def test_label_examples() -> None:
-    assert label("<b>bold</b>") == "&lt;b&gt;bold&lt;/b&gt;"
-    assert label("a & b") == "a &amp; b"
-    assert label("&lt;") == "&amp;lt;"
-    assert label("שלום 🦄") == "שלום 🦄"
-    assert label(None) == "(hidden)"
-    assert label(2001) == "2001"
-
-
-def test_label_cuts_before_escaping() -> None:
-    assert label("abcdef", 4) == "abc…"
-    assert label("<<<<<<", 4) == "&lt;&lt;&lt;…"  # never half an entity
-    assert label("🦄🦄🦄🦄🦄", 3) == "🦄🦄…"
-    assert label("short", 10) == "short"
-
-
 def hostile_history() -> History:
     h = History("Hostile")
     h.edit("Alice", "2020-01-01T00:00:00Z", 100)
-    for i, name in enumerate(HOSTILE):
+    for i, name in enumerate(HOSTILE_NAMES):
         h.edit(name, f"2020-01-02T{i:02d}:00:00Z", 200 + i)
         h.edit("Bob", f"2020-01-02T{i:02d}:30:00Z", reverts=1)  # an edit war about them
     return h
 
 
 def test_charts_escape_every_user_string(db: Database) -> None:
-    built = charts.dashboard_charts(figures_for(db, hostile_history()))
+    built = charts.dashboard_charts(figures_of(db, hostile_history()))
     texts = list(strings(built))
     joined = "\n".join(texts)
-    for name in HOSTILE:
+    for name in HOSTILE_NAMES:
         if label(name) != name:
             assert name not in joined, name
         assert any(label(name) in text for text in texts), name
@@ -106,12 +64,12 @@ def test_charts_escape_every_user_string(db: Database) -> None:
 
 
 def test_charts_put_names_in_tick_text_not_categories(db: Database) -> None:
-    chart = charts.top_editors_by_edits(figures_for(db, hostile_history()))
+    chart = charts.top_editors_by_edits(figures_of(db, hostile_history()))
     trace = chart["data"][0]
     assert list(trace["y"]) == list(range(1, 13))  # ranks, not names
     ticks = chart["layout"]["yaxis"]["ticktext"]
-    assert list(ticks[:3]) == ["Bob", "Alice", label(HOSTILE[0])]
-    assert trace["customdata"][2][0] == label(HOSTILE[0])
+    assert list(ticks[:3]) == ["Bob", "Alice", label(HOSTILE_NAMES[0])]
+    assert trace["customdata"][2][0] == label(HOSTILE_NAMES[0])
 
 
 def test_editor_bars_keep_look_alike_names_apart() -> None:
@@ -129,7 +87,7 @@ def test_editor_bars_keep_look_alike_names_apart() -> None:
 
 
 def test_dashboard_charts_list(db: Database) -> None:
-    built = charts.dashboard_charts(figures_for(db, example()))
+    built = charts.dashboard_charts(figures_of(db, example()))
     assert [c["id"] for c in built] == list(charts.CHARTS)
     for chart in built:
         assert chart["title"] and chart["config"] == PLOTLY_CONFIG
@@ -139,7 +97,7 @@ def test_dashboard_charts_list(db: Database) -> None:
 
 
 def test_charts_use_no_cdn(db: Database) -> None:
-    built = orjson.dumps(charts.dashboard_charts(figures_for(db, example()))).decode()
+    built = orjson.dumps(charts.dashboard_charts(figures_of(db, example()))).decode()
     assert "http" not in built
     assert PLOTLY_CONFIG["topojsonURL"] == "/static/topojson/"
 
@@ -147,11 +105,11 @@ def test_charts_use_no_cdn(db: Database) -> None:
 @pytest.mark.parametrize("name", list(charts.CHARTS))
 def test_every_chart_builds_for_an_empty_page(db: Database, name: str) -> None:
     _, chart = charts.CHARTS[name]
-    orjson.dumps(chart(figures_for(db, History("Empty"))))
+    orjson.dumps(chart(figures_of(db, History("Empty"))))
 
 
 def test_edits_per_month_stacks_kinds_with_a_range_slider(db: Database) -> None:
-    chart = charts.edits_per_month(figures_for(db, example()))
+    chart = charts.edits_per_month(figures_of(db, example()))
     assert [t["name"] for t in chart["data"]] == ["registered", "anonymous", "bots", "hidden user"]
     assert list(chart["data"][0]["y"])[:3] == [3, 1, 0]
     layout = chart["layout"]
@@ -161,34 +119,34 @@ def test_edits_per_month_stacks_kinds_with_a_range_slider(db: Database) -> None:
 
 
 def test_edits_per_day(db: Database) -> None:
-    chart = charts.edits_per_day(figures_for(db, example()))
+    chart = charts.edits_per_day(figures_of(db, example()))
     assert list(chart["data"][0]["x"])[0] == "2020-01-01"
     assert list(chart["data"][0]["y"]) == [2, 1, 1, 2, 1, 1, 1, 1]
 
 
 def test_article_size_band_and_line(db: Database) -> None:
-    chart = charts.article_size(figures_for(db, example()))
+    chart = charts.article_size(figures_of(db, example()))
     low, high, line = chart["data"]
     assert high["fill"] == "tonexty"
     assert list(line["y"]) == [100, 150, 100, 400, 50, 400, 410, 420, 500, 500]
 
 
 def test_concentration_curve_and_gini(db: Database) -> None:
-    chart = charts.concentration(figures_for(db, example()))
+    chart = charts.concentration(figures_of(db, example()))
     equality, curve = chart["data"]
     assert list(curve["x"])[-1] == 1.0 and list(curve["y"])[1] == 0.1111
     assert "Gini 0.28" in chart["layout"]["annotations"][0]["text"]
 
 
 def test_heatmap_chart(db: Database) -> None:
-    chart = charts.activity_heatmap(figures_for(db, example()))
+    chart = charts.activity_heatmap(figures_of(db, example()))
     trace = chart["data"][0]
     assert trace["type"] == "heatmap"
     assert list(trace["y"])[0] == "Monday" and len(trace["z"]) == 7
 
 
 def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
-    chart = charts.reverts_per_month(figures_for(db, war_history()))
+    chart = charts.reverts_per_month(figures_of(db, war_history()))
     bars, wars = chart["data"]
     assert list(wars["x"]) == ["2020-05-01", "2020-07-01", "2020-07-03"]
     assert list(wars["text"]) == ["#1", "#2", "#3"]
@@ -197,13 +155,33 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
 
 
 def test_year_table_chart(db: Database) -> None:
-    chart = charts.year_table(figures_for(db, example()))
+    chart = charts.year_table(figures_of(db, example()))
     cells = chart["data"][0]["cells"]["values"]
     assert [list(column) for column in cells][0] == [2020, 2021]
     assert [list(column) for column in cells][-1] == [420, 500]
 
 
 def test_top_countries_chart(db: Database) -> None:
-    chart = charts.top_countries(figures_for(db, example()))
+    chart = charts.top_countries(figures_of(db, example()))
     assert list(chart["data"][0]["x"]) == [1, 1]
     assert list(chart["layout"]["yaxis"]["ticktext"]) == ["France", "United States"]
+
+
+def test_compared_edits_draws_each_article_per_month(db: Database) -> None:
+    other = History("Other <b>page</b>", pageid=2)
+    other.edit("Alice", "2020-02-01T00:00:00Z", 10)
+    other.edit("Bob", "2020-02-02T00:00:00Z", 20)
+    chart = charts.compared_edits([figures_of(db, example()), figures_of(db, other)])
+    assert (chart["id"], chart["title"], chart["config"]) == (
+        "compare_edits",
+        "Edits per month",
+        PLOTLY_CONFIG,
+    )
+    first, second = chart["figure"]["data"]
+    assert (first["name"], second["name"]) == ("Example", "Other &lt;b&gt;page&lt;/b&gt;")
+    assert list(first["x"])[:3] == ["2020-01", "2020-02", "2020-03"]
+    assert list(first["y"])[:3] == [4, 2, 2]
+    assert (list(second["x"]), list(second["y"])) == (["2020-02"], [2])
+    assert first["line"]["color"] != second["line"]["color"]
+    assert chart["figure"]["layout"]["xaxis"]["rangeslider"]["visible"] is True
+    orjson.dumps(chart)

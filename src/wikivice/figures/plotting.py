@@ -14,6 +14,7 @@ import html
 from typing import Any
 
 import plotly.graph_objects as go
+from typing_extensions import TypedDict
 
 LABEL_MAX = 32  # characters of a name shown on an axis (hover shows it whole)
 
@@ -29,9 +30,36 @@ COLOURS = {
     "revert": "#dc3912",
 }
 
-# What the page passes as the third argument of Plotly.newPlot(div, data, layout, config)
+
+class PlotlyFigure(TypedDict):
+    """A figure as plotly.js takes it: `Plotly.newPlot(div, data, layout, config)`.
+    Traces and layout are plotly's own JSON (its schema, not ours)."""
+
+    data: list[dict[str, Any]]
+    layout: dict[str, Any]
+
+
+class PlotlyConfig(TypedDict):
+    topojsonURL: str
+    displaylogo: bool
+    responsive: bool
+    modeBarButtonsToRemove: list[str]
+
+
+class ChartSpec(TypedDict):
+    """A chart as the page draws it: `id` names its card, `title` is plain text of ours
+    (the page shows it as a heading; the figure carries none), `config` Plotly.newPlot's
+    fourth argument."""
+
+    id: str
+    title: str
+    figure: PlotlyFigure
+    config: PlotlyConfig
+
+
+# What the page passes as the fourth argument of Plotly.newPlot(div, data, layout, config)
 # for every chart: the world map's outlines come from the app (never plotly's CDN).
-PLOTLY_CONFIG: dict[str, Any] = {
+PLOTLY_CONFIG: PlotlyConfig = {
     "topojsonURL": "/static/topojson/",
     "displaylogo": False,
     "responsive": True,
@@ -71,7 +99,7 @@ def figure(data: list[Any], *, cartesian: bool = True, **layout: Any) -> go.Figu
     return fig
 
 
-def to_json(fig: go.Figure, arrays: list[dict[str, list[Any]]] | None = None) -> dict[str, Any]:
+def to_json(fig: go.Figure, arrays: list[dict[str, list[Any]]] | None = None) -> PlotlyFigure:
     """The figure as a JSON-able {"data": [...], "layout": {...}} for Plotly.newPlot.
 
     `arrays[i]` is merged into trace i: long series of our own numbers and dates

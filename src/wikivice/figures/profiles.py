@@ -8,29 +8,35 @@ name is hidden on the wiki have no row and no profile.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, select, text
 
 from wikivice.figures import countries
-from wikivice.figures.activity import edit_row
+from wikivice.figures.activity import EDIT_COLUMNS, edit_row
 from wikivice.figures.authorship import share
+from wikivice.figures.types import (
+    EditorProfile,
+    EditorSummary,
+    EditRow,
+    ProfileArticle,
+    ProfileEdit,
+    ProfileTotals,
+)
 from wikivice.store.models import Editor
+from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.timestamps import iso
 
 LATEST_EDITS = 50
 MAX_ARTICLES = 200
 KIND_LABELS = {
-    "user": "registered user",
-    "bot": "bot",
-    "anon": "anonymous (IP address)",
-    "temp": "temporary account",
+    EditorKind.USER: "registered user",
+    EditorKind.BOT: "bot",
+    EditorKind.ANON: "anonymous (IP address)",
+    EditorKind.TEMP: "temporary account",
 }
 
 
-def find_editor(conn: Connection, wiki_id: int, name: str) -> dict[str, Any] | None:
-    """The editor called `name` on the wiki: {id, name, kind, kind_label, userid,
-    country (ISO alpha-2 for IP editors located offline, else None), country_name}."""
+def find_editor(conn: Connection, wiki_id: int, name: str) -> EditorSummary | None:
+    """The editor called `name` on the wiki, or None if never seen here."""
     row = conn.execute(
         select(Editor.id, Editor.name, Editor.kind, Editor.userid, Editor.country).where(
             Editor.wiki_id == wiki_id, Editor.name == name
@@ -39,11 +45,12 @@ def find_editor(conn: Connection, wiki_id: int, name: str) -> dict[str, Any] | N
     if row is None:
         return None
     code = row.country.upper() if row.country else None
+    kind = EditorKind(row.kind)
     return {
         "id": int(row.id),
         "name": row.name,
-        "kind": row.kind,
-        "kind_label": KIND_LABELS.get(row.kind, row.kind),
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, kind.value),
         "userid": int(row.userid or 0),
         "country": code,
         "country_name": countries.name(code) if code else None,
@@ -57,20 +64,34 @@ def editor_profile(
     *,
     latest: int = LATEST_EDITS,
     max_articles: int = MAX_ARTICLES,
-) -> dict[str, Any] | None:
-    """Everything known here about an editor of the wiki, or None if never seen.
-
-    editor (see `find_editor`); totals: edits, articles, first and last (ISO), minor,
-    added (bytes added by edits neither reverted nor reverts, as in the top-editor
-    rankings), reverted (their edits undone later) and reverts (that they made);
-    articles: per analysed article, most edits first, at most `max_articles`: title,
-    page_id, edits, share (of the article's stored edits), first, last, added,
-    reverted, reverts; latest: their newest `latest` edits anywhere here, each an
-    `diffs.edit_row` plus the article's `title`.
-    """
+) -> EditorProfile | None:
+    """Everything known here about an editor of the wiki, or None if never seen: their
+    edits on at most `max_articles` articles, and their newest `latest` edits anywhere
+    here (each an `activity.edit_row` plus the article's `title`)."""
     editor = find_editor(conn, wiki_id, name)
     if editor is None:
         return None
+    articles, minor = _articles(conn, editor["id"])
+    totals: ProfileTotals = {
+        "edits": sum(a["edits"] for a in articles),
+        "articles": len(articles),
+        "first": min((a["first"] for a in articles), default=None),
+        "last": max((a["last"] for a in articles), default=None),
+        "minor": minor,
+        "added": sum(a["added"] for a in articles),
+        "reverted": sum(a["reverted"] for a in articles),
+        "reverts": sum(a["reverts"] for a in articles),
+    }
+    return {
+        "editor": editor,
+        "totals": totals,
+        "articles": articles[:max_articles],
+        "latest": _latest_edits(conn, editor["id"], latest),
+    }
+
+
+def _articles(conn: Connection, editor_id: int) -> tuple[list[ProfileArticle], int]:
+    """The editor's edits per article, most edits first; and their minor edits in all."""
     rows = conn.execute(
         text("""
         SELECT r.page_id, p.title, p.stored_revisions, COUNT(*) AS edits,
@@ -85,9 +106,9 @@ def editor_profile(
         GROUP BY r.page_id, p.title, p.stored_revisions
         ORDER BY COUNT(*) DESC, MIN(r.ts), r.page_id
         """),
-        {"editor": editor["id"]},
+        {"editor": editor_id},
     ).all()
-    articles = [
+    articles: list[ProfileArticle] = [
         {
             "title": row.title,
             "page_id": int(row.page_id),
@@ -101,28 +122,21 @@ def editor_profile(
         }
         for row in rows
     ]
-    totals = {
-        "edits": sum(a["edits"] for a in articles),
-        "articles": len(articles),
-        "first": min((a["first"] for a in articles), default=None),
-        "last": max((a["last"] for a in articles), default=None),
-        "minor": sum(int(row.minor or 0) for row in rows),
-        "added": sum(a["added"] for a in articles),
-        "reverted": sum(a["reverted"] for a in articles),
-        "reverts": sum(a["reverts"] for a in articles),
-    }
-    recent = conn.execute(
-        text("""
-        SELECT r.revid, r.parent_id, r.ts, e.name, r.kind, r.size, r.delta, r.minor,
-            r.comment, r.tags, r.hidden, r.is_revert, r.reverted, r.reverted_by, p.title
+    return articles, sum(int(row.minor or 0) for row in rows)
+
+
+def _latest_edits(conn: Connection, editor_id: int, limit: int) -> list[ProfileEdit]:
+    """The editor's newest edits anywhere here, each with its article's title."""
+    rows = conn.execute(
+        text(f"""
+        SELECT {EDIT_COLUMNS}, p.title
         FROM revisions r JOIN editors e ON e.id = r.editor_id JOIN pages p ON p.id = r.page_id
         WHERE r.editor_id = :editor ORDER BY r.ts DESC, r.revid DESC LIMIT :limit
         """),
-        {"editor": editor["id"], "limit": latest},
+        {"editor": editor_id, "limit": limit},
     ).all()
-    return {
-        "editor": editor,
-        "totals": totals,
-        "articles": articles[:max_articles],
-        "latest": [{**edit_row(row._mapping), "title": row.title} for row in recent],
-    }
+    return [_with_title(edit_row(row._mapping), row.title) for row in rows]
+
+
+def _with_title(edit: EditRow, title: str) -> ProfileEdit:
+    return {**edit, "title": title}

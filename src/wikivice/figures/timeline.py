@@ -8,13 +8,19 @@ PostgreSQL and cheaper than date functions; months and years need the calendar.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Literal, get_args
 
 from sqlalchemy import Connection, text
 
+from wikivice.figures.types import DailyEdits, Heatmap, MonthlyEdits, SizeHistory, YearRow
 from wikivice.wiki.timestamps import iso
 
 Unit = Literal["day", "weekday", "hour", "month", "year"]
+# The series of `months` counted by the database (anonymous is ip + temp).
+MonthSeries = Literal[
+    "edits", "registered", "ip", "temp", "bot", "hidden", "minor", "reverts", "reverted"
+]
+MONTH_SERIES: tuple[MonthSeries, ...] = get_args(MonthSeries)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_SIZE_POINTS = 2000  # points of the size chart, whatever the history's length
 EPOCH = date(1970, 1, 1)
@@ -48,7 +54,7 @@ def day_iso(day: int) -> str:
     return (EPOCH + timedelta(days=int(day))).isoformat()
 
 
-def months(conn: Connection, page_id: int) -> dict[str, list[Any]]:
+def months(conn: Connection, page_id: int) -> MonthlyEdits:
     """Edits per month by kind of editor, every month from the first edit's to the last
     edit's (months without edits are zeros), as parallel lists keyed by series.
 
@@ -79,22 +85,32 @@ def months(conn: Connection, page_id: int) -> dict[str, list[Any]]:
         """),
         {"page": page_id},
     ).all()
-    series = ("edits", "registered", "ip", "temp", "bot", "hidden", "minor", "reverts")
-    columns: dict[str, list[Any]] = {"month": [], "anonymous": []}
-    columns.update({name: [] for name in (*series, "reverted")})
+    columns: MonthlyEdits = {
+        "month": [],
+        "anonymous": [],
+        "edits": [],
+        "registered": [],
+        "ip": [],
+        "temp": [],
+        "bot": [],
+        "hidden": [],
+        "minor": [],
+        "reverts": [],
+        "reverted": [],
+    }
     if not rows:
         return columns
     found = {row.month: row for row in rows}
     for label in _month_range(rows[0].month, rows[-1].month):
         row = found.get(label)
         columns["month"].append(label)
-        for name in (*series, "reverted"):
+        for name in MONTH_SERIES:
             columns[name].append(int(getattr(row, name) or 0) if row else 0)
         columns["anonymous"].append(columns["ip"][-1] + columns["temp"][-1])
     return columns
 
 
-def days(conn: Connection, page_id: int) -> dict[str, list[Any]]:
+def days(conn: Connection, page_id: int) -> DailyEdits:
     """Edits per UTC day, only days with edits: {"date": ["2020-01-31", …], "edits": […]}."""
     day = bucket(conn.dialect.name, "day")
     rows = conn.execute(
@@ -107,7 +123,7 @@ def days(conn: Connection, page_id: int) -> dict[str, list[Any]]:
     return {"date": [day_iso(r.day) for r in rows], "edits": [int(r.edits) for r in rows]}
 
 
-def years(conn: Connection, page_id: int) -> list[dict[str, Any]]:
+def years(conn: Connection, page_id: int) -> list[YearRow]:
     """One row per calendar year with edits: edits, anonymous (IP + temporary), minor,
     bots, reverts, and `size` = the size of the year's last revision (bytes)."""
     year = bucket(conn.dialect.name, "year", "day * 86400")  # days first, as in months()
@@ -135,23 +151,31 @@ def years(conn: Connection, page_id: int) -> list[dict[str, Any]]:
         """),
         {"page": page_id},
     ).all()
-    names = ("edits", "anonymous", "minor", "bots", "reverts", "size")
-    return [{"year": int(r.year), **{n: int(getattr(r, n) or 0) for n in names}} for r in rows]
+    return [
+        {
+            "year": int(r.year),
+            "edits": int(r.edits or 0),
+            "anonymous": int(r.anonymous or 0),
+            "minor": int(r.minor or 0),
+            "bots": int(r.bots or 0),
+            "reverts": int(r.reverts or 0),
+            "size": int(r.size or 0),
+        }
+        for r in rows
+    ]
 
 
 def size_history(
     conn: Connection, page_id: int, first_ts: int | None, last_ts: int | None, edits: int
-) -> dict[str, Any]:
+) -> SizeHistory:
     """The article's size over time, in at most MAX_SIZE_POINTS points.
 
     Up to that many revisions, one point per revision. Beyond, the history is cut into
     equal time buckets of `bucket_seconds`; each point is the bucket's last revision
     (its time and size) with the smallest and largest size seen in the bucket, so a
     blanking or a large addition stays visible as a spike of the min–max band.
-    {"timestamp": [iso…], "size": […], "min": […], "max": […], "bucket_seconds": int|None}.
     """
-    out: dict[str, Any] = {"timestamp": [], "size": [], "min": [], "max": []}
-    out["bucket_seconds"] = None
+    out: SizeHistory = {"timestamp": [], "size": [], "min": [], "max": [], "bucket_seconds": None}
     if first_ts is None or last_ts is None:
         return out
     if edits <= MAX_SIZE_POINTS:
@@ -188,7 +212,7 @@ def size_history(
     return out
 
 
-def heatmap(conn: Connection, page_id: int) -> dict[str, Any]:
+def heatmap(conn: Connection, page_id: int) -> Heatmap:
     """Edits by UTC weekday and hour: `edits[weekday][hour]`, weekday 0 = Monday."""
     dialect = conn.dialect.name
     rows = conn.execute(

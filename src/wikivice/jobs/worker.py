@@ -104,7 +104,7 @@ class Reaper:
 
 def run_worker_process(settings: Settings, *, threads: int | None = None) -> None:
     """`wikivice worker`: consume until SIGTERM or Ctrl-C, then hand running jobs back."""
-    from wikivice.figures.page import analyse
+    from wikivice.figures.cache import analyse
 
     rt = Runtime.create(settings)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)

@@ -1,10 +1,8 @@
-"""The dashboard's data for the web: stored pages by title, and their (cached) figures."""
+"""The dashboard's data for the web: stored pages by title (their figures come from
+`figures.cache.figures_for`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from wikivice.figures import page as stats
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
@@ -27,13 +25,3 @@ def stored_page(rt: Runtime, site: WikiSite, slug: str) -> PageRef:
             "missing",
         )
     return page
-
-
-def figures_for(rt: Runtime, page: PageRef) -> dict[str, Any]:
-    """The page's figures: from the cache when it matches what is stored, else computed
-    now (and cached for the next visitor)."""
-    with rt.db.read() as conn:
-        cached = stats.cached_figures(conn, page.id)
-    if cached is not None:
-        return cached
-    return stats.store_figures(rt.db, page.id)

@@ -38,7 +38,7 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
         stop = threading.Event()
         job_worker = None
         if worker:
-            from wikivice.figures.page import analyse
+            from wikivice.figures.cache import analyse
 
             job_worker = Worker(rt, settings.workers, analyse=analyse)
             job_worker.start()

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, TypedDict
 
-import plotly.graph_objects as go
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from wikivice.figures.plotting import LABEL_MAX, PLOTLY_CONFIG, figure, label, to_json
+from wikivice.figures.cache import figures_for
+from wikivice.figures.charts import compared_edits
+from wikivice.figures.types import PageFigures
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.web import urls
-from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, TemplatesDep, site_for_request
 from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(include_in_schema=False)
-COLOURS = ("#3366cc", "#dc3912")
 TitleQuery = Annotated[str, Query(max_length=300, description="An analysed article's title.")]
+
+
+class Side(TypedDict):
+    """One column of the comparison: the title as asked, the stored article's title and
+    page here, and its figures (None when it has not been analysed yet)."""
+
+    asked: str
+    title: str
+    url: str
+    figures: PageFigures | None
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -34,15 +43,8 @@ def show_comparison(
     month; an article not analysed yet gets a message with a link to analyse it."""
     site = site_for_request(rt, wiki)
     sides = [side(rt, site, title) for title in (a.strip(), b.strip()) if title]
-    analysed = [s for s in sides if s["figures"] is not None]
-    chart = None
-    if len(analysed) == 2 and len(sides) == 2:
-        chart = {
-            "id": "compare_edits",
-            "title": "Edits per month",
-            "figure": edits_chart(analysed),
-            "config": PLOTLY_CONFIG,
-        }
+    analysed = [s["figures"] for s in sides if s["figures"] is not None]
+    chart = compared_edits(analysed) if len(analysed) == 2 and len(sides) == 2 else None
     return templates.TemplateResponse(
         request,
         "compare.html",
@@ -50,7 +52,7 @@ def show_comparison(
     )
 
 
-def side(rt: Runtime, site: WikiSite, asked: str) -> dict[str, Any]:
+def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
     """One column: the stored article's figures, or None with a link to analyse it."""
     page = find_page(rt, site, asked)
     title = page.title if page is not None else asked
@@ -58,7 +60,7 @@ def side(rt: Runtime, site: WikiSite, asked: str) -> dict[str, Any]:
         "asked": asked,
         "title": title,
         "url": urls.article(site.key, title),
-        "figures": figures_for(rt, page) if page is not None else None,
+        "figures": figures_for(rt.db, page.id) if page is not None else None,
     }
 
 
@@ -76,21 +78,3 @@ def find_page(rt: Runtime, site: WikiSite, asked: str) -> pages.PageRef | None:
             if page is not None and page.fetched_at is not None:
                 return page
     return None
-
-
-def edits_chart(sides: list[dict[str, Any]]) -> dict[str, Any]:
-    """Both articles' edits per month as lines on one time axis, zoomable."""
-    traces = [
-        go.Scatter(
-            mode="lines",
-            name=label(s["title"], LABEL_MAX),
-            line={"color": colour, "width": 1.5, "shape": "hv"},
-            hovertemplate="%{x|%B %Y}: %{y:,} edits",  # the trace's name shows beside
-        )
-        for s, colour in zip(sides, COLOURS, strict=False)
-    ]
-    fig = figure(traces)
-    fig.update_xaxes(type="date", rangeslider={"visible": True})
-    fig.update_yaxes(title_text="edits per month", rangemode="tozero")
-    months = [s["figures"]["timeline"]["months"] for s in sides]
-    return to_json(fig, [{"x": m["month"], "y": m["edits"]} for m in months])

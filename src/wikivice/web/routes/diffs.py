@@ -7,6 +7,7 @@ for these once it is on screen (static/dashboard.js) and builds them with textCo
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -38,7 +39,7 @@ def get_diffs(request: Request) -> Diffs:
 DiffsDep = Annotated[Diffs, Depends(get_diffs)]
 
 
-def with_links(site: WikiSite, edit: dict[str, Any]) -> dict[str, Any]:
+def with_links(site: WikiSite, edit: Mapping[str, Any]) -> dict[str, Any]:
     """An edit row plus where to see it: its diff on the wiki and its editor here."""
     user = edit.get("user")
     return {
@@ -56,14 +57,15 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
     with rt.db.read() as conn:
         edits = activity.latest_edits(conn, page.id)
         incident = activity.latest_incident(conn, page.id)
+    linked = None
     if incident is not None:
         undid = [{"name": n, "editor_url": urls.editor(site.key, n)} for n in incident["undid"]]
-        incident = {**with_links(site, incident), "undid": undid}
+        linked = {**with_links(site, incident), "undid": undid}
     return {
         "wiki": site.key,
         "title": page.title,
         "edits": [with_links(site, edit) for edit in edits],
-        "incident": incident,
+        "incident": linked,
     }
 
 

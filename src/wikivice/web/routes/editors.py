@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wikivice.figures import profiles
+from wikivice.figures.types import EditorProfile
 from wikivice.store import pages
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep
@@ -34,7 +35,7 @@ def find_profile(site: SiteDep, name: NameParam, rt: RuntimeDep) -> dict[str, An
 ProfileDep = Annotated[dict[str, Any] | None, Depends(find_profile)]
 
 
-def add_links(site: WikiSite, profile: dict[str, Any]) -> dict[str, Any]:
+def add_links(site: WikiSite, profile: EditorProfile) -> dict[str, Any]:
     name = profile["editor"]["name"]
     return {
         **profile,

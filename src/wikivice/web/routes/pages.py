@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import orjson
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter
-
-from wikivice.web.dashboard import figures_for, stored_page
+from wikivice.figures.cache import figures_for
+from wikivice.figures.types import PageFigures
+from wikivice.web.dashboard import stored_page
 from wikivice.web.deps import RuntimeDep, SiteDep
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
 
 
-@router.get("/{wiki}/{title:path}/stats", responses={404: {"model": ErrorOut}})
-def read_page_stats(site: SiteDep, title: str, rt: RuntimeDep) -> dict[str, Any]:
-    """Every figure of the dashboard, as JSON (the same as `wikivice stats --json`)."""
+@router.get(
+    "/{wiki}/{title:path}/stats",
+    response_model=PageFigures,
+    responses={404: {"model": ErrorOut}},
+)
+def read_page_stats(site: SiteDep, title: str, rt: RuntimeDep) -> Response:
+    """Every figure of the dashboard, as JSON (the same as `wikivice stats --json`).
+
+    `PageFigures` documents the shape (the tests check the answer against it); the
+    figures go out as orjson bytes, not through pydantic again: validating ~160 kB of
+    them would add ~2 ms to a ~6 ms answer (Synthetic 100000, measured)."""
     page = stored_page(rt, site, title)
-    return figures_for(rt, page)
+    return Response(orjson.dumps(figures_for(rt.db, page.id)), media_type="application/json")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from wikivice.figures.cache import figures_for
+from wikivice.figures.plotting import ChartSpec
+from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.web import urls
-from wikivice.web.dashboard import figures_for
 from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
 from wikivice.web.problems import Problem
 from wikivice.web.schemas import AnalysedPage
@@ -86,7 +88,7 @@ def show_article(
         target = urls.article(site.key, page.title)
         moved = urls.title_slug(state.moved_from)
         return RedirectResponse(f"{target}?redirected_from={moved}", 301)
-    figures = figures_for(rt, page) if page.fetched_at is not None else None
+    figures = figures_for(rt.db, page.id) if page.fetched_at is not None else None
     return templates.TemplateResponse(
         request,
         "article.html",
@@ -111,7 +113,7 @@ def show_dashboard_fragment(
     from wikivice.web.dashboard import stored_page
 
     page = stored_page(rt, site, title)
-    figures = figures_for(rt, page)
+    figures = figures_for(rt.db, page.id)
     return templates.TemplateResponse(
         request,
         "dashboard.html",
@@ -124,7 +126,7 @@ def show_dashboard_fragment(
     )
 
 
-def dashboard_charts(figures: dict[str, Any]) -> list[dict[str, Any]]:
+def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
     from wikivice.figures.charts import dashboard_charts as build
 
     return build(figures)

@@ -1,0 +1,86 @@
+"""A page's figures, kept: computed once after a fetch, read back by every later view.
+
+The cache is one `page_stats` row per page holding the figures' JSON, keyed by the
+page's newest stored revision and `FIGURES_VERSION`: a fetch that stores more
+revisions, or code whose figures differ, makes it stale, and the next reader recomputes.
+`figures_for` is the one way to a page's figures, cached or computed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import orjson
+from sqlalchemy import Connection, func, select, update
+
+from wikivice.figures.glance import recent_edits
+from wikivice.figures.page import FIGURES_VERSION, page_figures
+from wikivice.figures.types import PageFigures
+from wikivice.store.database import dialect_insert
+from wikivice.store.models import Page, PageStats
+from wikivice.wiki.timestamps import iso
+
+if TYPE_CHECKING:
+    from wikivice.store.database import Database
+    from wikivice.store.pages import PageRef
+
+
+def figures_for(db: Database, page_id: int) -> PageFigures:
+    """The page's figures: from the cache when it matches what is stored, else computed
+    now (and cached for the next reader)."""
+    with db.read() as conn:
+        cached = cached_figures(conn, page_id)
+    return cached if cached is not None else store_figures(db, page_id)
+
+
+def analyse(db: Database, page: PageRef) -> None:
+    """Compute the page's figures once after a fetch and keep them for the dashboard
+    (the worker's `Analyser`; `store_figures` does the same and returns them)."""
+    store_figures(db, page.id)
+
+
+def store_figures(db: Database, page_id: int, now: float | None = None) -> PageFigures:
+    """Compute the page's figures and cache them (replacing any older ones)."""
+    with db.read() as conn:
+        # The revid first: should a fetch store more revisions while this computes, the
+        # cache says it is older than it is, and the next reader recomputes.
+        revid = conn.execute(select(Page.stored_latest_revid).where(Page.id == page_id)).scalar()
+        figures = page_figures(conn, page_id, now)
+    values = {
+        "revid": revid or 0,
+        "version": FIGURES_VERSION,
+        "data": orjson.dumps(figures).decode(),
+        "computed_at": time.time(),
+    }
+    insert = dialect_insert(db.engine.dialect.name)
+    with db.write() as conn:
+        # Upsert: the worker and a web request may both compute a page at once.
+        upsert = insert(PageStats).values(page_id=page_id, **values)
+        conn.execute(upsert.on_conflict_do_update(index_elements=["page_id"], set_=values))
+        conn.execute(update(Page).where(Page.id == page_id).values(analysed_at=time.time()))
+    return figures
+
+
+def cached_figures(conn: Connection, page_id: int, now: float | None = None) -> PageFigures | None:
+    """The cached figures if they describe the page's stored history with this code's
+    FIGURES_VERSION, else None (then call `store_figures`). `recent_edits` and `now` are
+    recounted against `now` (default: the current time)."""
+    data = conn.execute(
+        select(PageStats.data)
+        .join(Page, Page.id == PageStats.page_id)
+        .where(
+            PageStats.page_id == page_id,
+            PageStats.version == FIGURES_VERSION,
+            PageStats.revid == func.coalesce(Page.stored_latest_revid, 0),
+        )
+    ).scalar()
+    if data is None:
+        return None
+    # Stored by store_figures from a PageFigures: read back as one, unchecked (the
+    # warm dashboard's path; tests validate the stored shape against the type).
+    figures: PageFigures = orjson.loads(data)
+    now = time.time() if now is None else now
+    figures["now"] = iso(now)
+    figures["recent_edits"] = recent_edits(conn, page_id, now)
+    return figures
