@@ -157,8 +157,7 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
     rt = Runtime.create(settings)
     try:
         with rt.db.read() as conn:
-            wiki_id = pages.wiki_id(conn, site.key)
-            page = pages.page_by_title(conn, wiki_id, _normal(title)) if wiki_id else None
+            page = pages.find_page(conn, site.key, _normal(title))
         if page is None:
             _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
         figures = figures_for(rt.db, page.id)
@@ -321,10 +320,9 @@ def _site(spec: str) -> WikiSite:
 
 def _normal(title: str) -> str:
     try:
-        title = clean_title(title)
+        return clean_title(title)
     except InvalidTitle as exc:
         _fail(str(exc))
-    return title[:1].upper() + title[1:]
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -96,10 +96,32 @@ def site_for_request(rt: Runtime, wiki: str | None) -> WikiSite:
         raise Problem(422, str(exc), [], "invalid") from None
 
 
+def analysed_page(rt: Runtime, site: WikiSite, title: str) -> PageRef | None:
+    """An article whose history is stored, by its title as typed or as our URLs spell
+    it (`store.pages.find_page`), or None."""
+    with rt.db.read() as conn:
+        page = pages.find_page(conn, site.key, title)
+    return page if page is not None and page.fetched_at is not None else None
+
+
+def stored_page(rt: Runtime, site: WikiSite, title: str) -> PageRef:
+    """`analysed_page`, or a 404 `Problem` saying how to analyse it."""
+    from wikivice.web.problems import Problem
+
+    page = analysed_page(rt, site, title)
+    if page is None:
+        shown = " ".join(title.replace("_", " ").split())
+        raise Problem(
+            404,
+            f"“{shown}” on {site.key} has not been analysed yet: POST /api/analyses first.",
+            [],
+            "missing",
+        )
+    return page
+
+
 def get_stored_page(site: SiteDep, title: str, rt: RuntimeDep) -> PageRef:
     """An article analysed before, by the `{title}` in the path; 404 otherwise."""
-    from wikivice.web.dashboard import stored_page
-
     return stored_page(rt, site, title)
 
 

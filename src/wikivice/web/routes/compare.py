@@ -11,9 +11,8 @@ from wikivice.figures.cache import figures_for
 from wikivice.figures.charts import compared_edits
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.runtime import Runtime
-from wikivice.store import pages
 from wikivice.web import urls
-from wikivice.web.deps import RuntimeDep, TemplatesDep, site_for_request
+from wikivice.web.deps import RuntimeDep, TemplatesDep, analysed_page, site_for_request
 from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +53,7 @@ def show_comparison(
 
 def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
     """One column: the stored article's figures, or None with a link to analyse it."""
-    page = find_page(rt, site, asked)
+    page = analysed_page(rt, site, asked)
     title = page.title if page is not None else asked
     return {
         "asked": asked,
@@ -62,19 +61,3 @@ def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
         "url": urls.article(site.key, title),
         "figures": figures_for(rt.db, page.id) if page is not None else None,
     }
-
-
-def find_page(rt: Runtime, site: WikiSite, asked: str) -> pages.PageRef | None:
-    """An analysed article by its title as typed (`_` for spaces, first letter in
-    either case: MediaWiki capitalises it), or None."""
-    title = urls.title_from_slug(asked)
-    candidates = [title, title[:1].upper() + title[1:]]
-    with rt.db.read() as conn:
-        wiki_id = pages.wiki_id(conn, site.key)
-        if wiki_id is None:
-            return None
-        for candidate in candidates:
-            page = pages.page_by_title(conn, wiki_id, candidate)
-            if page is not None and page.fetched_at is not None:
-                return page
-    return None

@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response
 
 from wikivice.figures.cache import figures_for
 from wikivice.figures.types import PageFigures
-from wikivice.web.dashboard import stored_page
-from wikivice.web.deps import RuntimeDep, SiteDep
+from wikivice.web.deps import RuntimeDep, SiteDep, stored_page
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])

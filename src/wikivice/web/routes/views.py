@@ -15,7 +15,14 @@ from wikivice.jobs.analyses import open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.web import urls
-from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep, find_site, site_for_request
+from wikivice.web.deps import (
+    RuntimeDep,
+    SiteDep,
+    TemplatesDep,
+    find_site,
+    site_for_request,
+    stored_page,
+)
 from wikivice.web.problems import Problem
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
@@ -110,8 +117,6 @@ def show_dashboard_fragment(
     request: Request, site: SiteDep, title: str, rt: RuntimeDep, templates: TemplatesDep
 ) -> Response:
     """The dashboard alone, swapped into the article page when its job is done."""
-    from wikivice.web.dashboard import stored_page
-
     page = stored_page(rt, site, title)
     figures = figures_for(rt.db, page.id)
     return templates.TemplateResponse(
