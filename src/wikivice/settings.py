@@ -15,6 +15,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wikivice import __version__
 
+# The Wikimedia projects' hosts: the default of WIKIVICE_ALLOWED_WIKIS.
+WIKIMEDIA_HOSTS = (
+    "*.wikipedia.org",
+    "*.wiktionary.org",
+    "*.wikibooks.org",
+    "*.wikinews.org",
+    "*.wikiquote.org",
+    "*.wikisource.org",
+    "*.wikiversity.org",
+    "*.wikivoyage.org",
+    "*.wikimedia.org",
+    "www.wikidata.org",
+    "www.mediawiki.org",
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WIKIVICE_", env_file=".env", extra="ignore")
@@ -83,8 +98,86 @@ class Settings(BaseSettings):
         ge=1,
         le=3,
         description=(
-            "Most HTTP requests one process sends to one wiki at once (Wikimedia asks for "
-            "at most 3)."
+            "Most HTTP requests to one wiki host at once, across every process and machine "
+            "of the service (Wikimedia asks for at most 3; each history is walked serially)."
+        ),
+    )
+    allowed_wikis: str = Field(
+        default=",".join(WIKIMEDIA_HOSTS),
+        description=(
+            "Comma-separated host patterns of the wikis the web app may fetch "
+            "(`*.wikipedia.org`, `wiki.example.org`, `127.0.0.1:8080`); the default wiki is "
+            "always allowed. Only a host named exactly (no `*`) may resolve to a loopback "
+            "or private address. The CLI may fetch any wiki."
+        ),
+    )
+    lookup_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Seconds a web request waits for a wiki to look a title up (one try: the "
+            "fetch jobs retry, a person should not wait)."
+        ),
+    )
+    max_revisions: int = Field(
+        default=1_000_000,
+        ge=0,
+        description=(
+            "Largest history the web app fetches, in revisions (0: no limit); past it the "
+            "job stops with what it stored and says why. `wikivice fetch` has no limit."
+        ),
+    )
+    rate_limit_analyses: str = Field(
+        default="20/minute;200/hour",
+        description=(
+            "Analyses (submissions, random articles) one client may start, as `limits` "
+            "rates (`20/minute;200/hour`)."
+        ),
+    )
+    rate_limit_lookups: str = Field(
+        default="120/minute",
+        description="Searches and title suggestions one client may make (`limits` rates).",
+    )
+    rate_limit_exports: str = Field(
+        default="10/minute",
+        description="Revision exports (CSV, JSON) one client may download (`limits` rates).",
+    )
+    max_queued_per_client: int = Field(
+        default=5,
+        ge=1,
+        description="Jobs one client may have queued or running at once.",
+    )
+    max_queued_jobs: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "Jobs queued or running in the whole service at once; past it new analyses "
+            "are refused with 503 until some finish."
+        ),
+    )
+    max_streams_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Event streams one client may hold open at once (per web process).",
+    )
+    header_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a client has to send a request's headers before it is cut off.",
+    )
+    db_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Seconds to wait for the database to accept a connection, or for a free "
+            "connection in the pool, before giving up."
+        ),
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description=(
+            "Addresses of the proxies (load balancers) whose X-Forwarded-For is trusted to "
+            "name the client (rate limits are per client); `*` trusts any."
         ),
     )
     fresh_seconds: float = Field(
@@ -140,6 +233,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'wikivice.db').resolve()}"
+
+    @property
+    def allowed_wiki_patterns(self) -> list[str]:
+        return [p.strip() for p in self.allowed_wikis.split(",") if p.strip()]
 
     @property
     def queue_path(self) -> Path:

@@ -31,20 +31,6 @@ import httpcore
 from wikivice.wiki.errors import AddressRefused, WikiUnreachable
 from wikivice.wiki.sites import WikiSite
 
-# The Wikimedia projects' hosts: the default of WIKIVICE_ALLOWED_WIKIS.
-WIKIMEDIA_HOSTS = (
-    "*.wikipedia.org",
-    "*.wiktionary.org",
-    "*.wikibooks.org",
-    "*.wikinews.org",
-    "*.wikiquote.org",
-    "*.wikisource.org",
-    "*.wikiversity.org",
-    "*.wikivoyage.org",
-    "*.wikimedia.org",
-    "www.wikidata.org",
-    "www.mediawiki.org",
-)
 RESOLVE_SECONDS = 2.0  # a name that does not resolve by then is reported as such
 _resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
