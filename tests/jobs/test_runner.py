@@ -31,8 +31,9 @@ from wikivice.store.fetcher import Interrupted
 from wikivice.store.models import FetchJob, Page, Revision
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, JobStatus, Stage
-from wikivice.wiki.client import ResolvedPage, RetryNotice
+from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import WikiSite, parse_wiki
+from wikivice.wiki.transport import RetryNotice
 
 GONE = ResolvedPage(pageid=77, ns=0, title="Vanished", latest_revid=5, length=10)
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import httpcore
 import pytest
 
+from support import Listener
+from wikivice.settings import WIKIMEDIA_HOSTS
 from wikivice.wiki.errors import AddressRefused, WikiUnreachable
 from wikivice.wiki.guard import (
-    WIKIMEDIA_HOSTS,
     GuardedBackend,
     HostPattern,
     WikiPolicy,
@@ -21,35 +22,6 @@ from wikivice.wiki.guard import (
     resolve,
 )
 from wikivice.wiki.sites import parse_wiki
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it accepts."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture

@@ -15,12 +15,14 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from support import LiveServer, make_settings
+from support import Listener, LiveServer, make_settings
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, user_agent_allowed
 from wikivice.wiki.client import MediaWiki
+from wikivice.wiki.errors import AddressRefused, WikiRejected
+from wikivice.wiki.guard import WikiPolicy
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki
 
@@ -126,19 +128,31 @@ def test_user_agent_names_the_client_the_contact_and_the_library(tmp_path: Path)
     assert user_agent_allowed(agent)  # as Wikimedia's servers judge it
 
 
-def test_redirects_are_followed(wikis: WikiClients, simulator: SimulatorServer) -> None:
-    # What `follow_redirects=True` does today: a wiki that moved its api.php (or sends
-    # http:// to https://) still answers, and the slot is its first host's.
+def test_redirects_within_the_host_are_followed(
+    wikis: WikiClients, simulator: SimulatorServer
+) -> None:
+    # A wiki that moved its api.php on the same host still answers.
     async def moved(request: Request) -> RedirectResponse:
-        target = f"{simulator.api_url}?{request.url.query}"
-        return RedirectResponse(target, status_code=301)
+        return RedirectResponse(f"/w/api.php?{request.url.query}", status_code=301)
 
-    with LiveServer(Starlette(routes=[Route("/w/api.php", moved)])) as old:
-        wiki = wikis.client(parse_wiki(f"{old.url}/w/api.php"))
-        page = wiki.resolve("Coffee")
+    app = Starlette(routes=[Route("/old/api.php", moved), Mount("/", app=simulator.sim.app)])
+    with LiveServer(app) as here:
+        page = wikis.client(parse_wiki(f"{here.url}/old/api.php")).resolve("Coffee")
     assert page.title == "Coffee"
     assert simulator.sim.stats.requests == 1
-    assert simulator.sim.stats.forbidden == 0  # the User-Agent went along
+
+
+def test_redirects_to_another_host_are_not_followed(
+    wikis: WikiClients, simulator: SimulatorServer
+) -> None:
+    async def elsewhere(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{simulator.api_url}?{request.url.query}", status_code=302)
+
+    with LiveServer(Starlette(routes=[Route("/w/api.php", elsewhere)])) as old:
+        wiki = wikis.client(parse_wiki(f"{old.url}/w/api.php"), sleep=lambda s: None)
+        with pytest.raises(WikiRejected, match="redirected the request to another host"):
+            wiki.resolve("Coffee")
+    assert simulator.sim.stats.requests == 0  # the target never heard of it
 
 
 def test_close_closes_the_connection_pool(wikis: WikiClients, simulator: SimulatorServer) -> None:
@@ -149,3 +163,28 @@ def test_close_closes_the_connection_pool(wikis: WikiClients, simulator: Simulat
     with pytest.raises(RuntimeError, match="closed"):
         wiki.resolve("Coffee")
     assert simulator.sim.stats.requests == 1
+
+
+def test_a_guarded_pool_reaches_no_local_address(pool_settings: Settings) -> None:
+    listener = Listener()
+    guarded = WikiClients(pool_settings, guard=WikiPolicy.parse(["*.example.org"]))
+    try:
+        wiki = guarded.client(parse_wiki(f"http://127.0.0.1:{listener.port}/w/api.php"))
+        with pytest.raises(AddressRefused):
+            wiki.resolve("Coffee")
+        assert wiki.requests == 1  # refused at once: nothing to retry
+    finally:
+        guarded.close()
+        listener.close()
+    assert listener.accepted == 0
+
+
+def test_a_guarded_pool_reaches_the_hosts_the_operator_named(
+    pool_settings: Settings, simulator: SimulatorServer
+) -> None:
+    policy = WikiPolicy.parse(["127.0.0.1"])
+    guarded = WikiClients(pool_settings, guard=policy)
+    try:
+        assert guarded.client(parse_wiki(simulator.api_url)).resolve("Coffee").title == "Coffee"
+    finally:
+        guarded.close()

@@ -26,9 +26,9 @@ from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, Stage
-from wikivice.wiki.client import RetryNotice
 from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.transport import RetryNotice
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)

@@ -1,44 +1,29 @@
 """Talking to wikis: the MediaWiki Action API and REST API, politely and robustly.
 
 Wikimedia's rules are ours: a User-Agent naming the client and a contact, at most three
-requests to one host at once (`WikiClients` holds the per-host slots), `maxlag` on background
-fetches, and Retry-After honoured on 429, 503 and maxlag errors. Every failure that can
-pass (timeouts, 5xx, 429, maxlag, truncated or garbled JSON) is retried with backoff a
-bounded number of times; what remains is raised as a `MediaWikiError` with a message a
-person can read.
+requests to one host at once across the service (`pool.WikiClients` holds the slots),
+`maxlag` on background fetches, and Retry-After honoured on 429, 503 and maxlag errors.
+Every failure that can pass (timeouts, 5xx, 429, maxlag, truncated or garbled JSON) is
+retried with backoff a bounded number of times (`transport`); what remains is raised as
+a `MediaWikiError` with a message a person can read.
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
-
-import httpx
-import orjson
+from urllib.parse import quote, urlsplit
 
 from wikivice.wiki.errors import ApiError, InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.titles import clean_title
+from wikivice.wiki.transport import Transport, Tries
 
 if TYPE_CHECKING:
     from wikivice.wiki.pool import WikiClients
 
 REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
-RetryListener = Callable[["RetryNotice"], None]
-
-
-@dataclass(frozen=True)
-class RetryNotice:
-    """Told to listeners before each wait, so a job can say why it is waiting."""
-
-    reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled"
-    detail: str
-    wait: float
-    attempt: int
 
 
 @dataclass(frozen=True)
@@ -80,34 +65,31 @@ class RevisionBatch:
 class MediaWiki:
     """One wiki's API, for one caller (a job passes its own listener and sleep)."""
 
-    def __init__(
-        self,
-        wikis: WikiClients,
-        site: WikiSite,
-        *,
-        listener: RetryListener | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, wikis: WikiClients, site: WikiSite, tries: Tries) -> None:
         self.site = site
-        self._wikis = wikis
-        self._settings = wikis.settings
-        self._host = httpx.URL(site.api_url).host
-        self._listener = listener
-        self._sleep = sleep
-        self.requests = 0
+        self._maxlag = wikis.settings.maxlag
+        self._host = (urlsplit(site.api_url).hostname or "").lower()
+        self._transport = Transport(wikis, self._host, tries)
+        self._request = self._transport.get_json
+
+    @property
+    def requests(self) -> int:
+        """Requests sent so far (each try counts)."""
+        return self._transport.requests
 
     def report_like(self, other: MediaWiki) -> None:
         """Tell of retries, and wait between them, as `other` does (a walk begun before
         its job ran is handed to the job)."""
-        self._listener, self._sleep = other._listener, other._sleep
+        mine, theirs = self._transport.tries, other._transport.tries
+        mine.listener, mine.sleep = theirs.listener, theirs.sleep
 
     # -- the Action API --------------------------------------------------------------
 
     def query(self, params: dict[str, str], *, background: bool = False) -> dict[str, Any]:
         """GET api.php with `params`; returns the decoded answer, or raises."""
         full = {"format": "json", "formatversion": "2", **params}
-        if background and self._settings.maxlag:
-            full["maxlag"] = str(self._settings.maxlag)
+        if background and self._maxlag:
+            full["maxlag"] = str(self._maxlag)
         data = self._request(self.site.api_url, full)
         if not isinstance(data, dict):
             raise WikiUnavailable(f"{self._host} answered with something other than a query")
@@ -307,90 +289,3 @@ class MediaWiki:
         if not isinstance(data, dict) or "count" not in data:
             return None
         return EditCount(count=int(data["count"]), capped=bool(data.get("limit")))
-
-    # -- transport -------------------------------------------------------------------
-
-    def _request(self, url: str, params: dict[str, str] | None) -> Any:
-        settings = self._settings
-        last = "no answer"
-        for attempt in range(settings.max_retries + 1):
-            reason, detail, wait = self._attempt(url, params, attempt)
-            if reason == "":
-                return detail  # the decoded answer
-            last = detail
-            if attempt == settings.max_retries:
-                break
-            wait = min(wait, settings.max_retry_wait)
-            if self._listener:
-                self._listener(RetryNotice(reason, str(detail), wait, attempt + 1))
-            self._sleep(wait)
-        raise WikiUnavailable(
-            f"{self._host} did not answer usefully after {_tries(settings.max_retries + 1)} "
-            f"(last: {last})"
-        )
-
-    def _attempt(self, url: str, params: dict[str, str] | None, attempt: int) -> Any:
-        """One try: ("", answer, 0) on success, else (reason, detail, wait)."""
-        backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
-        self.requests += 1
-        try:
-            with (
-                self._wikis.slots(self._host),
-                self._wikis.http.stream("GET", url, params=params) as response,
-            ):
-                # Read here rather than kept on the response (`response.read()`):
-                # httpx's response and its stream refer to each other, so what a
-                # response holds is freed only by the garbage collector, while this
-                # body (150 KB for 500 revisions) goes as soon as it is parsed.
-                body = b"".join(response.iter_bytes())
-        except httpx.TimeoutException:
-            return "timeout", f"timed out after {self._settings.request_timeout:g} s", backoff
-        except httpx.TransportError as exc:
-            return "unreachable", f"could not connect ({exc.__class__.__name__}: {exc})", backoff
-        status = response.status_code
-        if status == 429 or status >= 500:
-            kind = "429" if status == 429 else "5xx"
-            return kind, f"HTTP {status}", _retry_after(response, backoff)
-        if status >= 400:
-            raise WikiRejected(_rejection(self._host, status, body))
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return "garbled", "the answer was not valid JSON", backoff
-        if isinstance(data, dict) and "error" in data:
-            error = data["error"] or {}
-            code = str(error.get("code", "unknown"))
-            info = str(error.get("info") or error.get("text") or code)
-            if code == "maxlag":
-                return (
-                    "maxlag",
-                    f"the wiki's database is lagged ({info})",
-                    _retry_after(response, 5.0),
-                )
-            if code in ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutError"):
-                return code, info, _retry_after(response, backoff)
-            raise ApiError(code, info)
-        return "", data, 0.0
-
-
-def _retry_after(response: httpx.Response, default: float) -> float:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return default  # an HTTP date: rare from MediaWiki; back off instead
-
-
-def _rejection(host: str, status: int, body: bytes) -> str:
-    if status == 403:
-        text = body[:800].decode("utf-8", errors="replace")[:200].strip()
-        return f"{host} refused the request (HTTP 403): {text}"
-    if status == 404:
-        return f"{host} has no such address (HTTP 404): is this the wiki's api.php?"
-    return f"{host} refused the request (HTTP {status})"
-
-
-def _tries(count: int) -> str:
-    return "1 try" if count == 1 else f"{count:,} tries"

@@ -1,0 +1,198 @@
+"""One client's requests to one wiki: a politeness slot per request, retries with backoff
+and Retry-After, redirects within the host only, and every failure in words a person can
+read.
+
+What a wiki sends back when it refuses is never passed on: a person sees the HTTP status,
+or MediaWiki's own short error code and message, cut to a few hundred characters. (A
+stranger may point the server at a wiki of their own: its error bodies are theirs.)
+"""
+
+from __future__ import annotations
+
+import errno
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+
+from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
+
+if TYPE_CHECKING:
+    from wikivice.wiki.pool import WikiClients
+
+MAX_REDIRECTS = 3
+MAX_INFO_CHARS = 300  # of a wiki's own error message, as shown to people
+# MediaWiki errors that pass: wait and try again.
+PASSING_ERRORS = ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutError")
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to listeners before each wait, so a job can say why it is waiting."""
+
+    reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled", …
+    detail: str
+    wait: float
+    attempt: int
+
+
+RetryListener = Callable[[RetryNotice], None]
+
+
+@dataclass
+class Tries:
+    """How a client tries: `count` tries of at most `timeout` seconds each, waiting at
+    most `max_wait` between them; `listener` hears of each retry before its wait, and
+    `sleep` waits (a job's sleep ends early when the job must stop)."""
+
+    count: int
+    timeout: float
+    max_wait: float
+    listener: RetryListener | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class _Retry:
+    reason: str
+    detail: str
+    wait: float
+
+
+class Transport:
+    """GETs JSON from one wiki host for one client (`requests` counts the tries)."""
+
+    def __init__(self, pool: WikiClients, host: str, tries: Tries) -> None:
+        self.pool = pool
+        self.host = host
+        self.tries = tries
+        self.requests = 0
+
+    def get_json(self, url: str, params: dict[str, str] | None) -> Any:
+        """The decoded answer; raises a `MediaWikiError` once the tries are spent."""
+        tries = self.tries
+        last = "no answer"
+        for attempt in range(tries.count):
+            outcome = self._attempt(url, params, attempt)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            last = outcome.detail
+            if attempt == tries.count - 1:
+                if tries.count == 1 and outcome.reason == "unreachable":
+                    raise WikiUnreachable(self.host, outcome.detail)
+                break
+            wait = min(outcome.wait, tries.max_wait)
+            if tries.listener:
+                tries.listener(RetryNotice(outcome.reason, outcome.detail, wait, attempt + 1))
+            tries.sleep(wait)
+        raise WikiUnavailable(
+            f"{self.host} did not answer usefully after {_tries(tries.count)} (last: {last})"
+        )
+
+    def _attempt(self, url: str, params: dict[str, str] | None, attempt: int) -> Any:
+        """One try: the answer, or a `_Retry` saying why and how long to wait."""
+        backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
+        self.requests += 1
+        try:
+            with self.pool.slot(self.host, self.tries.timeout):
+                response, body = self._get(url, params)
+        except httpx.TimeoutException:
+            return _Retry("timeout", f"no answer within {self.tries.timeout:g} s", backoff)
+        except httpx.TransportError as exc:
+            return _Retry("unreachable", _why_unreachable(exc), backoff)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            kind = "429" if status == 429 else "5xx"
+            return _Retry(kind, f"HTTP {status}", _retry_after(response, backoff))
+        if status >= 400:
+            raise WikiRejected(_rejection(self.host, status))
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _Retry("garbled", "the answer was not valid JSON", backoff)
+        if isinstance(data, dict) and "error" in data:
+            error = data["error"] if isinstance(data["error"], dict) else {}
+            code = _short(str(error.get("code", "unknown")), 80)
+            info = _short(str(error.get("info") or error.get("text") or code), MAX_INFO_CHARS)
+            if code == "maxlag":
+                lagged = f"the wiki's database is lagged ({info})"
+                return _Retry("maxlag", lagged, _retry_after(response, 5.0))
+            if code in PASSING_ERRORS:
+                return _Retry(code, info, _retry_after(response, backoff))
+            raise ApiError(code, info)
+        return data
+
+    def _get(self, url: str, params: dict[str, str] | None) -> tuple[httpx.Response, bytes]:
+        """GET, following redirects only within the host (a wiki URL a stranger typed
+        must not send us to another host, least of all an internal one)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.pool.http.stream(
+                "GET", url, params=params, timeout=self.tries.timeout
+            ) as response:
+                # Read here rather than kept on the response (`response.read()`):
+                # httpx's response and its stream refer to each other, so what a
+                # response holds is freed only by the garbage collector, while this
+                # body (150 KB for 500 revisions) goes as soon as it is parsed.
+                body = b"".join(response.iter_bytes())
+            if response.status_code not in REDIRECTS or "location" not in response.headers:
+                return response, body
+            target = response.url.join(response.headers["location"])
+            if (target.scheme, target.host, target.port) != (
+                response.url.scheme,
+                response.url.host,
+                response.url.port,
+            ):
+                raise WikiRejected(f"{self.host} redirected the request to another host")
+            url, params = str(target), None
+        raise WikiRejected(f"{self.host} redirected the request too many times")
+
+
+def _why_unreachable(exc: httpx.TransportError) -> str:
+    """Plain words for a connection that failed (the exception's text goes nowhere)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError):
+            if cause.errno == errno.ECONNREFUSED:
+                return "the connection was refused"
+            if "Name or service not known" in str(cause) or "getaddrinfo" in str(cause):
+                return "the name does not resolve"
+        text = str(cause)
+        if "Name or service not known" in text or "nodename nor servname" in text:
+            return "the name does not resolve"
+        if "Connection refused" in text:
+            return "the connection was refused"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    return "the connection broke off"
+
+
+def _retry_after(response: httpx.Response, default: float) -> float:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return default  # an HTTP date: rare from MediaWiki; back off instead
+
+
+def _rejection(host: str, status: int) -> str:
+    if status == 404:
+        return f"{host} has no such address (HTTP 404): is this the wiki's api.php?"
+    return f"{host} refused the request (HTTP {status})"
+
+
+def _short(text: str, limit: int) -> str:
+    """A wiki's words fit to show: control characters gone, at most `limit` long."""
+    cleaned = "".join(c if c.isprintable() else " " for c in text).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count:,} tries"
