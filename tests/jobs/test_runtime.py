@@ -13,7 +13,7 @@ import redis
 from sqlalchemy import inspect
 
 from support import make_settings
-from wikivice.jobs.events import LocalNotifier, RedisNotifier
+from wikivice.jobs.wakeups import LocalNotifier, RedisNotifier
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.store import pages

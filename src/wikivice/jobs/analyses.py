@@ -40,7 +40,7 @@ def start_analysis(
     """Raises `InvalidTitle`, `PageMissing` (with suggestions) or another
     `MediaWikiError` when the wiki cannot say what the title is (`resolved`: the title
     as the caller has just resolved it)."""
-    resolved = resolved or rt.wikis.client(site).resolve(title)
+    resolved = resolved or rt.wikis.client(site, quick=True).resolve(title)
     with rt.db.write() as conn:
         wiki_id = pages.ensure_wiki(conn, site, resolved.site_name)
         page = pages.upsert_page(conn, wiki_id, resolved)

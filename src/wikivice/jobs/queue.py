@@ -63,8 +63,8 @@ class JobQueue:
         """Close the storage's connections (Huey's Redis storage leaves its pool open)."""
         storage = self.huey.storage
         storage.close()
-        conn = getattr(storage, "conn", None)
-        pool = getattr(conn, "connection_pool", None)
+        # `vars`, not getattr: SQLite storage's `conn` is a property that would reconnect.
+        pool = getattr(vars(storage).get("conn"), "connection_pool", None)
         if pool is not None:
             pool.disconnect()
 

@@ -9,6 +9,7 @@ from wikivice.jobs.machine import Jobs
 from wikivice.jobs.wakeups import LocalNotifier, Notifier, RedisNotifier
 from wikivice.settings import Settings
 from wikivice.store.database import Database
+from wikivice.wiki.guard import policy_of
 from wikivice.wiki.pool import WikiClients
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ class Runtime:
         notifier: Notifier = (
             RedisNotifier(settings.redis_url) if settings.redis_url else LocalNotifier()
         )
-        return cls(settings, db, wikis or WikiClients(settings), notifier)
+        # Web processes and workers fetch what strangers typed: a guarded pool.
+        wikis = wikis or WikiClients(settings, guard=policy_of(settings))
+        return cls(settings, db, wikis, notifier)
 
     @cached_property
     def queue(self) -> JobQueue:

@@ -20,6 +20,7 @@ from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.worker import Reaper, Worker
 from wikivice.settings import Settings
 from wikivice.store import pages
+from wikivice.web.lookups import Lookups
 from wikivice.wiki.sites import parse_wiki
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -35,6 +36,7 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
             pages.ensure_wiki(conn, parse_wiki(settings.default_wiki))
         app.state.runtime = rt
         app.state.hub = EventHub(rt.db, rt.notifier, settings.event_poll_seconds)
+        app.state.lookups = Lookups()
         stop = threading.Event()
         job_worker = None
         if worker:

@@ -14,12 +14,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wikivice.wiki.errors import (
+    AddressRefused,
     ApiError,
     InvalidTitle,
     MediaWikiError,
     PageMissing,
+    WikiNotAllowed,
     WikiRejected,
     WikiUnavailable,
+    WikiUnreachable,
 )
 
 log = logging.getLogger(__name__)
@@ -42,11 +45,19 @@ def problem_from(exc: MediaWikiError) -> Problem:
         return Problem(
             404, f"{exc.wiki} has no article called “{exc.title}”.", exc.suggestions, "missing"
         )
+    if isinstance(exc, WikiNotAllowed | AddressRefused):
+        return Problem(403, _sentence(str(exc)), [], "wiki")
+    if isinstance(exc, WikiUnreachable):
+        return Problem(502, _sentence(str(exc)), [], "wiki")
     if isinstance(exc, InvalidTitle):
         return Problem(422, f"“{exc.title}” is not a valid title: {exc.reason}", [], "invalid")
     if isinstance(exc, WikiUnavailable | WikiRejected | ApiError):
         return Problem(502, f"The wiki could not answer: {exc}", [], "wiki")
     return Problem(502, str(exc), [], "wiki")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 import httpcore
 
+from wikivice.settings import Settings
 from wikivice.wiki.errors import AddressRefused, WikiUnreachable
-from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.sites import WikiSite, parse_wiki
 
 RESOLVE_SECONDS = 2.0  # a name that does not resolve by then is reported as such
 _resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
@@ -146,3 +147,8 @@ def resolve(host: str, port: int) -> list[Address]:
         if address not in found:
             found.append(address)
     return found
+
+
+def policy_of(settings: Settings) -> WikiPolicy:
+    """The policy a server's settings set: `allowed_wikis`, and the default wiki."""
+    return WikiPolicy.parse(settings.allowed_wiki_patterns, [parse_wiki(settings.default_wiki)])

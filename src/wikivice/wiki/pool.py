@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
 from wikivice.settings import Settings
-from wikivice.wiki.errors import WikiUnavailable
+from wikivice.wiki.errors import WikiNotAllowed, WikiUnavailable
 from wikivice.wiki.guard import GuardedBackend, WikiPolicy
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.transport import RetryListener, Tries
@@ -103,9 +104,12 @@ class WikiClients:
         quick: bool = False,
     ) -> MediaWiki:
         """A client of `site`. `quick`: one short try (`lookup_timeout`), for a person
-        waiting on a web request; otherwise the retries of `max_retries`."""
+        waiting on a web request; otherwise the retries of `max_retries`. A guarded pool
+        raises `WikiNotAllowed` for a wiki its policy does not allow (before any request)."""
         from wikivice.wiki.client import MediaWiki
 
+        if self.guard is not None and not self.guard.allows(site):
+            raise WikiNotAllowed(urlsplit(site.api_url).netloc)
         settings = self.settings
         if quick:
             tries = Tries(1, settings.lookup_timeout, 0.0)

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 # Wikipedia language codes: letters, digits and hyphens (`en`, `zh-min-nan`, `be-tarask`).
 LANGUAGE_CODE = re.compile(r"^[a-z][a-z0-9]{1,11}(?:-[a-z0-9]{1,12}){0,3}$")
+
+
+LANGUAGES_FILE = "languages.txt"
 
 
 class WikiSpecError(ValueError):
@@ -45,10 +50,23 @@ class WikiSite:
         return f"{base}?{query}"
 
 
+@cache
+def wikipedia_languages() -> frozenset[str]:
+    """The Wikipedia language codes shipped with the package (`languages.txt`, refreshed
+    by `wikivice languages --refresh`): a code is known before any request is sent."""
+    text = (Path(__file__).parent / LANGUAGES_FILE).read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
 def parse_wiki(spec: str) -> WikiSite:
-    """`en` → English Wikipedia; `https://host/w/api.php` → that wiki."""
+    """`en` → English Wikipedia; `https://host/w/api.php` → that wiki. A language code
+    must be one of Wikipedia's (`languages.txt`); a URL may carry no user or password."""
     spec = spec.strip()
     if LANGUAGE_CODE.match(spec):
+        if spec not in wikipedia_languages():
+            raise WikiSpecError(f"{spec!r} is not the code of a Wikipedia language")
         host = f"{spec}.wikipedia.org"
         return WikiSite(
             key=spec,
@@ -57,6 +75,8 @@ def parse_wiki(spec: str) -> WikiSite:
             article_url=f"https://{host}/wiki/$1",
         )
     parts = urlsplit(spec)
+    if parts.username is not None or parts.password is not None:
+        raise WikiSpecError("a wiki's URL may not carry a user name or password")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise WikiSpecError(
             f"{spec!r} is neither a Wikipedia language code (like 'en') "

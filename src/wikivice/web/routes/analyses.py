@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.runtime import Runtime
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, site_for_request
+from wikivice.web.lookups import LookupsDep
 from wikivice.web.schemas import AnalysisOut, AnalysisRequest, ErrorOut, PageOut
 
 router = APIRouter(prefix="/api/analyses", tags=["analyses"])
@@ -22,11 +24,17 @@ router = APIRouter(prefix="/api/analyses", tags=["analyses"])
         502: {"model": ErrorOut, "description": "The wiki did not answer usefully."},
     },
 )
-def create_analysis(body: AnalysisRequest, rt: RuntimeDep, response: Response) -> AnalysisOut:
+async def create_analysis(
+    body: AnalysisRequest, rt: RuntimeDep, lookups: LookupsDep, response: Response
+) -> AnalysisOut:
     """Resolve the title on its wiki and fetch its history in the background.
 
     Answers at once: 202 with the job to follow (a new one, or the one already running
     for this article), or 200 when what is stored is current."""
+    return await lookups.run(_start, body, rt, response)
+
+
+def _start(body: AnalysisRequest, rt: Runtime, response: Response) -> AnalysisOut:
     site = site_for_request(rt, body.wiki)
     analysis = start_analysis(rt, site, body.title)
     page = analysis.page

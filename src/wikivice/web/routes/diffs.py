@@ -13,8 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from wikivice.figures import activity
+from wikivice.figures.types import EditRow
+from wikivice.jobs.runtime import Runtime
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
+from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.schemas import ErrorOut
 from wikivice.wiki.diffs import Diffs
@@ -70,36 +73,41 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
 
 
 @router.get("/{wiki}/{title:path}/diffs/{revid}", responses=ERRORS)
-def read_diff(
+async def read_diff(
     site: SiteDep,
     page: StoredPageDep,
     rt: RuntimeDep,
     cache: DiffsDep,
+    lookups: LookupsDep,
     revid: Annotated[int, Path(ge=1, le=MAX_REVID, description="A stored revision's id.")],
 ) -> dict[str, Any]:
     """What a revision changed, against its parent, as plain lines (`wiki.diffs.parse_diff`):
     the wiki's diff HTML is never passed on. 502 when the wiki does not answer."""
-    with rt.db.read() as conn:
-        revision = activity.stored_revision(conn, page.id, revid)
+    revision = await lookups.run(_stored_revision, rt, page.id, revid)
     if revision is None:
         raise Problem(404, f"“{page.title}” has no stored revision {revid}.", [], "missing")
     links = {"revid": revid, "diff_url": site.diff_url(revid)}
     if revision["text_hidden"]:
         return {**links, "hidden": True, "lines": [], "truncated": False, "parent_revid": None}
-    diff = cache.diff(rt.wikis.client(site), revid)
+    diff = await lookups.run(cache.diff, rt.wikis.client(site, quick=True), revid)
     return {**diff, **links, "hidden": False}
 
 
 @router.get("/{wiki}/{title:path}/extract", responses=ERRORS)
-def read_extract(
-    site: SiteDep, page: StoredPageDep, rt: RuntimeDep, cache: DiffsDep
+async def read_extract(
+    site: SiteDep, page: StoredPageDep, rt: RuntimeDep, cache: DiffsDep, lookups: LookupsDep
 ) -> dict[str, Any]:
     """The article's lead as plain text (`extract` is None when the wiki has no
     TextExtracts), with links to the article and its history on the wiki."""
-    extract = cache.extract(rt.wikis.client(site), page.title)
+    extract = await lookups.run(cache.extract, rt.wikis.client(site, quick=True), page.title)
     return {
         "title": page.title,
         "extract": extract,
         "url": site.page_url(page.title),
         "history_url": site.history_url(page.title),
     }
+
+
+def _stored_revision(rt: Runtime, page_id: int, revid: int) -> EditRow | None:
+    with rt.db.read() as conn:
+        return activity.stored_revision(conn, page_id, revid)

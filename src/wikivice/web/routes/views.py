@@ -69,7 +69,7 @@ def show_random(
     rt: RuntimeDep, wiki: Annotated[str | None, Query(max_length=500)] = None
 ) -> Response:
     site = site_for_request(rt, wiki)
-    titles = rt.wikis.client(site).random_titles(1)
+    titles = rt.wikis.client(site, quick=True).random_titles(1)
     if not titles:
         raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
     return RedirectResponse(

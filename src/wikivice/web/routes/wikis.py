@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from wikivice.web.deps import RuntimeDep, SiteDep
+from wikivice.web.lookups import LookupsDep
 from wikivice.web.routes.views import recently_analysed
 from wikivice.web.schemas import AnalysedPage, ErrorOut, RecentChange
 
@@ -15,29 +16,33 @@ ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"mode
 
 
 @router.get("/{wiki}/suggestions", responses=ERRORS)
-def list_suggestions(
+async def list_suggestions(
     site: SiteDep,
     rt: RuntimeDep,
+    lookups: LookupsDep,
     q: Annotated[str, Query(max_length=300, description="What the user typed so far.")],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[str]:
     """Article titles starting with `q` (the wiki's opensearch)."""
-    return rt.wikis.client(site).opensearch(q, limit)
+    return await lookups.run(rt.wikis.client(site, quick=True).opensearch, q, limit)
 
 
 @router.get("/{wiki}/recent-changes", responses=ERRORS)
-def list_recent_changes(
-    site: SiteDep, rt: RuntimeDep, limit: Annotated[int, Query(ge=1, le=50)] = 12
+async def list_recent_changes(
+    site: SiteDep,
+    rt: RuntimeDep,
+    lookups: LookupsDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 12,
 ) -> list[RecentChange]:
     """The articles most recently edited on the wiki."""
-    changes = rt.wikis.client(site).recent_changes(limit)
+    changes = await lookups.run(rt.wikis.client(site, quick=True).recent_changes, limit)
     return [RecentChange.model_validate(change, from_attributes=True) for change in changes]
 
 
 @router.get("/{wiki}/random", responses=ERRORS)
-def read_random_title(site: SiteDep, rt: RuntimeDep) -> str:
+async def read_random_title(site: SiteDep, rt: RuntimeDep, lookups: LookupsDep) -> str:
     """A random article's title."""
-    titles = rt.wikis.client(site).random_titles(1)
+    titles = await lookups.run(rt.wikis.client(site, quick=True).random_titles, 1)
     return titles[0] if titles else ""
 
 
