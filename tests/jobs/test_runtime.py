@@ -13,8 +13,8 @@ import redis
 from sqlalchemy import inspect
 
 from support import make_settings
-from wikivice.jobs.wakeups import LocalNotifier, RedisNotifier
 from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.wakeups import LocalNotifier, RedisNotifier
 from wikivice.settings import Settings
 from wikivice.store import pages
 from wikivice.store.models import Base
