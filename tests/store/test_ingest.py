@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from support import fetch
 from wikivice.jobs.runner import JobProgress
 from wikivice.jobs.runtime import Runtime
+from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, SyntheticHistory
 from wikivice.store import revisions
 from wikivice.store.models import HIDDEN_COMMENT, HIDDEN_SHA1, Editor, Page, Revision
@@ -238,8 +239,17 @@ def test_refresh_of_an_unchanged_article_costs_one_request(
     assert simulator.sim.stats.requests == 1
 
 
-def test_refresh_fetches_only_new_revisions(rt: Runtime, own_simulator: SimulatorServer) -> None:
-    rt.settings.default_wiki = own_simulator.api_url
+def test_refresh_fetches_only_new_revisions(
+    wiki_settings: Settings, own_simulator: SimulatorServer
+) -> None:
+    rt = Runtime.create(wiki_settings.model_copy(update={"default_wiki": own_simulator.api_url}))
+    try:
+        check_refresh(rt, own_simulator)
+    finally:
+        rt.close()
+
+
+def check_refresh(rt: Runtime, own_simulator: SimulatorServer) -> None:
     fetch(rt, "Synthetic 1200")
     own_simulator.sim.grow("Synthetic 1200", 7)
     own_simulator.sim.reset_stats()

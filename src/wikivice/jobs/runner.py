@@ -119,7 +119,9 @@ def _run(
         if stop.wait(seconds) or beat.lost.is_set():
             raise Interrupted
 
-    wiki = rt.wikis.client(site, listener=listener.retrying, sleep=sleep)
+    wiki = rt.wikis.client(
+        site, listener=listener.retrying, sleep=sleep, on_wait=listener.waiting_for_slot
+    )
     jobs.update(claim, EventKind.STAGE, stage=Stage.RESOLVING, message=None)
     if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
         resolved = wiki.resolve_pageid(page.pageid)
@@ -234,6 +236,17 @@ class JobProgress:
                 {"reason": notice.reason, "wait": notice.wait},
                 message=message,
             )
+        except LeaseLost:
+            raise Interrupted from None
+
+    def waiting_for_slot(self, host: str) -> None:
+        """The service already sends the host as many requests as it may: say so."""
+        message = (
+            f"waiting for a free slot: {host} is already answering as many requests from "
+            "this service as it asks for"
+        )
+        try:
+            self.jobs.update(self.claim, EventKind.PROGRESS, message=message)
         except LeaseLost:
             raise Interrupted from None
 

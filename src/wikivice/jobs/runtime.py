@@ -9,7 +9,9 @@ from wikivice.jobs.machine import Jobs
 from wikivice.jobs.wakeups import LocalNotifier, Notifier, RedisNotifier
 from wikivice.settings import Settings
 from wikivice.store.database import Database
+from wikivice.store.slots import sql_slots
 from wikivice.wiki.guard import policy_of
+from wikivice.wiki.politeness import RedisSlots, Slots
 from wikivice.wiki.pool import WikiClients
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ class Runtime:
         )
         # Web processes and workers fetch what strangers typed: a guarded pool.
         wikis = wikis or WikiClients(settings, guard=policy_of(settings))
+        wikis.slots = fleet_slots(settings, db)
         return cls(settings, db, wikis, notifier)
 
     @cached_property
@@ -51,6 +54,19 @@ class Runtime:
     def close(self) -> None:
         self.notifier.close()
         self.wikis.close()
+        close_slots = getattr(self.wikis.slots, "close", None)
+        if close_slots is not None:
+            close_slots()
         if "queue" in self.__dict__:  # built (cached_property): close its connections
             self.queue.close()
         self.db.dispose()
+
+
+def fleet_slots(settings: Settings, db: Database) -> Slots:
+    """The politeness slots every process of the service shares (`wiki.politeness`):
+    in Redis when it is configured, else in the database. A lease outlives any request
+    (`request_timeout` is per read, not per request), and expires if its process dies."""
+    limit, lease = settings.max_concurrent_requests, settings.request_timeout * 2 + 30
+    if settings.redis_url:
+        return RedisSlots(settings.redis_url, limit, lease)
+    return sql_slots(db, limit, lease)

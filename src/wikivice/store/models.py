@@ -165,6 +165,7 @@ class FetchJob(Base):
             postgresql_where=_ACTIVE,
         ),
         Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
+        Index("ix_fetch_jobs_requested_by_status", "requested_by", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -187,6 +188,10 @@ class FetchJob(Base):
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float)
+    # Who asked for it (a web client's key, for the per-client caps; None: the CLI), and
+    # the most revisions it may store (None: no limit, as for `wikivice fetch`).
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    revision_limit: Mapped[int | None] = mapped_column(Integer)
 
 
 class JobEvent(Base):
@@ -220,3 +225,15 @@ class PageStats(Base):
     version: Mapped[int] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[float] = mapped_column(Float)
+
+
+class WikiSlot(Base):
+    """A politeness slot of a wiki host (`store.slots`): `holder` is the lease token of the
+    request using it, until `expires_at` (seconds since the epoch)."""
+
+    __tablename__ = "wiki_slots"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[float | None] = mapped_column(Float)

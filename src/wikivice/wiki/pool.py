@@ -4,6 +4,7 @@ context that loads its certificates only when first needed."""
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 import threading
@@ -19,11 +20,15 @@ import httpx
 from wikivice.settings import Settings
 from wikivice.wiki.errors import WikiNotAllowed, WikiUnavailable
 from wikivice.wiki.guard import GuardedBackend, WikiPolicy
+from wikivice.wiki.politeness import LocalSlots, Slots
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.transport import RetryListener, Tries
 
 if TYPE_CHECKING:
     from wikivice.wiki.client import MediaWiki
+
+log = logging.getLogger(__name__)
+SLOT_LOOK = 1.0  # seconds of one look for a free slot (a job's stop is seen between)
 
 
 class _LazyCertificates(ssl.SSLContext):
@@ -62,11 +67,13 @@ class WikiClients:
     to public addresses but for the hosts the operator named (`guard.GuardedBackend`).
     Without it (the CLI, run by the machine's own user) any address is reached."""
 
-    def __init__(self, settings: Settings, *, guard: WikiPolicy | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, guard: WikiPolicy | None = None, slots: Slots | None = None
+    ) -> None:
         self.settings = settings
         self.guard = guard
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._lock = threading.Lock()
+        # In-process slots until the runtime hands over the service's (`jobs.runtime`).
+        self.slots: Slots = slots or LocalSlots(settings.max_concurrent_requests)
         verify = _LazyCertificates(ssl.PROTOCOL_TLS_CLIENT)
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
         self.http = httpx.Client(
@@ -80,20 +87,27 @@ class WikiClients:
         )
 
     @contextmanager
-    def slot(self, host: str, timeout: float) -> Iterator[None]:
-        """One of the host's request slots, held for one request; raises
-        `WikiUnavailable` if none frees within `timeout` seconds."""
-        with self._lock:
-            slots = self._slots.get(host)
-            if slots is None:
-                slots = threading.BoundedSemaphore(self.settings.max_concurrent_requests)
-                self._slots[host] = slots
-        if not slots.acquire(timeout=timeout):
-            raise WikiUnavailable(f"{host} is busy with other requests of this service")
+    def slot(self, host: str, tries: Tries) -> Iterator[None]:
+        """One of the host's request slots across the service, held for one request.
+        Raises `WikiUnavailable` if none frees within `tries.slot_wait` seconds; while
+        waiting, tells `tries.on_wait` once and lets `tries.sleep` stop a job."""
+        waited = 0.0
+        told = False
+        while (token := self.slots.take(host, SLOT_LOOK)) is None:
+            waited += SLOT_LOOK
+            if tries.slot_wait is not None and waited >= tries.slot_wait:
+                raise WikiUnavailable(f"{host} is busy with other requests of this service")
+            if not told and tries.on_wait is not None:
+                tries.on_wait(host)
+                told = True
+            tries.sleep(0)
         try:
             yield
         finally:
-            slots.release()
+            try:
+                self.slots.give(host, token)
+            except Exception:  # the lease expires on its own
+                log.warning("could not give back a slot of %s", host, exc_info=True)
 
     def client(
         self,
@@ -101,6 +115,7 @@ class WikiClients:
         *,
         listener: RetryListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[str], None] | None = None,
         quick: bool = False,
     ) -> MediaWiki:
         """A client of `site`. `quick`: one short try (`lookup_timeout`), for a person
@@ -112,7 +127,8 @@ class WikiClients:
             raise WikiNotAllowed(urlsplit(site.api_url).netloc)
         settings = self.settings
         if quick:
-            tries = Tries(1, settings.lookup_timeout, 0.0)
+            wait = settings.lookup_timeout
+            tries = Tries(1, settings.lookup_timeout, 0.0, slot_wait=wait)
         else:
             tries = Tries(
                 settings.max_retries + 1,
@@ -120,6 +136,7 @@ class WikiClients:
                 settings.max_retry_wait,
                 listener,
                 sleep,
+                on_wait=on_wait,
             )
         return MediaWiki(self, site, tries)
 

@@ -48,13 +48,17 @@ RetryListener = Callable[[RetryNotice], None]
 class Tries:
     """How a client tries: `count` tries of at most `timeout` seconds each, waiting at
     most `max_wait` between them; `listener` hears of each retry before its wait, and
-    `sleep` waits (a job's sleep ends early when the job must stop)."""
+    `sleep` waits (a job's sleep ends early when the job must stop). A politeness slot
+    is waited for `slot_wait` seconds at most (None: as long as it takes), and
+    `on_wait(host)` hears once per request that it is waiting for one."""
 
     count: int
     timeout: float
     max_wait: float
     listener: RetryListener | None = None
     sleep: Callable[[float], None] = time.sleep
+    slot_wait: float | None = None
+    on_wait: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ class Transport:
         backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
         self.requests += 1
         try:
-            with self.pool.slot(self.host, self.tries.timeout):
+            with self.pool.slot(self.host, self.tries):
                 response, body = self._get(url, params)
         except httpx.TimeoutException:
             return _Retry("timeout", f"no answer within {self.tries.timeout:g} s", backoff)

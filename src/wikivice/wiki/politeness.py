@@ -1,0 +1,110 @@
+"""Politeness across the fleet: at most `max_concurrent_requests` requests to one wiki
+host at once, whatever the number of processes and machines.
+
+A slot is leased for one request: taken just before it is sent, given back when its
+answer is read. A lease expires on its own (`lease_seconds`) so that a process killed
+mid-request does not keep its slot forever.
+
+Backends, chosen in `jobs.runtime.Runtime.create` and nowhere else:
+- `RedisSlots` when Redis is configured (one atomic script per take or give);
+- `store.slots.SqlSlots` otherwise: a table of the database (PostgreSQL), or a SQLite
+  file of its own beside the data (so a take never waits behind an ingest's write);
+- `LocalSlots`, a semaphore per host, for a process on its own (tests, the simulator).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+WAIT_STEP_MIN = 0.01  # seconds between looks for a free slot, doubling up to
+WAIT_STEP_MAX = 0.2
+KEY_PREFIX = "wikivice:slots:"
+
+
+class Slots(Protocol):
+    """Every backend: `take` returns a lease token once a slot of `host` is free, or None
+    after `timeout` seconds; `give` hands the slot back (a token that expired meanwhile
+    is ignored)."""
+
+    limit: int
+
+    def take(self, host: str, timeout: float) -> str | None: ...
+
+    def give(self, host: str, token: str) -> None: ...
+
+
+class LocalSlots:
+    """One process's slots: a semaphore per host."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def take(self, host: str, timeout: float) -> str | None:
+        with self._lock:
+            slots = self._hosts.get(host)
+            if slots is None:
+                slots = self._hosts[host] = threading.BoundedSemaphore(self.limit)
+        return host if slots.acquire(timeout=timeout) else None
+
+    def give(self, host: str, token: str) -> None:
+        self._hosts[host].release()
+
+
+# KEYS[1]: the host's sorted set of leases (member: token, score: expiry, Redis's clock).
+# ARGV: limit, lease seconds, token. Returns 1 when the lease is taken.
+_TAKE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', t)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], t + tonumber(ARGV[2]), ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
+  return 1
+end
+return 0
+"""
+
+
+class RedisSlots:
+    """Slots shared by every process that uses the same Redis: a sorted set of leases per
+    host, taken and pruned by one script (atomic; expiries on Redis's own clock)."""
+
+    def __init__(self, url: str, limit: int, lease_seconds: float) -> None:
+        import redis
+
+        self.limit = limit
+        self.lease_seconds = lease_seconds
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._take: Any = self._redis.register_script(_TAKE)
+
+    def take(self, host: str, timeout: float) -> str | None:
+        token = uuid.uuid4().hex
+        args = [self.limit, self.lease_seconds, token]
+        if wait_for(lambda: bool(self._take(keys=[KEY_PREFIX + host], args=args)), timeout):
+            return token
+        return None
+
+    def give(self, host: str, token: str) -> None:
+        self._redis.zrem(KEY_PREFIX + host, token)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def wait_for(took: Callable[[], bool], timeout: float) -> bool:
+    """Try `took` until it succeeds or `timeout` passes, looking less often as it waits."""
+    deadline = time.monotonic() + timeout
+    step = WAIT_STEP_MIN
+    while not took():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(step, left))
+        step = min(step * 2, WAIT_STEP_MAX)
+    return True
