@@ -34,6 +34,7 @@ from wikivice.store import pages
 from wikivice.web import filters
 from wikivice.web.problems import Problem
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
+from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import pages as page_routes
 from wikivice.wiki.sites import parse_wiki
 
@@ -95,6 +96,7 @@ def create_app(
     app.state.templates = templates
 
     for router in (
+        asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
         analyses.router,
         jobs.router,
         page_routes.router,
