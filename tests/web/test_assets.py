@@ -1,5 +1,6 @@
-"""The scripts' assets: `/static/js/vocabulary.js` (words and URL templates written by the
-server), the ES modules each page loads and preloads, and no word re-typed in them."""
+"""The scripts' assets (web/scripts.py, routes/assets.py): the vocabulary module the server
+writes (words and URL templates), the versioned ES modules each page loads and preloads,
+and no word re-typed in them."""
 
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ import pytest
 from support import read_events
 from wikivice.store.vocabulary import EditorKind, EventKind, JobStatus, Stage
 from wikivice.web import urls
-from wikivice.web.routes.assets import URL_TEMPLATES
-from wikivice.web.templating import GENERATED_MODULES, IMPORT, SCRIPTS, script_modules
+from wikivice.web.scripts import (
+    IMPORT,
+    SCRIPTS,
+    URL_TEMPLATES,
+    VOCABULARY,
+    script_modules,
+    script_url,
+    version,
+)
 
 EXPORT = re.compile(r"^export const (\w+) = Object\.freeze\((.*)\);$", re.M)
 ENTRIES = ("home", "article", "compare")
@@ -89,15 +97,31 @@ def test_diff_template_reaches_a_stored_revision(client: httpx.Client, key: str)
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
-def test_each_page_module_and_its_imports_are_served(client: httpx.Client, entry: str) -> None:
-    for url in (urls.static(f"js/{entry}.js"), *script_modules(entry)):
+def test_each_page_module_and_its_imports_are_served_for_good(
+    client: httpx.Client, entry: str
+) -> None:
+    for url in (script_url(f"{entry}.js"), *script_modules(entry)):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert "javascript" in response.headers["content-type"], url
+        assert response.headers["content-type"].startswith("text/javascript"), url
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        name = url.rsplit("/", 1)[1]
+        if name == VOCABULARY:
+            assert response.content == client.get("/static/js/vocabulary.js").content
+        else:
+            assert response.content == (SCRIPTS / name).read_bytes(), url
+
+
+def test_modules_of_another_version_or_name_are_not_found(client: httpx.Client) -> None:
+    assert client.get(urls.script("0123456789abcdef", "home.js")).status_code == 404
+    assert client.get(urls.script(version(), "nothing.js")).status_code == 404
+    # Only modules: no other file of the package, however its name is escaped.
+    assert client.get(f"/static/js/{version()}/..%2F..%2Fscripts.py").status_code == 404
+    assert client.get(f"/static/js/{version()}/%2E%2E%2Fapp.css").status_code == 404
 
 
 def test_every_import_between_modules_names_a_module_that_exists() -> None:
-    names = {path.name for path in SCRIPTS.glob("*.js")} | GENERATED_MODULES
+    names = {path.name for path in SCRIPTS.glob("*.js")} | {VOCABULARY}
     for path in SCRIPTS.glob("*.js"):
         for found in IMPORT.findall(path.read_text()):
             assert found.removeprefix("./") in names, f"{path.name} imports {found}"
@@ -108,8 +132,8 @@ def test_module_graph_lists_each_import_once() -> None:
     article = script_modules("article")
     assert len(article) == len(set(article))
     for name in ("vocabulary", "progress", "charts", "live-sections", "diffs", "timing"):
-        assert urls.static(f"js/{name}.js") in article, name
-    assert urls.static("js/search.js") not in article  # only what the page runs
+        assert script_url(f"{name}.js") in article, name
+    assert script_url("search.js") not in article  # only what the page runs
 
 
 def test_pages_preload_every_module_their_entry_imports(client: httpx.Client, key: str) -> None:
@@ -118,7 +142,7 @@ def test_pages_preload_every_module_their_entry_imports(client: httpx.Client, ke
         html = client.get(page).text
         preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
         assert preloaded == list(script_modules(entry)), entry
-        assert f'<script type="module" src="/static/js/{entry}.js"></script>' in html
+        assert f'<script type="module" src="{script_url(entry + ".js")}"></script>' in html
         assert "<script src=" not in html.replace('<script src="/static/vendor/plotly', "")
 
 

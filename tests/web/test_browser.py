@@ -173,7 +173,9 @@ def test_suggestions_appear_as_you_type(browser_page: BrowserPage, make_stack: A
 # Each handler run on a copy of the page's progress section (detached: the page's own
 # stream and dashboard are left alone), with a job snapshot of the matching status.
 RUN_HANDLERS = """async ([finished, jobs]) => {
-  const { HANDLERS, initProgress } = await import('/static/js/progress.js');
+  // The page's own instance of the module (its versioned address, preloaded).
+  const url = document.querySelector('link[rel=modulepreload][href$="/progress.js"]').href;
+  const { HANDLERS, initProgress } = await import(url);
   const swapped = [];
   const shown = {};
   for (const [kind, job] of Object.entries(jobs)) {

@@ -50,7 +50,7 @@ def test_dashboard_shows_every_section_chart_and_download(client: httpx.Client, 
     api = f"/api/pages/{key}/Synthetic_700"  # web/urls.py keeps the `:` of a port
     for suffix in ("/revisions.csv", "/revisions.json", "/stats", "/recent-edits", "/extract"):
         assert f'"{api}{suffix}"' in html, suffix
-    assert "/static/js/article.js" in html and "/static/dashboard.css" in html
+    assert re.search(r'src="/static/js/\w+/article\.js"', html) and "/static/dashboard.css" in html
     fragment = client.get(f"/dashboard/{key}/Synthetic_700").text
     assert all(f'id="{section}"' in fragment for section in SECTIONS)
 

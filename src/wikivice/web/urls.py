@@ -1,7 +1,7 @@
 """Our own URLs, built in one place (titles travel with underscores, like on the wiki).
 
 Route handlers and templates (the `urls` global) call these functions; the browser's
-scripts get `template(...)`s of them from `/static/js/vocabulary.js`. Whatever a visitor
+scripts get `template(...)`s of them from the vocabulary module (web/scripts.py). Whatever a visitor
 or a wiki wrote (a title, a user name, a wiki key) is percent-encoded: it can fill its
 own path segment or query value, never add one.
 """
@@ -32,6 +32,11 @@ def home() -> str:
 def static(path: str) -> str:
     """A file under web/static/ (`static("js/home.js")`)."""
     return f"/static/{quote(path)}"
+
+
+def script(version: str, name: str) -> str:
+    """One of our ES modules, under the version of them all (web/scripts.py)."""
+    return static(f"js/{quote(version, safe='')}/{quote(name, safe='')}")
 
 
 def plotly_js() -> str:
