@@ -25,6 +25,7 @@ from wikivice.web.scripts import (
     version,
 )
 
+DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\./[\w.-]+\.js)["']\s*\)""")
 EXPORT = re.compile(r"^export const (\w+) = Object\.freeze\((.*)\);$", re.M)
 ENTRIES = ("home", "article", "compare")
 
@@ -123,17 +124,21 @@ def test_modules_of_another_version_or_name_are_not_found(client: httpx.Client) 
 def test_every_import_between_modules_names_a_module_that_exists() -> None:
     names = {path.name for path in SCRIPTS.glob("*.js")} | {VOCABULARY}
     for path in SCRIPTS.glob("*.js"):
-        for found in IMPORT.findall(path.read_text()):
+        text = path.read_text()
+        for found in IMPORT.findall(text) + DYNAMIC_IMPORT.findall(text):
             assert found.removeprefix("./") in names, f"{path.name} imports {found}"
     assert not (SCRIPTS / "vocabulary.js").exists()  # the server writes it, from the enums
 
 
-def test_module_graph_lists_each_import_once() -> None:
+def test_progress_page_preloads_what_its_stream_needs_and_no_more() -> None:
     article = script_modules("article")
     assert len(article) == len(set(article))
-    for name in ("vocabulary", "progress", "charts", "live-sections", "diffs", "timing"):
+    for name in ("vocabulary", "progress", "dom", "format", "urls", "timing"):
         assert script_url(f"{name}.js") in article, name
-    assert script_url("search.js") not in article  # only what the page runs
+    # The dashboard's modules are imported when there is a dashboard (and plotly only
+    # once the stream is open): none of them delays the first event.
+    for name in ("charts", "live-sections", "diffs", "search"):
+        assert script_url(f"{name}.js") not in article, name
 
 
 def test_pages_preload_every_module_their_entry_imports(client: httpx.Client, key: str) -> None:

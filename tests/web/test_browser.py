@@ -181,7 +181,8 @@ RUN_HANDLERS = """async ([finished, jobs]) => {
   for (const [kind, job] of Object.entries(jobs)) {
     const section = document.querySelector('#progress').cloneNode(true);
     section.dataset.status = finished;  // so the copy opens no stream of its own
-    const view = initProgress(section, (holder) => swapped.push(holder.id));
+    const hooks = { onStreamOpen: () => {}, onDashboard: (holder) => swapped.push(holder.id) };
+    const view = initProgress(section, hooks);
     HANDLERS[kind](view, kind, job);
     shown[kind] = {
       lastEvent: section.dataset.lastEvent,

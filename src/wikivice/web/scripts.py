@@ -26,8 +26,9 @@ from wikivice.web import urls
 SCRIPTS = Path(__file__).parent / "static" / "js"
 VOCABULARY = "vocabulary.js"
 # Static imports and re-exports of our own modules: `import {a} from "./x.js"`,
-# `export {b} from "./y.js"`, `import "./z.js"` (spread over lines or not).
-IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;'"]*?["'](\./[\w.-]+\.js)["']""", re.M)
+# `export {b} from "./y.js"`, `import "./z.js"` (spread over lines or not); not the
+# dynamic `import("./w.js")` of what a page may never need.
+IMPORT = re.compile(r"""^\s*(?:import\b(?!\s*\()|export\b)[^;'"]*?["'](\./[\w.-]+\.js)["']""", re.M)
 # Named as the scripts use them; each `{slot}` is filled by static/js/urls.js.
 URL_TEMPLATES = {
     "search": urls.template(urls.search, "wiki", "title"),

@@ -1,7 +1,6 @@
 // The progress of the job fetching an article, live over Server-Sent Events; when it is
 // done, the dashboard replaces it without a reload. The stream replays what the page
 // missed (`?after=` the last event id), so a late or reconnecting page catches up.
-import { loadPlotly } from "./charts.js";
 import { $, sleep } from "./dom.js";
 import { formatNumber, formatSeconds } from "./format.js";
 import { times } from "./timing.js";
@@ -64,9 +63,11 @@ function describeCounts(job, bar, fill) {
 }
 
 class ProgressView {
-  constructor(section, onDashboard) {
+  constructor(section, { onStreamOpen, onDashboard }) {
     this.section = section;
+    this.onStreamOpen = onStreamOpen;
     this.onDashboard = onDashboard;
+    this.streamOpened = false;
     this.stage = $("#progress-stage", section);
     this.counts = $("#progress-counts", section);
     this.bar = $("#progress-bar", section);
@@ -120,7 +121,10 @@ class ProgressView {
     if (seq) this.lastSeq = seq;
     if (TERMINAL_EVENT_KINDS.includes(kind)) this.finish();
     (HANDLERS[kind] ?? show)(this, kind, JSON.parse(e.data));
-    setTimeout(loadPlotly, 0); // the stream is open: time to fetch the charts' script
+    if (!this.streamOpened) {
+      this.streamOpened = true;
+      setTimeout(this.onStreamOpen, 0); // after this event is on screen
+    }
   }
 
   finish() {
@@ -198,10 +202,12 @@ class ProgressView {
   }
 }
 
-// Shows the job of `section` (#progress) and follows it unless it already finished;
-// `onDashboard(holder)` runs once the dashboard is swapped into `holder`.
-export function initProgress(section, onDashboard) {
-  const view = new ProgressView(section, onDashboard);
+// Shows the job of `section` (#progress) and follows it unless it already finished.
+// `onStreamOpen()` runs after the first event is shown (the time to fetch what the
+// dashboard will need, and not before: it would hold up that event); `onDashboard(holder)`
+// once the dashboard is swapped into `holder`.
+export function initProgress(section, hooks) {
+  const view = new ProgressView(section, hooks);
   if (!FINISHED_JOB_STATUSES.includes(section.dataset.status)) {
     view.start(section.dataset.eventsUrl);
   }
