@@ -49,7 +49,7 @@ function describeCounts(job, bar, fill) {
     const shownTotal = job.total_is_lower_bound && done <= total ? `${formatNumber(total)}+` : formatNumber(most);
     counts = `${formatNumber(done)} of ${shownTotal} revisions`;
     bar.classList.remove("indeterminate");
-    fill.style.width = `${((Math.min(1, done / Math.max(most, 1))) * 100).toFixed(1)}%`;
+    fill.style.width = `${(Math.min(1, done / Math.max(most, 1)) * 100).toFixed(1)}%`;
     bar.setAttribute("aria-valuemax", String(most));
   } else {
     counts = done ? `${formatNumber(done)} revisions` : "";
