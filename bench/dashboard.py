@@ -37,7 +37,7 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import WIKIVICE, free_port, run_child, simulator, wait_for  # noqa: E402
+from common import ROOT, WIKIVICE, free_port, run_child, simulator, wait_for  # noqa: E402
 
 WARM_BAR, COLD_BAR = 0.150, 1.5
 
@@ -117,9 +117,10 @@ def measure(client: httpx.Client, wiki: str, title: str, repeat: int) -> dict[st
     diff_cold, diff = timed_get(client, f"{api}/diffs/{revid}")
     diff_warm = [timed_get(client, f"{api}/diffs/{revid}")[0] for _ in range(repeat)]
     csv_time, csv = timed_get(client, f"{api}/revisions.csv")
+    scripts = [f"js/{p.name}" for p in sorted((ROOT / "src/wikivice/web/static/js").glob("*.js"))]
     assets = {
         name: client.get(f"/static/{name}").content
-        for name in ("app.js", "dashboard.js", "app.css", "dashboard.css")
+        for name in ("app.css", "dashboard.css", "js/vocabulary.js", *scripts)
     }
     topojson = client.get("/static/topojson/world_110m.json").content
     plotly = client.get("/static/vendor/plotly.min.js").content

@@ -71,7 +71,7 @@ def main() -> None:
                     args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
                 )
                 page = browser.new_page()
-                page.goto(base + "/")  # warm: plotly.min.js and app.js in the cache
+                page.goto(base + "/")  # warm: plotly.min.js and our modules in the cache
                 page.goto(f"{base}/wiki/{api.split('/')[2]}/Synthetic_{args.revisions - 1}")
                 until(page, "document.body.dataset.dashboard === 'ready'")
                 for run in range(args.runs):

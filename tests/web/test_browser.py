@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from support import BrowserPage, Process, search, wait_for_dashboard, wait_until
+from wikivice.store.vocabulary import EventKind, JobStatus, Stage
 
 pytestmark = pytest.mark.browser
 
@@ -166,4 +167,62 @@ def test_suggestions_appear_as_you_type(browser_page: BrowserPage, make_stack: A
     assert "Alan Turing" in view.page.inner_text("#suggestions")
     view.screenshot("suggestions")
     view.page.wait_for_selector("#recent-changes a")
+    assert view.console_errors == []
+
+
+# Each handler run on a copy of the page's progress section (detached: the page's own
+# stream and dashboard are left alone), with a job snapshot of the matching status.
+RUN_HANDLERS = """async ([finished, jobs]) => {
+  // The page's own instance of the module (its versioned address, preloaded).
+  const url = document.querySelector('link[rel=modulepreload][href$="/progress.js"]').href;
+  const { HANDLERS, initProgress } = await import(url);
+  const swapped = [];
+  const shown = {};
+  for (const [kind, job] of Object.entries(jobs)) {
+    const section = document.querySelector('#progress').cloneNode(true);
+    section.dataset.status = finished;  // so the copy opens no stream of its own
+    const hooks = { onStreamOpen: () => {}, onDashboard: (holder) => swapped.push(holder.id) };
+    const view = initProgress(section, hooks);
+    HANDLERS[kind](view, kind, job);
+    shown[kind] = {
+      lastEvent: section.dataset.lastEvent,
+      stage: section.querySelector('#progress-stage').textContent,
+      counts: section.querySelector('#progress-counts').textContent,
+      error: section.querySelector('#progress-error').hidden ? null
+        : section.querySelector('#progress-error').textContent,
+    };
+  }
+  for (let i = 0; i < 100 && !swapped.length; i++) await new Promise(r => setTimeout(r, 50));
+  return { kinds: Object.keys(HANDLERS), shown, swapped };
+}"""
+
+
+def test_progress_handles_every_event_kind_the_server_sends(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.01)
+    view = browser_page
+    search(view, stack, "Synthetic 300")
+    wait_for_dashboard(view)  # the progress section stays, hidden, to copy
+    wait_until(view, "document.body.dataset.charts === 'drawn'")  # nothing left drawing
+    status = {EventKind.DONE: JobStatus.DONE, EventKind.FAILED: JobStatus.FAILED}
+    jobs = {
+        kind.value: {
+            "status": status.get(kind, JobStatus.RUNNING),
+            "stage": Stage.FETCHING,
+            "done": 150,
+            "total": 300,
+            "error": "boom" if kind == EventKind.FAILED else None,
+        }
+        for kind in EventKind
+    }
+    result = view.page.evaluate(RUN_HANDLERS, [JobStatus.DONE, jobs])
+    assert sorted(result["kinds"]) == sorted(kind.value for kind in EventKind)
+    for kind in EventKind:
+        shown = result["shown"][kind.value]
+        assert shown["lastEvent"] == kind.value
+        assert shown["stage"] == Stage.FETCHING.label
+        assert shown["counts"].startswith("150 of 300 revisions")
+        assert shown["error"] == ("Failed: boom" if kind == EventKind.FAILED else None)
+    assert result["swapped"] == ["dashboard"]  # `done` swapped the dashboard in, once
     assert view.console_errors == []

@@ -26,6 +26,7 @@ from wikivice.web import filters
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
+from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import pages as page_routes
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def create_app(
     app.state.templates = templates
 
     for router in (
+        asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
         analyses.router,
         jobs.router,
         page_routes.router,

@@ -1,4 +1,5 @@
-"""Jinja2 filters for numbers, dates and data handed to scripts.
+"""Jinja2 filters for numbers, dates and data handed to scripts; `install` also adds the
+templates' globals (web/templating.py).
 
 Templates autoescape everything; `script_json` is the one way data reaches a page's
 scripts: JSON inside `<script type="application/json">`, with `<`, `>` and `&`
@@ -14,6 +15,8 @@ from typing import Any
 import orjson
 from jinja2 import Environment
 from markupsafe import Markup
+
+from wikivice.web import templating
 
 
 def number(value: Any) -> str:
@@ -76,3 +79,4 @@ def install(env: Environment) -> None:
         duration=duration,
         script_json=script_json,
     )
+    templating.install_globals(env)

@@ -1,0 +1,215 @@
+// The progress of the job fetching an article, live over Server-Sent Events; when it is
+// done, the dashboard replaces it without a reload. The stream replays what the page
+// missed (`?after=` the last event id), so a late or reconnecting page catches up.
+import { $, sleep } from "./dom.js";
+import { formatNumber, formatSeconds } from "./format.js";
+import { times } from "./timing.js";
+import { urlFor } from "./urls.js";
+import {
+  EventKind,
+  FINISHED_JOB_STATUSES,
+  JobStatus,
+  STAGE_LABELS,
+  Stage,
+  TERMINAL_EVENT_KINDS,
+} from "./vocabulary.js";
+
+const RECONNECT_MS = 1500;
+const FRAGMENT_ATTEMPTS = 5;
+
+const show = (view, kind, job) => view.render(kind, job);
+
+// What the page does on each kind of event (every EventKind the server sends has one;
+// a test holds this table against the server's list). Terminal kinds also end the stream.
+export const HANDLERS = Object.freeze({
+  [EventKind.QUEUED]: show,
+  [EventKind.STARTED]: show,
+  [EventKind.STAGE]: show,
+  [EventKind.PROGRESS]: show,
+  [EventKind.RETRYING]: show,
+  [EventKind.WAITING]: show,
+  [EventKind.REQUEUED]: (view, kind, job) =>
+    view.render(kind, job, job.message || "The worker stopped; resuming where it left off…"),
+  [EventKind.STALLED]: (view, kind, job) =>
+    view.render(kind, job, "The worker stopped responding; resuming where it left off…"),
+  [EventKind.DONE]: (view, kind, job) => {
+    view.render(kind, job);
+    view.showDashboard();
+  },
+  [EventKind.FAILED]: show,
+});
+
+// "1,200 of 5,000 revisions · 300/s · about 13 s left", and the bar to match.
+function describeCounts(job, bar, fill) {
+  const total = job.total;
+  const done = job.done || 0;
+  let counts = "";
+  if (total) {
+    const most = Math.max(total, done);
+    const shownTotal = job.total_is_lower_bound && done <= total ? `${formatNumber(total)}+` : formatNumber(most);
+    counts = `${formatNumber(done)} of ${shownTotal} revisions`;
+    bar.classList.remove("indeterminate");
+    fill.style.width = `${(Math.min(1, done / Math.max(most, 1)) * 100).toFixed(1)}%`;
+    bar.setAttribute("aria-valuemax", String(most));
+  } else {
+    counts = done ? `${formatNumber(done)} revisions` : "";
+    bar.classList.toggle("indeterminate", job.status !== JobStatus.DONE);
+    if (job.status === JobStatus.DONE) fill.style.width = "100%";
+  }
+  bar.setAttribute("aria-valuenow", String(done));
+  if (job.rate) counts += ` · ${formatNumber(Math.round(job.rate))}/s`;
+  if (job.eta) counts += ` · about ${formatSeconds(job.eta)} left`;
+  return counts;
+}
+
+class ProgressView {
+  constructor(section, { onStreamOpen, onDashboard }) {
+    this.section = section;
+    this.onStreamOpen = onStreamOpen;
+    this.onDashboard = onDashboard;
+    this.streamOpened = false;
+    this.stage = $("#progress-stage", section);
+    this.counts = $("#progress-counts", section);
+    this.bar = $("#progress-bar", section);
+    this.fill = $(".fill", this.bar);
+    this.message = $("#progress-message", section);
+    this.error = $("#progress-error", section);
+    this.retry = $("#retry", section);
+    this.lastSeq = 0;
+    this.source = null;
+    this.reconnectTimer = null;
+    this.finished = false;
+    this.retry.addEventListener("click", () => this.restart());
+    const initial = $("#job-data", section);
+    if (initial) this.render("initial", JSON.parse(initial.textContent));
+  }
+
+  start(eventsUrl) {
+    this.eventsUrl = eventsUrl;
+    this.finished = false;
+    this.connect();
+  }
+
+  connect() {
+    if (this.source) this.source.close();
+    const url = new URL(this.eventsUrl, document.baseURI);
+    if (this.lastSeq) url.searchParams.set("after", String(this.lastSeq));
+    const source = new EventSource(url.href);
+    this.source = source;
+    for (const kind of Object.values(EventKind)) {
+      source.addEventListener(kind, (e) => this.onEvent(kind, e));
+    }
+    source.onopen = () => this.section.classList.remove("disconnected");
+    source.onerror = () => this.onStreamError(source);
+  }
+
+  onStreamError(source) {
+    if (this.finished) return;
+    this.section.classList.add("disconnected");
+    this.message.textContent = "Lost the connection to the server; reconnecting…";
+    // EventSource retries by itself after network errors; if it gave up, we do it.
+    if (source.readyState === EventSource.CLOSED) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => this.connect(), RECONNECT_MS);
+    }
+  }
+
+  onEvent(kind, e) {
+    times.firstEvent ??= performance.now();
+    const seq = Number(e.lastEventId);
+    if (seq && seq <= this.lastSeq) return;
+    if (seq) this.lastSeq = seq;
+    if (TERMINAL_EVENT_KINDS.includes(kind)) this.finish();
+    (HANDLERS[kind] ?? show)(this, kind, JSON.parse(e.data));
+    if (!this.streamOpened) {
+      this.streamOpened = true;
+      setTimeout(this.onStreamOpen, 0); // after this event is on screen
+    }
+  }
+
+  finish() {
+    this.finished = true;
+    if (this.source) this.source.close();
+    clearTimeout(this.reconnectTimer);
+  }
+
+  render(kind, job, message = null) {
+    this.section.dataset.status = job.status;
+    this.section.dataset.lastEvent = kind;
+    this.stage.textContent = STAGE_LABELS[job.stage] || job.stage;
+    this.counts.textContent = describeCounts(job, this.bar, this.fill);
+    this.message.textContent = message || job.message || "";
+    this.section.classList.remove("disconnected");
+    const failed = job.status === JobStatus.FAILED;
+    this.error.hidden = !failed;
+    this.retry.hidden = !failed;
+    if (failed) {
+      this.error.textContent = `Failed: ${job.error || "unknown error"}`;
+      this.bar.classList.remove("indeterminate");
+    }
+  }
+
+  async showDashboard() {
+    const url = this.section.dataset.fragmentUrl;
+    for (let attempt = 0; attempt < FRAGMENT_ATTEMPTS; attempt++) {
+      try {
+        const response = await fetch(url, { headers: { Accept: "text/html" } });
+        if (response.ok) {
+          const target = $("#dashboard");
+          target.innerHTML = await response.text(); // rendered by the server, autoescaped
+          this.section.hidden = true;
+          this.section.dataset.swapped = "yes";
+          this.onDashboard(target);
+          return;
+        }
+      } catch (e) {
+        /* retried below */
+      }
+      await sleep(500 * (attempt + 1));
+    }
+    this.message.textContent = "The history is stored, but the dashboard did not load: reload the page.";
+  }
+
+  fail(error) {
+    this.render(EventKind.FAILED, { status: JobStatus.FAILED, stage: Stage.FAILED, done: 0, error });
+  }
+
+  async restart() {
+    this.retry.disabled = true;
+    this.error.hidden = true;
+    this.message.textContent = "Starting again…";
+    try {
+      const response = await fetch(urlFor("analyses"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ wiki: this.section.dataset.wiki, title: this.section.dataset.title }),
+      });
+      const body = await response.json();
+      if (response.status === 200) {
+        this.finished = true;
+        await this.showDashboard();
+      } else if (response.status === 202) {
+        this.lastSeq = 0;
+        this.start(body.events_url);
+      } else {
+        this.fail(body.detail);
+      }
+    } catch (e) {
+      this.fail("the server did not answer");
+    } finally {
+      this.retry.disabled = false;
+    }
+  }
+}
+
+// Shows the job of `section` (#progress) and follows it unless it already finished.
+// `onStreamOpen()` runs after the first event is shown (the time to fetch what the
+// dashboard will need, and not before: it would hold up that event); `onDashboard(holder)`
+// once the dashboard is swapped into `holder`.
+export function initProgress(section, hooks) {
+  const view = new ProgressView(section, hooks);
+  if (!FINISHED_JOB_STATUSES.includes(section.dataset.status)) {
+    view.start(section.dataset.eventsUrl);
+  }
+  return view;
+}

@@ -1,0 +1,106 @@
+// The home page's search box: title suggestions as you type (the wiki's opensearch),
+// chosen with the mouse or the arrow keys.
+import { $ } from "./dom.js";
+import { urlFor } from "./urls.js";
+
+const PAUSE_MS = 150; // typing pause before asking the wiki
+
+class Suggestions {
+  constructor(form) {
+    this.form = form;
+    this.input = $("#title", form);
+    this.wiki = $("#wiki", form);
+    this.list = $("#suggestions", form);
+    this.active = -1;
+    this.lastQuery = "";
+    this.controller = null;
+  }
+
+  items() {
+    return this.list.querySelectorAll("li");
+  }
+
+  close() {
+    this.list.hidden = true;
+    this.input.setAttribute("aria-expanded", "false");
+    this.active = -1;
+  }
+
+  highlight(index) {
+    this.items().forEach((li, i) => li.setAttribute("aria-selected", i === index ? "true" : "false"));
+    this.active = index;
+  }
+
+  choose(title) {
+    this.input.value = title;
+    this.close();
+    this.form.requestSubmit();
+  }
+
+  show(titles) {
+    this.list.replaceChildren();
+    for (const title of titles) {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.textContent = title;
+      li.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        this.choose(title);
+      });
+      this.list.appendChild(li);
+    }
+    this.list.hidden = titles.length === 0;
+    this.input.setAttribute("aria-expanded", titles.length ? "true" : "false");
+    this.active = -1;
+  }
+
+  async suggest() {
+    const q = this.input.value.trim();
+    if (q === this.lastQuery) return;
+    this.lastQuery = q;
+    if (!q) return this.show([]);
+    if (this.controller) this.controller.abort();
+    this.controller = new AbortController();
+    try {
+      const url = urlFor("suggestions", { wiki: this.wiki.value, q });
+      const response = await fetch(url, { signal: this.controller.signal });
+      if (response.ok && this.input.value.trim() === q) this.show(await response.json());
+    } catch (e) {
+      if (e.name !== "AbortError") this.show([]);
+    }
+  }
+
+  onKey(e) {
+    const items = this.items();
+    if (this.list.hidden || !items.length) return;
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      this.highlight((this.active + 1) % items.length);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      this.highlight((this.active - 1 + items.length) % items.length);
+    } else if (e.key === "Enter" && this.active >= 0) {
+      e.preventDefault();
+      this.choose(items[this.active].textContent);
+    } else if (e.key === "Escape") {
+      this.close();
+    }
+  }
+}
+
+// Wires the form; `onWikiChange(key)` runs when another wiki is picked.
+export function initSearch(form, onWikiChange) {
+  const box = new Suggestions(form);
+  let timer = null;
+  box.input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => box.suggest(), PAUSE_MS);
+  });
+  box.input.addEventListener("keydown", (e) => box.onKey(e));
+  box.input.addEventListener("blur", () => setTimeout(() => box.close(), 100));
+  box.wiki.addEventListener("change", () => {
+    box.lastQuery = "";
+    $("#random").href = urlFor("random", { wiki: box.wiki.value });
+    onWikiChange(box.wiki.value);
+  });
+}
