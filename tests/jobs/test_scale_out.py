@@ -81,3 +81,53 @@ def test_web_and_worker_processes_share_sqlite_without_redis(tmp_path: Path) -> 
     finally:
         for process in reversed(processes):
             process.stop()
+
+
+FLEETS = [
+    pytest.param("sqlite", id="sqlite-lock-files"),
+    pytest.param("postgres", id="postgres-table", marks=pytest.mark.postgres),
+    pytest.param("redis", id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+]
+
+
+@pytest.mark.parametrize("fleet", FLEETS)
+def test_the_politeness_cap_holds_across_the_fleet(
+    fleet: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """One web node and three workers of two job threads each, six articles at once:
+    the wiki never sees more requests at once than WIKIVICE_MAX_CONCURRENT_REQUESTS."""
+    sim, api = simulator_process(0.05)
+    cap = 2
+    env = {
+        "WIKIVICE_DATABASE_URL": "",
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_DATA_DIR": str(tmp_path),
+        "WIKIVICE_DEFAULT_WIKI": api,
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+        "WIKIVICE_MAX_CONCURRENT_REQUESTS": str(cap),
+        "WIKIVICE_WORKERS": "2",
+        "WIKIVICE_EVENT_POLL_SECONDS": "0.3",
+    }
+    if fleet in ("postgres", "redis"):
+        env["WIKIVICE_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    if fleet == "redis":
+        env["WIKIVICE_REDIS_URL"] = request.getfixturevalue("redis_url")
+    processes = [sim]
+    try:
+        node, url = web_node(env)
+        processes.append(node.start())
+        processes += [Process(["worker"], env, None).start() for _ in range(3)]
+        sim_url = api.removesuffix("/w/api.php")
+        with httpx.Client(timeout=60) as client:
+            client.post(f"{sim_url}/_simulator/reset-stats")
+            titles = [f"Synthetic {n}" for n in range(2001, 2007)]
+            jobs = [client.post(f"{url}/api/analyses", json={"title": t}).json() for t in titles]
+            for job in jobs:
+                events = read_events(client, url + job["events_url"])
+                assert events[-1].event == EventKind.DONE, events[-1].data
+            stats = client.get(f"{sim_url}/_simulator/stats").json()
+        assert stats["max_concurrent"] <= cap
+        assert stats["max_concurrent"] == cap  # the six walks did press against it
+    finally:
+        for process in reversed(processes):
+            process.stop()

@@ -12,16 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse
-from starlette.routing import Mount, Route
 
-from support import Listener, LiveServer, make_settings
+from support import Listener, make_settings
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, user_agent_allowed
 from wikivice.wiki.client import MediaWiki
-from wikivice.wiki.errors import AddressRefused, WikiRejected
+from wikivice.wiki.errors import AddressRefused
 from wikivice.wiki.guard import WikiPolicy
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki
@@ -126,33 +122,6 @@ def test_user_agent_names_the_client_the_contact_and_the_library(tmp_path: Path)
     assert match["contact"] == "https://example.org/ops; ops@example.org"
     assert f"httpx/{httpx.__version__}" in agent
     assert user_agent_allowed(agent)  # as Wikimedia's servers judge it
-
-
-def test_redirects_within_the_host_are_followed(
-    wikis: WikiClients, simulator: SimulatorServer
-) -> None:
-    # A wiki that moved its api.php on the same host still answers.
-    async def moved(request: Request) -> RedirectResponse:
-        return RedirectResponse(f"/w/api.php?{request.url.query}", status_code=301)
-
-    app = Starlette(routes=[Route("/old/api.php", moved), Mount("/", app=simulator.sim.app)])
-    with LiveServer(app) as here:
-        page = wikis.client(parse_wiki(f"{here.url}/old/api.php")).resolve("Coffee")
-    assert page.title == "Coffee"
-    assert simulator.sim.stats.requests == 1
-
-
-def test_redirects_to_another_host_are_not_followed(
-    wikis: WikiClients, simulator: SimulatorServer
-) -> None:
-    async def elsewhere(request: Request) -> RedirectResponse:
-        return RedirectResponse(f"{simulator.api_url}?{request.url.query}", status_code=302)
-
-    with LiveServer(Starlette(routes=[Route("/w/api.php", elsewhere)])) as old:
-        wiki = wikis.client(parse_wiki(f"{old.url}/w/api.php"), sleep=lambda s: None)
-        with pytest.raises(WikiRejected, match="redirected the request to another host"):
-            wiki.resolve("Coffee")
-    assert simulator.sim.stats.requests == 0  # the target never heard of it
 
 
 def test_close_closes_the_connection_pool(wikis: WikiClients, simulator: SimulatorServer) -> None:

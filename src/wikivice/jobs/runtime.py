@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from wikivice.jobs.machine import Jobs
 from wikivice.jobs.wakeups import LocalNotifier, Notifier, RedisNotifier
 from wikivice.settings import Settings
-from wikivice.store.database import Database
-from wikivice.store.slots import sql_slots
+from wikivice.store.database import Database, sqlite_folder
+from wikivice.store.slots import SqlSlots
 from wikivice.wiki.guard import policy_of
-from wikivice.wiki.politeness import RedisSlots, Slots
+from wikivice.wiki.politeness import FileSlots, RedisSlots, Slots
 from wikivice.wiki.pool import WikiClients
 
 if TYPE_CHECKING:
@@ -64,9 +64,13 @@ class Runtime:
 
 def fleet_slots(settings: Settings, db: Database) -> Slots:
     """The politeness slots every process of the service shares (`wiki.politeness`):
-    in Redis when it is configured, else in the database. A lease outlives any request
-    (`request_timeout` is per read, not per request), and expires if its process dies."""
+    in Redis when it is configured, else in the database (PostgreSQL), else in lock
+    files beside the SQLite database. A lease outlives any request (`request_timeout`
+    is per read, not per request), and expires if its process dies."""
     limit, lease = settings.max_concurrent_requests, settings.request_timeout * 2 + 30
     if settings.redis_url:
         return RedisSlots(settings.redis_url, limit, lease)
-    return sql_slots(db, limit, lease)
+    beside = sqlite_folder(db)
+    if beside is not None:
+        return FileSlots(beside / "slots", limit)
+    return SqlSlots(db, limit, lease)

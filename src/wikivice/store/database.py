@@ -121,3 +121,11 @@ def _current_revision(engine: Engine) -> str | None:
     except Exception:  # no table yet: a new database
         return None
     return str(value) if value is not None else None
+
+
+def sqlite_folder(db: Database) -> Path | None:
+    """The folder of a SQLite database file (None for PostgreSQL or an in-memory one)."""
+    url = make_url(db.url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).parent

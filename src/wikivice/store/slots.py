@@ -5,36 +5,30 @@ claims a free or expired row (two processes racing for one row: the loser's UPDA
 matches nothing, on PostgreSQL after waiting for the winner's row lock), giving it back
 is one UPDATE that frees it if the token still holds it.
 
-On SQLite the slots live in a file of their own beside the database (`slots.db`): SQLite
-has one writer at a time, and a walk must never wait for a slot behind the 0.2 s
-transactions that store its own batches.
+For PostgreSQL without Redis (machines that share only the database). SQLite, with one
+writer at a time, would make a walk wait for a slot behind the 0.2 s transactions that
+store its own batches: there every process is on one machine, and `wiki.politeness.
+FileSlots` locks files instead.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import Database
-from wikivice.store.models import Base, WikiSlot
+from wikivice.store.models import WikiSlot
 from wikivice.wiki.politeness import wait_for
-
-SLOTS_FILE = "slots.db"
 
 
 class SqlSlots:
-    def __init__(
-        self, db: Database, limit: int, lease_seconds: float, *, own_db: bool = False
-    ) -> None:
+    def __init__(self, db: Database, limit: int, lease_seconds: float) -> None:
         self.db = db
         self.limit = limit
         self.lease_seconds = lease_seconds
-        self._own_db = own_db  # closed with the slots (else the runtime's to close)
         self._seeded: set[str] = set()
 
     def take(self, host: str, timeout: float) -> str | None:
@@ -48,10 +42,6 @@ class SqlSlots:
                 .where(WikiSlot.host == host, WikiSlot.holder == token)
                 .values(holder=None, expires_at=None)
             )
-
-    def close(self) -> None:
-        if self._own_db:
-            self.db.dispose()
 
     def _claim(self, host: str, token: str) -> bool:
         if host not in self._seeded:
@@ -80,15 +70,3 @@ class SqlSlots:
             except IntegrityError:
                 pass  # there already
         self._seeded.add(host)
-
-
-def sql_slots(db: Database, limit: int, lease_seconds: float) -> SqlSlots:
-    """Slots in `db`, or for SQLite in a file of their own beside it."""
-    url = make_url(db.url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return SqlSlots(db, limit, lease_seconds)
-    beside = Path(url.database).with_name(SLOTS_FILE)
-    own = Database(f"sqlite:///{beside}")
-    # State, not data: the file is made as it is needed, without migrations.
-    Base.metadata.create_all(own.engine, tables=[Base.metadata.tables[WikiSlot.__tablename__]])
-    return SqlSlots(own, limit, lease_seconds, own_db=True)

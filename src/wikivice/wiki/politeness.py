@@ -5,19 +5,25 @@ A slot is leased for one request: taken just before it is sent, given back when 
 answer is read. A lease expires on its own (`lease_seconds`) so that a process killed
 mid-request does not keep its slot forever.
 
-Backends, chosen in `jobs.runtime.Runtime.create` and nowhere else:
+Backends, chosen in `jobs.runtime.fleet_slots` and nowhere else:
 - `RedisSlots` when Redis is configured (one atomic script per take or give);
-- `store.slots.SqlSlots` otherwise: a table of the database (PostgreSQL), or a SQLite
-  file of its own beside the data (so a take never waits behind an ingest's write);
-- `LocalSlots`, a semaphore per host, for a process on its own (tests, the simulator).
+- `store.slots.SqlSlots` on PostgreSQL without Redis: a table of the database;
+- `FileSlots` on SQLite without Redis: every process is on the machine that holds the
+  database file, so a slot is a lock on a file beside it (a few microseconds, and the
+  operating system frees it when its process dies);
+- `LocalSlots`, a semaphore per host, for a process on its own.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 WAIT_STEP_MIN = 0.01  # seconds between looks for a free slot, doubling up to
@@ -54,6 +60,45 @@ class LocalSlots:
 
     def give(self, host: str, token: str) -> None:
         self._hosts[host].release()
+
+
+class FileSlots:
+    """Slots shared by the processes of one machine: slot n of a host is an exclusive
+    `flock` on its own file in `folder`. Each take opens the file anew (a lock belongs to
+    an open file, so two threads of a process exclude each other too)."""
+
+    def __init__(self, folder: Path, limit: int) -> None:
+        self.limit = limit
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._held: dict[str, int] = {}  # token -> file descriptor
+        self._lock = threading.Lock()
+
+    def take(self, host: str, timeout: float) -> str | None:
+        found: list[str] = []
+        wait_for(lambda: self._try(host, found), timeout)
+        return found[0] if found else None
+
+    def give(self, host: str, token: str) -> None:
+        with self._lock:
+            fd = self._held.pop(token)
+        os.close(fd)  # closing the file releases its lock
+
+    def _try(self, host: str, found: list[str]) -> bool:
+        stem = hashlib.sha1(host.encode()).hexdigest()[:16]  # any host: a safe file name
+        for n in range(self.limit):
+            fd = os.open(self.folder / f"{stem}.{n}", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            token = uuid.uuid4().hex
+            with self._lock:
+                self._held[token] = fd
+            found.append(token)
+            return True
+        return False
 
 
 # KEYS[1]: the host's sorted set of leases (member: token, score: expiry, Redis's clock).

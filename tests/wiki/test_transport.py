@@ -1,0 +1,134 @@
+"""One client's requests: redirects within the host only, a wiki's own words cut short and
+cleaned, plain words for a wiki that cannot be reached, and the politeness slot waited
+for (with word to the job) or given up on (for a person waiting)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
+
+from support import LiveServer, make_settings
+from wikivice.settings import Settings
+from wikivice.simulator import SimulatorServer
+from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
+from wikivice.wiki.pool import WikiClients
+from wikivice.wiki.sites import parse_wiki
+from wikivice.wiki.transport import MAX_INFO_CHARS, MAX_REDIRECTS
+
+
+@pytest.fixture
+def pool_settings(tmp_path: Path, simulator: SimulatorServer) -> Settings:
+    return make_settings(tmp_path, default_wiki=simulator.api_url, max_retries=0)
+
+
+@pytest.fixture
+def wikis(pool_settings: Settings) -> Iterator[WikiClients]:
+    wikis = WikiClients(pool_settings)
+    yield wikis
+    wikis.close()
+
+
+def test_redirects_within_the_host_are_followed(
+    wikis: WikiClients, simulator: SimulatorServer
+) -> None:
+    # A wiki that moved its api.php on the same host still answers.
+    async def moved(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/w/api.php?{request.url.query}", status_code=301)
+
+    app = Starlette(routes=[Route("/old/api.php", moved), Mount("/", app=simulator.sim.app)])
+    with LiveServer(app) as here:
+        page = wikis.client(parse_wiki(f"{here.url}/old/api.php")).resolve("Coffee")
+    assert page.title == "Coffee"
+    assert simulator.sim.stats.requests == 1
+
+
+def test_redirects_to_another_host_are_not_followed(
+    wikis: WikiClients, simulator: SimulatorServer
+) -> None:
+    async def elsewhere(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{simulator.api_url}?{request.url.query}", status_code=302)
+
+    with LiveServer(Starlette(routes=[Route("/w/api.php", elsewhere)])) as old:
+        wiki = wikis.client(parse_wiki(f"{old.url}/w/api.php"), sleep=lambda s: None)
+        with pytest.raises(WikiRejected, match="redirected the request to another host"):
+            wiki.resolve("Coffee")
+    assert simulator.sim.stats.requests == 0  # the target never heard of it
+
+
+def test_endless_redirects_within_the_host_end(wikis: WikiClients) -> None:
+    async def again(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/w/api.php?{request.url.query}", status_code=302)
+
+    with LiveServer(Starlette(routes=[Route("/w/api.php", again)])) as loop:
+        wiki = wikis.client(parse_wiki(f"{loop.url}/w/api.php"))
+        with pytest.raises(WikiRejected, match="redirected the request too many times"):
+            wiki.resolve("Coffee")
+        assert wiki.requests == 1 and MAX_REDIRECTS >= 1  # one try, its hops not retried
+
+
+def test_a_wikis_own_error_message_is_cut_short_and_cleaned(wikis: WikiClients) -> None:
+    shouting = "<script>alert(1)</script>\x1b[31m" + "A" * 5000
+
+    async def refuse(request: Request) -> JSONResponse:
+        return JSONResponse({"error": {"code": "badvalue\n" + "x" * 200, "info": shouting}})
+
+    with LiveServer(Starlette(routes=[Route("/w/api.php", refuse)])) as wiki_server:
+        wiki = wikis.client(parse_wiki(f"{wiki_server.url}/w/api.php"))
+        with pytest.raises(ApiError) as caught:
+            wiki.resolve("Coffee")
+    error = caught.value
+    assert len(error.info) == MAX_INFO_CHARS and error.info.endswith("…")
+    assert "\x1b" not in error.info and "\n" not in error.code and len(error.code) <= 80
+    assert len(str(error)) < 500
+
+
+def test_a_quick_try_at_a_name_that_does_not_resolve_says_so(wikis: WikiClients) -> None:
+    started = time.monotonic()
+    wiki = wikis.client(parse_wiki("https://nowhere.invalid/w/api.php"), quick=True)
+    with pytest.raises(WikiUnreachable, match="cannot reach nowhere.invalid: the name"):
+        wiki.resolve("Coffee")
+    assert time.monotonic() - started < 2
+
+
+def test_a_person_waiting_gives_up_on_a_busy_host(
+    pool_settings: Settings, simulator: SimulatorServer
+) -> None:
+    busy = WikiClients(pool_settings.model_copy(update={"lookup_timeout": 1.0}))
+    site = parse_wiki(simulator.api_url)
+    host = "127.0.0.1"
+    held = [busy.slots.take(host, 1) for _ in range(pool_settings.max_concurrent_requests)]
+    try:
+        started = time.monotonic()
+        with pytest.raises(WikiUnavailable, match="busy with other requests of this service"):
+            busy.client(site, quick=True).resolve("Coffee")
+        assert 0.9 < time.monotonic() - started < 3
+        assert simulator.sim.stats.requests == 0
+    finally:
+        for token in held:
+            busy.slots.give(host, str(token))
+        busy.close()
+
+
+def test_a_job_waits_for_a_slot_and_says_so_once(
+    wikis: WikiClients, simulator: SimulatorServer, pool_settings: Settings
+) -> None:
+    host = "127.0.0.1"
+    held = [wikis.slots.take(host, 1) for _ in range(pool_settings.max_concurrent_requests)]
+    told: list[str] = []
+
+    def free_them(seconds: float) -> None:
+        if told and held:
+            wikis.slots.give(host, str(held.pop()))  # someone else's request ends
+
+    wiki = wikis.client(parse_wiki(simulator.api_url), on_wait=told.append, sleep=free_them)
+    assert wiki.resolve("Coffee").title == "Coffee"
+    assert told == [host]
+    for token in held:
+        wikis.slots.give(host, str(token))
