@@ -16,15 +16,22 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey
-
 from wikivice.settings import Settings
 
 TASK_NAME = "run_fetch_job"
 
 
+class QueueUnavailable(Exception):
+    """The queue's storage (Redis, or the SQLite file) cannot take a job right now. The
+    job row stays queued: the reaper puts it on the queue once the storage is back."""
+
+
 class JobQueue:
     def __init__(self, settings: Settings) -> None:
+        # Imported here: the error type above is wanted where Huey is not (the web's
+        # handlers), and Huey with its backends is a tenth of a second to import.
+        from huey import RedisHuey, SqliteHuey
+
         self.huey: Any
         if settings.redis_url:
             self.huey = RedisHuey("wikivice", url=settings.redis_url, results=False)
@@ -40,7 +47,12 @@ class JobQueue:
         self.enqueued = threading.Event()
 
     def enqueue(self, job_id: int) -> None:
-        self._task(job_id)
+        """Put a job id on the queue; raises `QueueUnavailable` if the storage fails."""
+        try:
+            self._task(job_id)
+        except Exception as exc:  # Redis down, a locked or unwritable SQLite file…
+            reason = type(exc).__name__
+            raise QueueUnavailable(f"the job queue cannot be reached ({reason})") from exc
         self.enqueued.set()
 
     def handle_with(self, handler: Callable[[int], None]) -> None:

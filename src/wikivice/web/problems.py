@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wikivice.jobs.queue import QueueUnavailable
 from wikivice.wiki.errors import (
     AddressRefused,
     ApiError,
@@ -26,6 +27,7 @@ from wikivice.wiki.errors import (
 )
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30  # when the service is down or full: about one reaper round
 
 
 @dataclass
@@ -82,6 +84,17 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(MediaWikiError)
     async def on_wiki_error(request: Request, exc: MediaWikiError) -> Response:
         return render(request, problem_from(exc))
+
+    @app.exception_handler(QueueUnavailable)
+    async def on_queue_down(request: Request, exc: QueueUnavailable) -> Response:
+        log.error("could not enqueue a job: %s", exc.__cause__ or exc)
+        problem = Problem(
+            503,
+            "The service cannot start new analyses right now; please try again in a minute.",
+        )
+        answer = render(request, problem)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
