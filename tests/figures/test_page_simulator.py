@@ -46,7 +46,7 @@ def server() -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def figures(server: SimulatorServer, settings: Settings) -> PageFigures:
-    rt = Runtime.create(settings)
+    rt = Runtime.create(settings.model_copy(update={"default_wiki": server.api_url}))
     try:
         analysis = start_analysis(rt, parse_wiki(server.api_url), TITLE, enqueue=False)
         assert analysis.job_id is not None
