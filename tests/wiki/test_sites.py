@@ -31,3 +31,9 @@ def test_parse_wiki_unusual_script_path_has_no_slash_in_key() -> None:
 def test_parse_wiki_rejects_what_is_not_a_wiki(spec: str) -> None:
     with pytest.raises(WikiSpecError):
         parse_wiki(spec)
+
+
+@pytest.mark.parametrize("spec", ["en\x00", "https://x.org/w/\napi.php", "\x1b[31men", "x" * 501])
+def test_a_wiki_of_unprintable_or_endless_text_is_refused(spec: str) -> None:
+    with pytest.raises(WikiSpecError, match="printable characters"):
+        parse_wiki(spec)

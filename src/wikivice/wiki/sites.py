@@ -19,6 +19,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z][a-z0-9]{1,11}(?:-[a-z0-9]{1,12}){0,3}$")
 
 
 LANGUAGES_FILE = "languages.txt"
+MAX_SPEC_CHARS = 500  # an api.php URL is far shorter; the web checks the same bound
 
 
 class WikiSpecError(ValueError):
@@ -64,6 +65,8 @@ def parse_wiki(spec: str) -> WikiSite:
     """`en` → English Wikipedia; `https://host/w/api.php` → that wiki. A language code
     must be one of Wikipedia's (`languages.txt`); a URL may carry no user or password."""
     spec = spec.strip()
+    if not spec.isprintable() or len(spec) > MAX_SPEC_CHARS:
+        raise WikiSpecError("a wiki is a language code or a URL of printable characters")
     if LANGUAGE_CODE.match(spec):
         if spec not in wikipedia_languages():
             raise WikiSpecError(f"{spec!r} is not the code of a Wikipedia language")
