@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -212,29 +213,36 @@ def test_stale_article_refreshes_with_one_click(browser_page: BrowserPage, make_
 
 def test_forms_work_without_javascript(browser_session: Any, make_stack: Any) -> None:
     stack = make_stack()
+    key = stack.sim_url.split("//")[1]
     context = browser_session.new_context(java_script_enabled=False)
+    posted: list[str] = []
     try:
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto(stack.url + "/")
-        page.fill("#title", "Synthetic 300")
-        page.press("#title", "Enter")  # the browser's own POST, with its Origin
-        page.wait_for_url("**/wiki/**/Synthetic_300")
-        assert page.query_selector("#progress") is not None
+        page.on("request", lambda r: r.method == "POST" and posted.append(urlsplit(r.url).path))
+        page.goto(f"{stack.url}/wiki/{key}/Synthetic_300")
+        page.click("#analyse")  # the browser's own POST, with its Origin and Sec-Fetch-Site
+        page.wait_for_selector("#progress")
         deadline = time.monotonic() + 20
         while page.query_selector("#dashboard-body") is None:  # no stream: reload
             assert time.monotonic() < deadline, "the dashboard never came"
             time.sleep(0.3)
             page.reload()
         page.goto(stack.url + "/")
+        page.fill("#title", "Synthetic 301")
+        page.press("#title", "Enter")
+        page.wait_for_url("**/wiki/**/Synthetic_301")
+        page.wait_for_selector("#progress")
+        page.goto(stack.url + "/")
         page.click("#random")
         page.wait_for_url("**/wiki/**")
         assert page.query_selector("#progress, #dashboard-body") is not None
-        page.fill("input[name=title][type=search]", "Synthetic 301")  # the header's box
-        page.press("input[name=title][type=search]", "Enter")
-        page.wait_for_url("**/wiki/**/Synthetic_301")
+        page.fill("header input[name=title]", "Synthetic 302")  # the header's search box
+        page.press("header input[name=title]", "Enter")
+        page.wait_for_url("**/wiki/**/Synthetic_302")
     finally:
         context.close()
+    assert posted == ["/analyse", "/search", "/random", "/search"]
 
 
 def test_suggestions_appear_as_you_type(browser_page: BrowserPage, make_stack: Any) -> None:

@@ -147,16 +147,10 @@ def test_article_page_of_an_unknown_title_asks_nothing_and_offers_to_analyse(
     # Never seen: shown as typed (only the wiki could say it is missing).
     typed = client.get(f"/wiki/{key}/no_such_page_at_all")
     assert typed.status_code == 200 and offered(typed.text, key, "no such page at all")
+    invalid = client.get(f"/wiki/{key}/A%7CB")  # what no wiki accepts: said here
+    assert invalid.status_code == 422 and "not a valid title" in invalid.text
     assert simulator.sim.stats.requests == 0
     assert job_rows(wiki_settings) == 0
-
-
-def test_article_page_of_an_invalid_title_says_so_without_asking(
-    client: httpx.Client, key: str, simulator: SimulatorServer
-) -> None:
-    page = client.get(f"/wiki/{key}/A%7CB")
-    assert page.status_code == 422 and "not a valid title" in page.text
-    assert simulator.sim.stats.requests == 0
 
 
 def test_search_get_asks_nothing_and_offers_to_analyse(
