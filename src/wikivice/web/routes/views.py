@@ -160,7 +160,6 @@ def render_article(
 ) -> Response:
     """article.html: `wiki_field` is what its forms post as the wiki."""
     page, job = state.page, state.job
-    stored = page is not None and page.fetched_at is not None
     context: dict[str, object] = {
         "site": site,
         "title": state.title,
@@ -172,7 +171,7 @@ def render_article(
         "figures": None,
         "charts": [],
     }
-    if page is not None and stored:
+    if page is not None and page.fetched_at is not None:  # a history is stored
         context.update(dashboard_context(rt, page, refreshing=job is not None))
     return templates.TemplateResponse(request, "article.html", context)
 
