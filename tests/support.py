@@ -54,6 +54,21 @@ def fetch(rt: Runtime, title: str, *, stop: threading.Event | None = None) -> Jo
     return job
 
 
+def job_rows(settings: Settings) -> int:
+    """How many fetch jobs the database of `settings` holds (any status)."""
+    from sqlalchemy import func, select
+
+    from wikivice.store.database import Database
+    from wikivice.store.models import FetchJob
+
+    database = Database(settings.sqlalchemy_url)
+    try:
+        with database.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(FetchJob)).scalar_one())
+    finally:
+        database.dispose()
+
+
 class LiveServer:
     """The app on a real uvicorn in a background thread (tests about HTTP and SSE)."""
 

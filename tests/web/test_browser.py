@@ -1,17 +1,19 @@
 """What a person sees, in Chromium, against the app and the simulator as real processes:
-search → progress → dashboard, races, restarts, stalls, failures. Screenshots of each
-state go to artifacts/screenshots/."""
+search → progress → dashboard, races, restarts, stalls, failures; an article never
+analysed, a stale one, and the forms without JavaScript. Screenshots of each state go to
+artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import signal
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from support import BrowserPage, Process, search, wait_for_dashboard, wait_until
+from support import BrowserPage, Process, Stack, search, wait_for_dashboard, wait_until
 from wikivice.store.vocabulary import EventKind, JobStatus, Stage
 
 pytestmark = pytest.mark.browser
@@ -131,10 +133,11 @@ def test_failing_wiki_ends_with_a_message_and_a_working_retry(
 ) -> None:
     stack = make_stack(env={"WIKIVICE_JOB_ATTEMPTS": "1"})
     view = browser_page
-    # The title lookup (the article page's one request) succeeds; all after it fail.
+    # The title lookup (the Analyse button's one request) succeeds; all after it fail.
     stack.sim_config(faults="5xx=1,after=1,retry_after=0")
     key = stack.sim_url.split("//")[1]
     view.page.goto(f"{stack.url}/wiki/{key}/Synthetic_2000")
+    view.page.click("#analyse")
     view.page.wait_for_selector("#progress-error", state="visible")
     message = view.page.text_content("#progress-error") or ""
     assert message.startswith("Failed:") and "did not answer" in message
@@ -153,9 +156,93 @@ def test_missing_title_shows_suggestions(browser_page: BrowserPage, make_stack: 
     view.page.wait_for_selector("#did-you-mean")
     assert "No such article" in (view.page.text_content("h1") or "")
     view.screenshot("missing")
-    view.page.click("#did-you-mean >> text=Coffee")
+    view.page.click("#did-you-mean >> text=Coffee")  # one click: it posts
     view.page.wait_for_url("**/wiki/**/Coffee")
     wait_for_dashboard(view)
+
+
+def sim_requests(stack: Stack) -> int:
+    return int(httpx.get(f"{stack.sim_url}/_simulator/stats").json()["requests"])
+
+
+def test_unknown_article_url_offers_analyse_then_progress_then_dashboard(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.02)
+    view = browser_page
+    key = stack.sim_url.split("//")[1]
+    view.page.goto(f"{stack.url}/wiki/{key}/Synthetic_1500")
+    view.page.wait_for_selector("#not-analysed")
+    assert view.page.text_content("#analyse") == "Analyse “Synthetic 1500”"
+    assert view.page.query_selector("#progress") is None
+    view.screenshot("not-analysed")
+    assert sim_requests(stack) == 0  # the page asked the wiki nothing
+    assert httpx.get(f"{stack.url}/api/jobs/1").status_code == 404  # and started nothing
+    view.page.click("#analyse")
+    view.page.wait_for_url(f"**/wiki/{key}/Synthetic_1500")
+    view.page.wait_for_selector("#progress")
+    assert view.page.query_selector("#not-analysed") is None
+    wait_for_dashboard(view)
+    view.screenshot("dashboard")
+    assert httpx.get(f"{stack.url}/api/jobs/2").status_code == 404  # one job, no more
+    assert view.console_errors == []
+
+
+def test_stale_article_refreshes_with_one_click(browser_page: BrowserPage, make_stack: Any) -> None:
+    stack = make_stack(latency=0.02, env={"WIKIVICE_FRESH_SECONDS": "0"})
+    view = browser_page
+    key = stack.sim_url.split("//")[1]
+    search(view, stack, "Synthetic 1200")
+    wait_for_dashboard(view)
+    httpx.post(f"{stack.sim_url}/_simulator/grow", json={"title": "Synthetic 1200", "count": 40})
+    view.page.goto(f"{stack.url}/wiki/{key}/Synthetic_1200")  # stale, and no longer current
+    wait_for_dashboard(view)  # what is stored, at once and as it is
+    assert view.page.query_selector("#progress") is None
+    assert view.page.text_content("#fetched-ago") == "Fetched less than a minute ago."
+    assert view.page.get_attribute("#dashboard-body", "data-revisions") == "1200"
+    view.screenshot("stale")
+    view.page.click("#refresh")
+    view.page.wait_for_selector("#stale-notice", state="attached")  # stored, while it runs
+    view.screenshot("refreshing")
+    wait_until(view, "document.querySelector('#progress').dataset.swapped === 'yes'")
+    wait_for_dashboard(view)
+    assert view.page.get_attribute("#dashboard-body", "data-revisions") == "1240"
+    view.screenshot("refreshed")
+    assert view.console_errors == []
+
+
+def test_forms_work_without_javascript(browser_session: Any, make_stack: Any) -> None:
+    stack = make_stack()
+    key = stack.sim_url.split("//")[1]
+    context = browser_session.new_context(java_script_enabled=False)
+    posted: list[str] = []
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.on("request", lambda r: r.method == "POST" and posted.append(urlsplit(r.url).path))
+        page.goto(f"{stack.url}/wiki/{key}/Synthetic_300")
+        page.click("#analyse")  # the browser's own POST, with its Origin and Sec-Fetch-Site
+        page.wait_for_selector("#progress")
+        deadline = time.monotonic() + 20
+        while page.query_selector("#dashboard-body") is None:  # no stream: reload
+            assert time.monotonic() < deadline, "the dashboard never came"
+            time.sleep(0.3)
+            page.reload()
+        page.goto(stack.url + "/")
+        page.fill("#title", "Synthetic 301")
+        page.press("#title", "Enter")
+        page.wait_for_url("**/wiki/**/Synthetic_301")
+        page.wait_for_selector("#progress")
+        page.goto(stack.url + "/")
+        page.click("#random")
+        page.wait_for_url("**/wiki/**")
+        assert page.query_selector("#progress, #dashboard-body") is not None
+        page.fill("header input[name=title]", "Synthetic 302")  # the header's search box
+        page.press("header input[name=title]", "Enter")
+        page.wait_for_url("**/wiki/**/Synthetic_302")
+    finally:
+        context.close()
+    assert posted == ["/analyse", "/search", "/random", "/search"]
 
 
 def test_suggestions_appear_as_you_type(browser_page: BrowserPage, make_stack: Any) -> None:

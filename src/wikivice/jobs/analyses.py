@@ -18,6 +18,7 @@ from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import JobStatus
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.titles import clean_title
 
 
 @dataclass(frozen=True)
@@ -63,37 +64,47 @@ def refresh_analysis(rt: Runtime, page: PageRef) -> int:
 
 @dataclass(frozen=True)
 class ArticleState:
-    """What an article's page shows: the stored page and the job to follow, if any."""
+    """What an article's page shows, from the database alone."""
 
-    page: PageRef
+    title: str  # as stored; as asked (cleaned) when the page was never seen here
+    page: PageRef | None  # None: never seen here, so nothing to show but an offer
     job: JobSnapshot | None  # the running job, or the last failed one if nothing is stored
     moved_from: str | None  # the title asked, when the page is known under another one
 
 
 def open_article(rt: Runtime, site: WikiSite, title: str) -> ArticleState:
-    """The article as stored, refreshed in the background when stale; a page never seen
-    is looked up (raising as `start_analysis` does) and its fetch started."""
+    """The article as stored, and the job to follow if one is running. Asks the wiki
+    nothing and starts no job (issue 10: a GET, which any site can make a visitor's
+    browser send, changes nothing): a stale history stays as it is until someone asks
+    for a refresh, and a title never seen stays as typed, since only the wiki could
+    resolve it. Raises `InvalidTitle` for what no wiki would accept, asking nobody."""
+    title = clean_title(title)
     with rt.db.read() as conn:
         page = pages.find_page(conn, site.key, title)
-    job_id = rt.jobs.active_for_page(page.id) if page else None
-    if page is not None and page.fetched_at is not None and job_id is None and not _fresh(rt, page):
-        # Stale: show what is stored at once; the job asks the wiki what changed.
-        job_id = refresh_analysis(rt, page)
-    elif page is None or (job_id is None and page.fetched_at is None):
-        analysis = start_analysis(rt, site, title)
-        page, job_id = analysis.page, analysis.job_id
-        if page.title != title:
-            return ArticleState(page, None, analysis.resolved.redirected_from or title)
+    if page is None:
+        return ArticleState(title, None, None, None)
     if page.title != title:
-        return ArticleState(page, None, title)
+        return ArticleState(page.title, page, None, title)
+    job_id = rt.jobs.active_for_page(page.id)
     job = rt.jobs.get(job_id) if job_id is not None else None
     if job is None and page.fetched_at is None:
         last = rt.jobs.latest_for_page(page.id)
         if last is not None and last.status == JobStatus.FAILED:
             job = last  # nothing stored: show why the last fetch failed
-    return ArticleState(page, job, None)
+    return ArticleState(page.title, page, job, None)
 
 
-def _fresh(rt: Runtime, page: PageRef) -> bool:
-    asked = max(page.resolved_at or 0, page.fetched_at or 0)
-    return page.is_current and time.time() - asked < rt.settings.fresh_seconds
+def checked_at(page: PageRef) -> float | None:
+    """When the stored history was last known to be the wiki's latest (a resolve that
+    found nothing new counts), or None when nothing is stored."""
+    if page.fetched_at is None:
+        return None
+    return max(page.resolved_at or 0, page.fetched_at) if page.is_current else page.fetched_at
+
+
+def is_stale(rt: Runtime, page: PageRef) -> bool:
+    """A stored history worth a refresh: not known to be current for `fresh_seconds`."""
+    checked = checked_at(page)
+    if checked is None:
+        return False
+    return not page.is_current or time.time() - checked >= rt.settings.fresh_seconds

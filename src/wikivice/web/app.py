@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from wikivice import __version__
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
-from wikivice.web import filters
+from wikivice.web import csrf, filters
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
@@ -54,6 +54,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
     app.state.templates = templates
+    app.add_middleware(csrf.CrossSiteGuard, templates=templates)  # added first: inside the headers
 
     for router in (
         asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js

@@ -31,8 +31,7 @@ VOCABULARY = "vocabulary.js"
 IMPORT = re.compile(r"""^\s*(?:import\b(?!\s*\()|export\b)[^;'"]*?["'](\./[\w.-]+\.js)["']""", re.M)
 # Named as the scripts use them; each `{slot}` is filled by static/js/urls.js.
 URL_TEMPLATES = {
-    "search": urls.template(urls.search, "wiki", "title"),
-    "random": urls.template(urls.random, "wiki"),
+    "article": urls.template(urls.article, "wiki", "title"),
     "suggestions": urls.template(urls.suggestions, "wiki", "q"),
     "recentChanges": urls.template(urls.recent_changes, "wiki"),
     "analyses": urls.analyses(),

@@ -48,11 +48,18 @@ def api_docs() -> str:
 
 
 def search(wiki: str | None = None, title: str | None = None) -> str:
-    """The search form's target; with a title, the article it finds."""
+    """The search forms post `wiki` and `title` here; with a title, the GET of old links
+    and bookmarks (the stored article, or an offer to analyse it)."""
     return "/search" + _query(wiki=wiki, title=title)
 
 
-def random(wiki: str) -> str:
+def analyse() -> str:
+    """Where the Analyse, Refresh and Try again buttons post `wiki` and `title`."""
+    return "/analyse"
+
+
+def random(wiki: str | None = None) -> str:
+    """The Random button posts `wiki` here; a GET only shows the button."""
     return "/random" + _query(wiki=wiki)
 
 

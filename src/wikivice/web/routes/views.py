@@ -1,19 +1,28 @@
-"""The pages people see: home, search, the article page (progress, then dashboard)."""
+"""The pages people see: home, search, the article page (progress, then dashboard).
+
+Only POST changes state (issue 10). Any other site can make a visitor's browser send a
+GET (an `<img>` is enough), so a GET here shows what is stored and offers a button: it
+asks no wiki and starts no job. The search boxes and the Analyse, Refresh, Try again and
+Random buttons are forms that POST (web/forms.py), and web/csrf.py refuses such posts
+when another site sends them.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from wikivice.figures.cache import figures_for
 from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
-from wikivice.jobs.analyses import open_article, start_analysis
+from wikivice.jobs.analyses import ArticleState, checked_at, is_stale, open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
+from wikivice.store.pages import PageRef
 from wikivice.web import urls
 from wikivice.web.deps import (
     RuntimeDep,
@@ -23,13 +32,16 @@ from wikivice.web.deps import (
     site_for_request,
     stored_page,
 )
+from wikivice.web.forms import ArticleFormDep
+from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
-from wikivice.wiki.sites import parse_wiki
+from wikivice.wiki.sites import WikiSite, parse_wiki
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "ru", "pt", "zh", "pl", "nl", "ar", "sv", "uk")
+WikiQuery = Annotated[str | None, Query(max_length=500)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -47,34 +59,58 @@ def show_home(request: Request, rt: RuntimeDep, templates: TemplatesDep) -> Resp
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_article(
+def show_search(
+    request: Request,
     rt: RuntimeDep,
+    templates: TemplatesDep,
     title: Annotated[str, Query(max_length=1000)] = "",
-    wiki: Annotated[str | None, Query(max_length=500)] = None,
+    wiki: WikiQuery = None,
 ) -> Response:
-    """The search form: resolve the title, then go to its page at once."""
+    """Old links and bookmarks of the search: the article's page when it is known here,
+    otherwise an offer to analyse it (one click)."""
     if not title.strip():
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(urls.home(), status_code=303)
     site = site_for_request(rt, wiki)
-    analysis = start_analysis(rt, site, title)
-    target = urls.article(site.key, analysis.page.title)
-    shown = analysis.resolved.redirected_from
-    if shown:
-        target += "?" + f"redirected_from={urls.title_slug(shown)}"
+    state = open_article(rt, site, title)
+    if state.page is not None:
+        return RedirectResponse(urls.article(site.key, state.title), status_code=303)
+    # Shown here rather than at the article's address: a wiki given by its URL and never
+    # used has no key yet (it gets one with its first analysis), so the form names the
+    # wiki as the link did.
+    return render_article(request, rt, templates, site, state, wiki_field=wiki or "")
+
+
+@router.post("/search")
+@router.post("/analyse")
+async def analyse_article(rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep) -> Response:
+    """The search boxes and the Analyse, Refresh and Try again buttons: resolve the
+    title, start (or join) its analysis, then its page (303: a reload posts nothing)."""
+    if not form.title.strip():
+        return RedirectResponse(urls.home(), status_code=303)
+    target = await lookups.run(
+        lambda: analysed_article(rt, site_for_request(rt, form.wiki), form.title)
+    )
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/random")
+@router.get("/random", response_class=HTMLResponse)
 def show_random(
-    rt: RuntimeDep, wiki: Annotated[str | None, Query(max_length=500)] = None
+    request: Request, rt: RuntimeDep, templates: TemplatesDep, wiki: WikiQuery = None
 ) -> Response:
+    """A button that analyses a random article, for old links and bookmarks. Not a
+    redirect to one (choosing it asks the wiki, and its analysis is a change, so that
+    waits for the button's POST) nor a 405 (an old bookmark still leads somewhere)."""
     site = site_for_request(rt, wiki)
-    titles = rt.wikis.client(site, quick=True).random_titles(1)
-    if not titles:
-        raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
-    return RedirectResponse(
-        f"/search?wiki={quote(site.key)}&title={quote(titles[0])}", status_code=303
+    return templates.TemplateResponse(
+        request, "random.html", {"site": site, "wiki_field": wiki or ""}
     )
+
+
+@router.post("/random")
+async def analyse_random(rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep) -> Response:
+    """The Random button: a random article of the wiki, analysed, then its page."""
+    target = await lookups.run(lambda: random_article(rt, site_for_request(rt, form.wiki)))
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/wiki/{wiki}/{title:path}", response_class=HTMLResponse)
@@ -86,29 +122,17 @@ def show_article(
     templates: TemplatesDep,
     redirected_from: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
-    """The article's page: its dashboard if the stored history is current, otherwise
-    the progress of the job fetching it (over the stale dashboard, if there is one)."""
+    """The article's page, from what is stored: its dashboard (with a Refresh button
+    once stale), the progress of the job fetching it, or an Analyse button."""
     site = find_site(rt, wiki)
     state = open_article(rt, site, title_from_slug(title))
-    page, job = state.page, state.job
     if state.moved_from is not None:
-        target = urls.article(site.key, page.title)
+        target = urls.article(site.key, state.title)
         moved = urls.title_slug(state.moved_from)
         return RedirectResponse(f"{target}?redirected_from={moved}", 301)
-    figures = figures_for(rt.db, page.id) if page.fetched_at is not None else None
-    return templates.TemplateResponse(
-        request,
-        "article.html",
-        {
-            "site": site,
-            "title": page.title,
-            "redirected_from": title_from_slug(redirected_from) if redirected_from else None,
-            "job": job,
-            "events_url": urls.events(job.id) if job else None,
-            "fragment_url": urls.dashboard_fragment(site.key, page.title),
-            "figures": figures,
-            "charts": dashboard_charts(figures) if figures else [],
-        },
+    shown_from = title_from_slug(redirected_from) if redirected_from else None
+    return render_article(
+        request, rt, templates, site, state, wiki_field=site.key, redirected_from=shown_from
     )
 
 
@@ -118,17 +142,66 @@ def show_dashboard_fragment(
 ) -> Response:
     """The dashboard alone, swapped into the article page when its job is done."""
     page = stored_page(rt, site, title)
-    figures = figures_for(rt.db, page.id)
+    context = {"site": site, "title": page.title, "wiki_field": site.key}
     return templates.TemplateResponse(
-        request,
-        "dashboard.html",
-        {
-            "site": site,
-            "title": page.title,
-            "figures": figures,
-            "charts": dashboard_charts(figures),
-        },
+        request, "dashboard.html", {**context, **dashboard_context(rt, page, refreshing=False)}
     )
+
+
+def render_article(
+    request: Request,
+    rt: Runtime,
+    templates: Jinja2Templates,
+    site: WikiSite,
+    state: ArticleState,
+    *,
+    wiki_field: str,
+    redirected_from: str | None = None,
+) -> Response:
+    """article.html: `wiki_field` is what its forms post as the wiki."""
+    page, job = state.page, state.job
+    context: dict[str, object] = {
+        "site": site,
+        "title": state.title,
+        "wiki_field": wiki_field,
+        "redirected_from": redirected_from,
+        "job": job,
+        "events_url": urls.events(job.id) if job else None,
+        "fragment_url": urls.dashboard_fragment(site.key, state.title),
+        "figures": None,
+        "charts": [],
+    }
+    if page is not None and page.fetched_at is not None:  # a history is stored
+        context.update(dashboard_context(rt, page, refreshing=job is not None))
+    return templates.TemplateResponse(request, "article.html", context)
+
+
+def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[str, object]:
+    """A stored history's figures and charts, how long ago it was known current, and
+    whether to offer a refresh (not while one runs)."""
+    figures = figures_for(rt.db, page.id)
+    checked = checked_at(page)
+    return {
+        "figures": figures,
+        "charts": dashboard_charts(figures),
+        "checked_ago": None if checked is None else max(0.0, time.time() - checked),
+        "refreshable": not refreshing and is_stale(rt, page),
+    }
+
+
+def analysed_article(rt: Runtime, site: WikiSite, title: str) -> str:
+    """Where to see `title` once its analysis is started or joined (asks the wiki)."""
+    analysis = start_analysis(rt, site, title)
+    target = urls.article(site.key, analysis.page.title)
+    shown = analysis.resolved.redirected_from
+    return target + f"?redirected_from={urls.title_slug(shown)}" if shown else target
+
+
+def random_article(rt: Runtime, site: WikiSite) -> str:
+    titles = rt.wikis.client(site, quick=True).random_titles(1)
+    if not titles:
+        raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
+    return analysed_article(rt, site, titles[0])
 
 
 def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:

@@ -74,12 +74,18 @@ class ProgressView {
     this.fill = $(".fill", this.bar);
     this.message = $("#progress-message", section);
     this.error = $("#progress-error", section);
+    this.retryForm = $("#retry-form", section);
     this.retry = $("#retry", section);
     this.lastSeq = 0;
     this.source = null;
     this.reconnectTimer = null;
     this.finished = false;
-    this.retry.addEventListener("click", () => this.restart());
+    // Without JavaScript the form posts and the page reloads with the new job; here the
+    // same request goes to the API and the stream starts on this page.
+    this.retryForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.restart();
+    });
     const initial = $("#job-data", section);
     if (initial) this.render("initial", JSON.parse(initial.textContent));
   }
@@ -142,7 +148,7 @@ class ProgressView {
     this.section.classList.remove("disconnected");
     const failed = job.status === JobStatus.FAILED;
     this.error.hidden = !failed;
-    this.retry.hidden = !failed;
+    this.retryForm.hidden = !failed;
     if (failed) {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");

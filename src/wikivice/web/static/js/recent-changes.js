@@ -1,9 +1,10 @@
-// "Just edited on …": the wiki's latest edited articles, each a link to analyse it.
+// "Just edited on …": the wiki's latest edited articles, each a link to its page here
+// (its dashboard, or a button to analyse it).
 import { $, el, getJson } from "./dom.js";
 import { urlFor } from "./urls.js";
 
 function changeItem(wiki, change) {
-  const link = el("a", { href: urlFor("search", { wiki, title: change.title }), text: change.title });
+  const link = el("a", { href: urlFor("article", { wiki, title: change.title }), text: change.title });
   const who = change.user ? el("span", { className: "muted", text: ` by ${change.user}` }) : null;
   return el("li", {}, [link, who]);
 }

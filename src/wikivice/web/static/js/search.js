@@ -100,7 +100,6 @@ export function initSearch(form, onWikiChange) {
   box.input.addEventListener("blur", () => setTimeout(() => box.close(), 100));
   box.wiki.addEventListener("change", () => {
     box.lastQuery = "";
-    $("#random").href = urlFor("random", { wiki: box.wiki.value });
     onWikiChange(box.wiki.value);
   });
 }
