@@ -109,6 +109,21 @@ def worker(threads: int | None) -> None:
 
 
 @main.command()
+def migrate() -> None:
+    """Bring the database's schema to this release (a deployment's release step; `serve`
+    and `worker` also do it at start, and find nothing to do after this)."""
+    from wikivice.store.database import SCHEMA_REVISION, Database
+
+    settings = Settings()
+    db = Database(settings.sqlalchemy_url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    click.echo(f"the database's schema is at {SCHEMA_REVISION}")
+
+
+@main.command()
 @click.argument("title")
 @click.option("--wiki", default=None, help=WIKI_HELP + " [WIKIVICE_DEFAULT_WIKI]")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
