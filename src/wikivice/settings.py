@@ -196,6 +196,23 @@ class Settings(BaseSettings):
             "logger, message, and the job, wiki and title on every line of a job's work)."
         ),
     )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description=(
+            "A folder every process of one machine shares for its metrics "
+            "(prometheus-client's multiprocess mode), so any web process's `/metrics` adds "
+            "up all of them; empty it before they start. Unset: each process shows its own."
+        ),
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "Port on which `wikivice worker` serves its own `/metrics` (for fleets whose "
+            "workers share no `WIKIVICE_METRICS_DIR` with a web process)."
+        ),
+    )
     fresh_seconds: float = Field(
         default=600.0,
         ge=0,

@@ -298,4 +298,8 @@ class _Heartbeat:
                 log.warning("heartbeat of job %s failed", self.claim.job_id, exc_info=True)
 
     def stop(self) -> None:
+        """Stop beating, and wait for a beat under way: no write of this job may
+        outlive its run (nor hold a connection of a database about to close)."""
         self.done.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(10)

@@ -14,7 +14,7 @@ import logging
 import signal
 import threading
 
-from wikivice import logs
+from wikivice import logs, metrics
 from wikivice.jobs.runner import Analyser, run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -109,6 +109,8 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
 
     logs.configure(settings.log_level, settings.log_format)
     rt = Runtime.create(settings)
+    if settings.metrics_port is not None:
+        metrics.serve(settings.metrics_port)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)
     stopping = threading.Event()
 
@@ -126,3 +128,4 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
     finally:
         worker.stop()
         rt.close()
+        metrics.forget_process()

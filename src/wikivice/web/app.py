@@ -28,6 +28,7 @@ from wikivice.web.problems import install_error_handlers
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import health as health_routes
+from wikivice.web.routes import metrics as metrics_routes
 from wikivice.web.routes import pages as page_routes
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ CONTENT_SECURITY_POLICY = (
 ROUTERS = (
     asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
     health_routes.router,
+    metrics_routes.router,
     analyses.router,
     jobs.router,
     page_routes.router,
