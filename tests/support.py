@@ -167,7 +167,7 @@ class Process:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(tempfile.mkstemp(prefix="wikivice-", suffix=".log")[1])
 
-    def start(self, timeout: float = 20) -> Process:
+    def start(self, timeout: float = 60) -> Process:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.args, env={**os.environ, **self.env}, stdout=log, stderr=log
