@@ -4,7 +4,9 @@ a page elsewhere, never a stack trace."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -122,5 +124,8 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return render(request, Problem(500, "Something went wrong on our side; please retry."))
 
 
-def _plain(errors: object) -> object:
-    return orjson.loads(orjson.dumps(errors, default=str))
+def _plain(errors: Sequence[Any]) -> object:
+    """What was wrong, without the input refused: it may be large, or text that JSON
+    cannot carry back (a lone surrogate, which made this a 500)."""
+    kept = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in errors]
+    return orjson.loads(orjson.dumps(kept, default=str))
