@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from wikivice import __version__
 from wikivice.settings import Settings, settings_markdown
+from wikivice.store.errors import DatabaseUnavailable
 from wikivice.wiki.errors import InvalidTitle, MediaWikiError, PageMissing
 from wikivice.wiki.sites import WikiSite, WikiSpecError, parse_wiki
 from wikivice.wiki.titles import clean_title
@@ -50,6 +52,12 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
+    except (DatabaseUnavailable, ValidationError) as exc:
+        # What the operator must fix or wait out: one line, no traceback (issue 10).
+        print(f"wikivice: {_one_line(exc)}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:  # Ctrl-C before a command had its own handlers
+        code = 130
     for thread in threading.enumerate():
         if not thread.daemon and thread is not threading.current_thread():
             thread.join()
@@ -96,7 +104,32 @@ def serve(host: str, port: int, no_worker: bool, demo: bool) -> None:
     """Run the web app (and, unless --no-worker, the job worker in the same process)."""
     from wikivice.web.server import serve as run_server
 
-    run_server(Settings(), host=host, port=port, worker=not no_worker, demo=demo)
+    settings = Settings()
+    if settings.database_url and not demo:
+        # Before uvicorn, whose failed start-up would print a traceback: a server that
+        # never answers fails here, in WIKIVICE_DB_TIMEOUT, in one line.
+        _check_database(settings)
+    run_server(settings, host=host, port=port, worker=not no_worker, demo=demo)
+
+
+def _check_database(settings: Settings) -> None:
+    from wikivice.store.database import Database
+
+    db = Database(settings.sqlalchemy_url, timeout=settings.db_timeout)
+    try:
+        db.check()
+    finally:
+        db.dispose()
+
+
+def _one_line(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    # pydantic's own text takes several lines per error; the setting and what is wrong.
+    return "; ".join(
+        f"WIKIVICE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+        for error in exc.errors()
+    )
 
 
 @main.command()

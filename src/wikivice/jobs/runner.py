@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from wikivice.jobs import unqueued
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -64,7 +65,7 @@ def run_claimed(
     """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
     # The queue is built on first use (`wikivice fetch` seldom needs it).
-    again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
+    again = requeue or (lambda job_id: unqueued.enqueue(rt, job_id))
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:

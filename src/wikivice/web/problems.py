@@ -13,9 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wikivice.jobs.queue import QueueUnavailable
+from wikivice.store.errors import DatabaseUnavailable
 from wikivice.wiki.errors import (
     AddressRefused,
     ApiError,
@@ -94,6 +97,16 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             503,
             "The service cannot start new analyses right now; please try again in a minute.",
         )
+        answer = render(request, problem)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+    @app.exception_handler(DatabaseUnavailable)
+    @app.exception_handler(OperationalError)  # the server went away, or SQLite is locked
+    @app.exception_handler(PoolTimeout)  # no free connection within WIKIVICE_DB_TIMEOUT
+    async def on_database_down(request: Request, exc: Exception) -> Response:
+        log.error("the database failed on %s: %s", request.url.path, exc)
+        problem = Problem(503, "The service's database is not answering; please try again soon.")
         answer = render(request, problem)
         answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return answer
