@@ -4,7 +4,7 @@ a page elsewhere, never a stack trace."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,15 +101,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return answer
 
-    @app.exception_handler(DatabaseUnavailable)
-    @app.exception_handler(OperationalError)  # the server went away, or SQLite is locked
-    @app.exception_handler(PoolTimeout)  # no free connection within WIKIVICE_DB_TIMEOUT
-    async def on_database_down(request: Request, exc: Exception) -> Response:
-        log.error("the database failed on %s: %s", request.url.path, exc)
-        problem = Problem(503, "The service's database is not answering; please try again soon.")
-        answer = render(request, problem)
-        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return answer
+    install_outage_handlers(app, render)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -135,6 +127,20 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return render(request, Problem(500, "Something went wrong on our side; please retry."))
+
+
+def install_outage_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:
+    """A part of the service that is down: 503 with Retry-After, never a 500."""
+
+    @app.exception_handler(DatabaseUnavailable)
+    @app.exception_handler(OperationalError)  # the server went away, or SQLite is locked
+    @app.exception_handler(PoolTimeout)  # no free connection within WIKIVICE_DB_TIMEOUT
+    async def on_database_down(request: Request, exc: Exception) -> Response:
+        log.error("the database failed on %s: %s", request.url.path, exc)
+        problem = Problem(503, "The service's database is not answering; please try again soon.")
+        answer = render(request, problem)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
 
 
 def _plain(errors: Sequence[Any]) -> object:
