@@ -60,6 +60,11 @@ def test_a_submission_while_redis_is_down_is_503_and_runs_once_it_is_back(
     assert page.headers["content-type"].startswith("text/html")
     assert redis_app.get("/").status_code == 200  # the rest of the site still answers
     [job_id] = marked(wiki_settings)
+    job = redis_app.get(f"/api/jobs/{job_id}").json()
+    assert job["status"] == "queued" and job["message"] == unqueued.WAITING_FOR_QUEUE
+    with redis_app.stream("GET", f"/api/jobs/{job_id}/events") as stream:  # replayed
+        assert stream.status_code == 200
+        assert next(stream.iter_lines()).startswith("retry:")
 
     redis_server.start()  # the reaper puts the job on the queue; a worker runs it
     deadline = time.monotonic() + 30
