@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description=(
-            "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://host/wikivice`. "
+            "URL of the database: `postgresql://user@host/wikivice` (also spelled "
+            "`postgres://` or `postgresql+psycopg://`) or `sqlite:///path/to/file.db`. "
             "Unset: a SQLite file `wikivice.db` (WAL mode) in the data dir."
         ),
     )
@@ -169,8 +170,9 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         description=(
-            "Seconds to wait for the database to accept a connection, or for a free "
-            "connection in the pool, before giving up."
+            "Seconds to wait for the database to accept a connection (PostgreSQL's "
+            "`connect_timeout`, whole seconds, at least 2), or for a free connection in the "
+            "pool, before giving up: start-up then fails in one line, a request gets a 503."
         ),
     )
     forwarded_allow_ips: str = Field(
