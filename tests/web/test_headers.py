@@ -4,12 +4,14 @@ ServerErrorMiddleware answers outside every middleware inside it), with no stack
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import Depends
+from fastapi import BackgroundTasks, Depends
 
 from support import LiveServer, make_settings
 from wikivice.simulator import SimulatorServer
@@ -39,6 +41,11 @@ def http(tmp_path: Path, simulator: SimulatorServer) -> Iterator[httpx.Client]:
     @app.get("/api/crash-early", dependencies=[Depends(explode)])
     def crash_early() -> None:
         raise AssertionError("never reached")
+
+    @app.get("/api/late-failure")
+    def fail_after_answering(background: BackgroundTasks) -> dict[str, bool]:
+        background.add_task(explode)
+        return {"answered": True}
 
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
         yield client
@@ -76,6 +83,18 @@ def test_unhandled_exception_on_a_page_is_a_friendly_page_with_headers(
     assert "Something went wrong" in response.text and "Search again" in response.text
     assert_secured(response)
     assert_no_trace(response)
+
+
+def test_an_error_after_another_answer_still_reaches_the_log(
+    http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Only our own completed 500 stops its exception (logged by on_crash already).
+    with caplog.at_level(logging.ERROR):
+        assert http.get("/api/late-failure").json() == {"answered": True}
+        deadline = time.monotonic() + 5
+        while not any(SECRET in str(r.exc_info) for r in caplog.records if r.exc_info):
+            assert time.monotonic() < deadline, "the background task's error was lost"
+            time.sleep(0.05)
 
 
 def test_pages_errors_static_files_and_refusals_carry_the_headers(http: httpx.Client) -> None:

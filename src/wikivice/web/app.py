@@ -48,25 +48,28 @@ class _AnsweredErrors:
     """Starlette's ServerErrorMiddleware answers an unhandled exception with our 500
     (`problems.on_crash`, which logs its traceback) and then raises it again for the
     server to log. uvicorn then logs it a second time and drops the connection, which
-    a client may see as a reset instead of the 500 just sent. Once the 500 is complete,
-    the exception stops here; one not answered yet goes on to the server."""
+    a client may see as a reset instead of the 500 just sent. Once that 500 is complete,
+    the exception stops here; any other (one not answered, or raised after another
+    answer, as by a background task) goes on to the server."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        complete = False
+        status, complete = 0, False
 
         async def watched(message: Message) -> None:
-            nonlocal complete
+            nonlocal status, complete
             await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
                 complete = True
 
         try:
             await self.app(scope, receive, watched)
         except Exception:
-            if not complete:
+            if not (complete and status == 500):
                 raise
 
 
