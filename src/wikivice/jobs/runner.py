@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wikivice import logs
+from wikivice.jobs import unqueued
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -68,8 +69,8 @@ def run_claimed(
     """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
     # The queue is built on first use (`wikivice fetch` seldom needs it).
-    again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
     logs.bind(job=claim.job_id)
+    again = requeue or (lambda job_id: unqueued.enqueue(rt, job_id))
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
