@@ -17,6 +17,7 @@ server, and a shorter one would fail writes under a busy ingest.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,15 @@ class Database:
         self.check()
         migrate(self.engine)
 
-    def dispose(self) -> None:
+    def dispose(self, wait: float = 2.0) -> None:
+        """Close the pool's connections, after waiting up to `wait` seconds for those in
+        use to come back: a thread that outlives its job by a moment (the fetch thread
+        giving back its politeness slot, a request finishing) would otherwise return its
+        connection to a pool already gone, and nobody would ever close it."""
+        deadline = time.monotonic() + wait
+        checked_out = getattr(self.engine.pool, "checkedout", None)
+        while checked_out is not None and checked_out() > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.engine.dispose()
 
 
