@@ -28,7 +28,8 @@ def walk_to(times: tuple[int, ...], done: int, *, capped_at: int = 30_000) -> Pr
     est.counted(capped_at, True)
     est.far_end(times[-FAR_END:])
     for k, start in enumerate(range(0, done, PER_REQUEST)):
-        est.walked(k * SECONDS_PER_REQUEST, times[start : min(start + PER_REQUEST, done)])
+        batch = times[start : min(start + PER_REQUEST, done)]
+        est.walked(k * SECONDS_PER_REQUEST, len(batch), batch[0], batch[-1])
     return est
 
 
@@ -60,7 +61,7 @@ def test_uniform_extrapolation_would_miss_the_bursty_history() -> None:
 def test_exact_count_is_shown_as_it_is() -> None:
     est = ProgressEstimator()
     est.counted(1_234, False)
-    est.walked(0.0, [100, 200])
+    est.walked(0.0, 2, 100, 200)
     shown = est.estimate(2)
     assert (shown.total, shown.estimated) == (1_234, False)
 
@@ -93,7 +94,7 @@ def test_eta_follows_the_recent_request_rate() -> None:
     at = 0.0
     for k in range(170):
         at += 1.0 if k < 20 else 0.1  # the wiki got ten times faster
-        est.walked(at, list(range(k * 500, k * 500 + 500)))
+        est.walked(at, 500, k * 500, k * 500 + 499)
     assert at - 20 * 1.0 > RATE_WINDOW  # the slow part is out of the window by now
     shown = est.estimate(85_000)
     assert shown.eta is not None and shown.rate is not None
@@ -104,11 +105,12 @@ def test_eta_follows_the_recent_request_rate() -> None:
 def test_resumed_walk_adds_what_was_stored_before() -> None:
     times = timestamps(150_000)
     fresh = walk_to(times, 75_000).estimate(75_000).total
-    est = ProgressEstimator(done_before=30_000)
+    est = ProgressEstimator()  # 30,000 stored before: only `done` says so
     est.counted(30_000, True)
     est.far_end(times[-FAR_END:])
     for k, start in enumerate(range(30_000, 75_000, PER_REQUEST)):
-        est.walked(k * SECONDS_PER_REQUEST, times[start : start + PER_REQUEST])
+        batch = times[start : start + PER_REQUEST]
+        est.walked(k * SECONDS_PER_REQUEST, len(batch), batch[0], batch[-1])
     resumed = est.estimate(75_000).total
     assert fresh is not None and resumed is not None
     assert abs(resumed / 150_000 - 1) <= 0.3
@@ -121,7 +123,8 @@ def test_a_walk_toward_older_edits_estimates_alike() -> None:
     est.far_end(times[:FAR_END])
     newest_first = times[::-1]
     for k, start in enumerate(range(0, 60_000, PER_REQUEST)):
-        est.walked(k * SECONDS_PER_REQUEST, newest_first[start : start + PER_REQUEST])
+        batch = newest_first[start : start + PER_REQUEST]
+        est.walked(k * SECONDS_PER_REQUEST, len(batch), batch[0], batch[-1])
     shown = est.estimate(60_000)
     assert shown.estimated and shown.total is not None
     assert abs(shown.total / 150_000 - 1) <= 0.3

@@ -46,13 +46,13 @@ class Estimate:
 class ProgressEstimator:
     """Estimates a history's size and the fetch's ETA from what a job has seen.
 
-    `done_before` revisions were stored before this walk (a resumed job); the walk goes
-    from old to new (`toward_newer`) or the other way. Feed it `counted` (the wiki's
-    count), `far_end` (timestamps of the revisions at the other end of the history) and
-    `walked` (each batch of the walk as it arrives), then ask `estimate`."""
+    The walk goes from old to new (`toward_newer`) or the other way. Feed it `counted`
+    (the wiki's count), `far_end` (times of the revisions at the other end of the
+    history) and `walked` (each batch of the walk as it arrives), then ask `estimate`. A
+    resumed job's walk starts where the stored history ends: what it stored before
+    counts through the `done` given to `estimate`."""
 
-    def __init__(self, done_before: int = 0, *, toward_newer: bool = True) -> None:
-        self.done_before = done_before
+    def __init__(self, *, toward_newer: bool = True) -> None:
         self.sign = 1 if toward_newer else -1
         self.count: int | None = None
         self.capped = False
@@ -79,20 +79,20 @@ class ProgressEstimator:
         if len(timestamps) > 1 and span > 0:
             self.far_rate = (len(timestamps) - 1) / span
 
-    def walked(self, at: float, timestamps: Sequence[int]) -> None:
-        """A batch of the walk arrived at `at` (monotonic seconds) with revisions of
-        these timestamps (in walk order)."""
+    def walked(self, at: float, count: int, first: int | None, last: int | None) -> None:
+        """A batch of the walk arrived at `at` (monotonic seconds): `count` revisions,
+        the first and last of them at these times (epoch seconds; None: not known)."""
         self.batch_count += 1
-        self.batches.append((at, self.batch_count, self.seen[-1] + len(timestamps)))
+        self.batches.append((at, self.batch_count, self.seen[-1] + count))
         while len(self.batches) > 2 and at - self.batches[1][0] > RATE_WINDOW:
             self.batches.popleft()
-        if not timestamps:
+        if first is None or last is None:
+            self.seen[-1] += count
             return
         if self.origin is None:
-            self.origin = timestamps[0]
-        front = max(self.reach[-1], (timestamps[-1] - self.origin) * self.sign)
-        self.reach.append(front)
-        self.seen.append(self.seen[-1] + len(timestamps))
+            self.origin = first
+        self.reach.append(max(self.reach[-1], (last - self.origin) * self.sign))
+        self.seen.append(self.seen[-1] + count)
 
     def estimate(self, done: int) -> Estimate:
         """The total and ETA to show once `done` revisions are stored."""
@@ -100,7 +100,7 @@ class ProgressEstimator:
         rate, per_second = self._rates()
         eta = None
         if total is not None and per_second:
-            fetched = max(done, self.done_before + self.seen[-1])
+            fetched = max(done, self.seen[-1])
             per_request = self.seen[-1] / self.batch_count if self.batch_count else 0
             if per_request > 0:
                 requests_left = math.ceil(max(total - fetched, 0) / per_request)
@@ -110,14 +110,15 @@ class ProgressEstimator:
     def _total(self, done: int) -> tuple[int | None, bool]:
         if self.count is not None and not self.capped:
             return max(self.count, done), False
-        guess = self._extrapolate()
+        left = self._left()
         floor = max(done, self.count or 0)
-        if guess is None:
-            return (floor or None), False
-        return max(round(self.done_before + guess), floor), True
+        if left is None:  # at least the capped count, or nothing to say yet
+            return (floor if self.count is not None else None), False
+        fetched = max(done, self.seen[-1])
+        return max(round(fetched + left), floor), True
 
-    def _extrapolate(self) -> float | None:
-        """Revisions in the whole history, walked ones included; None if it cannot say."""
+    def _left(self) -> float | None:
+        """Revisions beyond those walked; None if it cannot say yet."""
         if self.far_edge is None or self.origin is None or len(self.reach) <= MIN_BATCHES:
             return None
         front = self.reach[-1]
@@ -132,8 +133,8 @@ class ProgressEstimator:
         at_half = lo_seen + part * (hi_seen - lo_seen)
         front_rate = (self.seen[-1] - at_half) / half
         far_rate = self.far_rate if self.far_rate is not None else front_rate
-        left = max((self.far_edge - self.origin) * self.sign - front, 0.0)
-        return self.seen[-1] + left * _log_mean(front_rate, far_rate)
+        span_left = max((self.far_edge - self.origin) * self.sign - front, 0.0)
+        return span_left * _log_mean(front_rate, far_rate)
 
     def _rates(self) -> tuple[float | None, float | None]:
         """Revisions and requests per second over the recent window."""

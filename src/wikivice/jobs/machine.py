@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, case, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
@@ -39,6 +39,9 @@ _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
 )
+# A claimed job starts resolving, unless an earlier attempt got further: stages only
+# move forward (issue 11: a resumed job does not show "Waiting for a worker" again).
+_CLAIMED_STAGE = case((FetchJob.stage == Stage.QUEUED, Stage.RESOLVING), else_=FetchJob.stage)
 
 
 class LeaseLost(Exception):
@@ -52,6 +55,7 @@ class Claim:
     token: str
     attempt: int
     checkpoint: dict[str, str] | None
+    stage: Stage = Stage.RESOLVING  # the stage it reached (an earlier attempt's, resumed)
 
 
 class Jobs:
@@ -143,7 +147,7 @@ class Jobs:
                 )
                 .values(
                     status=RUNNING,
-                    stage=Stage.RESOLVING,
+                    stage=_CLAIMED_STAGE,
                     message=None,
                     claimed_by=token,
                     heartbeat_at=now,
@@ -158,7 +162,7 @@ class Jobs:
             self._insert_event(conn, row, EventKind.STARTED, {})
         self.notify(job_id)
         checkpoint = orjson.loads(row.checkpoint) if row.checkpoint else None
-        return Claim(job_id, row.page_id, token, row.attempts, checkpoint)
+        return Claim(job_id, row.page_id, token, row.attempts, checkpoint, Stage(row.stage))
 
     def heartbeat(self, claim: Claim) -> bool:
         with self.db.write() as conn:
@@ -268,8 +272,7 @@ class Jobs:
                 claim,
                 EventKind.REQUEUED,
                 {},
-                status=QUEUED,
-                stage=Stage.QUEUED,
+                status=QUEUED,  # keeping the stage it reached
                 message=message,
                 claimed_by=None,
                 not_before=self.clock() + delay if delay else None,
@@ -345,8 +348,7 @@ class Jobs:
             }
             if spent
             else {
-                "status": QUEUED,
-                "stage": Stage.QUEUED,
+                "status": QUEUED,  # keeping the stage it reached
                 "message": "the worker stopped responding; resuming where it left off",
                 # Marks when it was re-queued, so it is not re-enqueued at once again.
                 "heartbeat_at": now,

@@ -36,6 +36,7 @@ from wikivice.store.revisions import (
 )
 from wikivice.store.vocabulary import Stage
 from wikivice.wiki.client import EditCount, MediaWiki, RevisionBatch
+from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0
@@ -55,6 +56,13 @@ class IngestListener(Protocol):
 
     def total(self, total: int | None, lower_bound: bool) -> None:
         """The number of revisions to expect (None: unknown; lower_bound: at least)."""
+
+    def far_end(self, timestamps: list[int]) -> None:
+        """When the count is capped or missing: the times of the history's newest
+        revisions (epoch seconds), which show how often it is edited lately."""
+
+    def walked(self, batch: RevisionBatch) -> None:
+        """A batch of the walk is about to be stored (its timestamps show the edit rate)."""
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
@@ -99,10 +107,10 @@ def ingest(
     side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
     # Side requests run alongside the first page of revisions (3 at once at most); the
     # count only improves the progress bar, so nothing waits for it.
-    count: Future[EditCount | None] | None = None
+    count: Future[tuple[EditCount | None, list[int]]] | None = None
     if not refresh:
         listener.stage(Stage.COUNTING)
-        count = side.submit(wiki.edit_count, page.title)
+        count = side.submit(_count, wiki, page)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
@@ -112,7 +120,9 @@ def ingest(
         while batch is not None:
             group.store(batch, fetcher, should_stop)
             if count is not None and count.done():
-                counted, count = count.result(), None
+                (counted, far_end), count = count.result(), None
+                if far_end:
+                    listener.far_end(far_end)
                 if counted is not None:
                     group.total = max(counted.count, state.done)
                     listener.total(group.total, counted.capped)
@@ -181,6 +191,7 @@ class _Group:
         with self.db.write() as conn:
             self.sql = self.sql or Statements(conn, self.page)
             while next_batch is not None:
+                self.listener.walked(next_batch)
                 store_batch(conn, self.sql, self.page, next_batch, state, self.editors)
                 if self.total is not None and state.done > self.total:
                     self.total = state.done
@@ -191,6 +202,18 @@ class _Group:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
         self.listener.batch_committed()
+
+
+def _count(wiki: MediaWiki, page: PageRef) -> tuple[EditCount | None, list[int]]:
+    """The wiki's count of the page's edits; when it stops counting (30,000) or has no
+    count, the times of the newest revisions too, to estimate the rest by."""
+    counted = wiki.edit_count(page.title)
+    if counted is not None and not counted.capped:
+        return counted, []
+    try:
+        return counted, wiki.newest_timestamps(page.pageid)
+    except MediaWikiError:
+        return counted, []  # only the estimate needed it: the fetch goes on
 
 
 def _finish(conn: Connection, page: PageRef) -> int:
