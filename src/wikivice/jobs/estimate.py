@@ -115,7 +115,7 @@ class ProgressEstimator:
         if left is None:  # at least the capped count, or nothing to say yet
             return (floor if self.count is not None else None), False
         fetched = max(done, self.seen[-1])
-        return max(round(fetched + left), floor), True
+        return max(_about(fetched + left), floor), True
 
     def _left(self) -> float | None:
         """Revisions beyond those walked; None if it cannot say yet."""
@@ -144,6 +144,14 @@ class ProgressEstimator:
         if t1 <= t0:
             return None, None
         return (r1 - r0) / (t1 - t0), (b1 - b0) / (t1 - t0)
+
+
+def _about(n: float) -> int:
+    """An estimate to three significant figures: "about 266,000", not "about 266,076"."""
+    if n < 1000:
+        return round(n)
+    scale = 10 ** (len(str(int(n))) - 3)
+    return round(n / scale) * scale
 
 
 def _log_mean(a: float, b: float) -> float:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
@@ -39,8 +39,7 @@ _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
 )
-# A claimed job starts resolving, unless an earlier attempt got further: stages only
-# move forward (issue 11: a resumed job does not show "Waiting for a worker" again).
+# Stages only move forward (issue 11): a job resumed after the lookup keeps its stage.
 _CLAIMED_STAGE = case((FetchJob.stage == Stage.QUEUED, Stage.RESOLVING), else_=FetchJob.stage)
 
 
@@ -302,10 +301,11 @@ class Jobs:
                     select(FetchJob.id).where(
                         FetchJob.status == QUEUED,
                         or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
-                        FetchJob.created_at < now - requeue_after,
-                        or_(
-                            FetchJob.heartbeat_at.is_(None),
-                            FetchJob.heartbeat_at < now - requeue_after,
+                        or_(  # (heartbeat_at, when set, is after created_at)
+                            func.coalesce(FetchJob.heartbeat_at, FetchJob.created_at)
+                            < now - requeue_after,
+                            # Given back to try later (a wiki not answering): due now.
+                            FetchJob.not_before > FetchJob.heartbeat_at,
                         ),
                     )
                 ).scalars()
