@@ -449,7 +449,9 @@ def walk(progress: JobProgress, batches: int, pause: float = 0.1) -> float:
         if k:
             time.sleep(pause)
         when = 1_500_000_000 + k * 500 * 60
-        progress.walked(RevisionBatch([{"timestamp": iso(when + 60 * i)} for i in range(500)], MORE))
+        progress.walked(
+            RevisionBatch([{"timestamp": iso(when + 60 * i)} for i in range(500)], MORE)
+        )
     return time.monotonic() - started
 
 

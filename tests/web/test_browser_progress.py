@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from support import BrowserPage, search, wait_until
+from support import BrowserPage, search, wait_for_dashboard, wait_until
 from wikivice.store.vocabulary import STAGE_LABELS
 
 pytestmark = pytest.mark.browser
@@ -109,9 +109,14 @@ def test_a_wiki_killed_mid_fetch_is_named_within_5_s_and_the_stage_holds(
     view.screenshot("wiki-gone")
     assert "Errno" not in message and "Traceback" not in message
     assert "trying again in" in message
+    assert view.page.evaluate("window.__stages")[-1] == "Fetching revisions"
+    # The wiki comes back: the job resumes when it said it would, and ends.
+    stack.simulator.start()
+    wait_for_dashboard(view, timeout=40_000)
+    view.screenshot("resumed")
     labels = list(STAGE_LABELS.values())
     stages = view.page.evaluate("window.__stages")
     ranks = [labels.index(s) for s in stages]
-    assert ranks == sorted(ranks), stages  # never back to "Waiting for a worker"
-    assert stages[-1] == "Fetching revisions"
+    # Never back to "Waiting for a worker" or "Counting revisions" on the way.
+    assert ranks == sorted(ranks), stages
     assert view.console_errors == []

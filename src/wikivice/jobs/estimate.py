@@ -150,7 +150,7 @@ def _about(n: float) -> int:
     """An estimate to three significant figures: "about 266,000", not "about 266,076"."""
     if n < 1000:
         return round(n)
-    scale = 10 ** (len(str(int(n))) - 3)
+    scale = int(10 ** (len(str(int(n))) - 3))
     return round(n / scale) * scale
 
 

@@ -178,9 +178,7 @@ class FetchJob(Base):
     total: Mapped[int | None] = mapped_column(Integer)
     total_is_lower_bound: Mapped[bool] = mapped_column(Boolean, default=False)
     # `total` is estimated from the walk (the wiki's count stops at 30,000, or is missing).
-    total_is_estimate: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    total_is_estimate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     new_revisions: Mapped[int] = mapped_column(Integer, default=0)
     checkpoint: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

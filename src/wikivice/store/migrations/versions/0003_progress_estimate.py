@@ -19,9 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("fetch_jobs", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "total_is_estimate", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("total_is_estimate", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
