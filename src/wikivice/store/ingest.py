@@ -107,10 +107,10 @@ def ingest(
     side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
     # Side requests run alongside the first page of revisions (3 at once at most); the
     # count only improves the progress bar, so nothing waits for it.
-    count: Future[tuple[EditCount | None, list[int]]] | None = None
+    counting: _Counting | None = None
     if not refresh:
         listener.stage(Stage.COUNTING)
-        count = side.submit(_count, wiki, page)
+        counting = _Counting(side, wiki, page, listener)
     bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
@@ -119,13 +119,8 @@ def ingest(
         listener.stage(Stage.FETCHING)
         while batch is not None:
             group.store(batch, fetcher, should_stop)
-            if count is not None and count.done():
-                (counted, far_end), count = count.result(), None
-                if far_end:
-                    listener.far_end(far_end)
-                if counted is not None:
-                    group.total = max(counted.count, state.done)
-                    listener.total(group.total, counted.capped)
+            if counting is not None:
+                counting.take(group)
             batch = fetcher.next(should_stop)
     finally:
         fetcher.stop()
@@ -204,16 +199,36 @@ class _Group:
         self.listener.batch_committed()
 
 
-def _count(wiki: MediaWiki, page: PageRef) -> tuple[EditCount | None, list[int]]:
-    """The wiki's count of the page's edits; when it stops counting (30,000) or has no
-    count, the times of the newest revisions too, to estimate the rest by."""
-    counted = wiki.edit_count(page.title)
-    if counted is not None and not counted.capped:
-        return counted, []
-    try:
-        return counted, wiki.newest_timestamps(page.pageid)
-    except MediaWikiError:
-        return counted, []  # only the estimate needed it: the fetch goes on
+class _Counting:
+    """Side requests whose answers only improve the progress bar, taken as they come:
+    the wiki's count, then, if it stops counting (30,000) or has no count, the times of
+    the newest revisions, to estimate the rest by (`jobs.estimate`)."""
+
+    def __init__(
+        self, side: ThreadPoolExecutor, wiki: MediaWiki, page: PageRef, listener: IngestListener
+    ) -> None:
+        self.side, self.wiki, self.page, self.listener = side, wiki, page, listener
+        self.count: Future[EditCount | None] | None = side.submit(wiki.edit_count, page.title)
+        self.far_end: Future[list[int]] | None = None
+
+    def take(self, group: _Group) -> None:
+        if self.count is not None and self.count.done():
+            counted, self.count = self.count.result(), None
+            if counted is not None:
+                group.total = max(counted.count, group.state.done)
+                self.listener.total(group.total, counted.capped)
+            if counted is None or counted.capped:
+                self.far_end = self.side.submit(self._newest)
+        if self.far_end is not None and self.far_end.done():
+            timestamps, self.far_end = self.far_end.result(), None
+            if timestamps:
+                self.listener.far_end(timestamps)
+
+    def _newest(self) -> list[int]:
+        try:
+            return self.wiki.newest_timestamps(self.page.pageid)
+        except MediaWikiError:
+            return []  # only the estimate needed it: the fetch goes on
 
 
 def _finish(conn: Connection, page: PageRef) -> int:
