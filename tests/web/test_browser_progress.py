@@ -92,6 +92,7 @@ def test_a_wiki_killed_mid_fetch_is_named_within_5_s_and_the_stage_holds(
     wait_until(view, f"{WIDTH} > 5")
     stack.simulator.signal(signal.SIGKILL)
     killed = time.monotonic()
+    stack.simulator.wait(5)  # reaped (it is started again below)
     wait_until(view, f"{MESSAGE}.includes('stopped answering')", 5_000)
     noticed = time.monotonic() - killed
     message = view.page.evaluate(MESSAGE)
