@@ -23,6 +23,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import Connection, func, select, update
 
+from wikivice import logs, metrics
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -111,7 +112,7 @@ def ingest(
     if not refresh:
         listener.stage(Stage.COUNTING)
         counting = _Counting(side, wiki, page, listener)
-    bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
+    bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
         group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
@@ -176,6 +177,7 @@ class _Group:
         self.editors, self.listener = editors, listener
         self.sql: Statements | None = None
         self.total: int | None = None
+        self.counted = state.new  # new revisions already counted in the metrics
 
     def store(
         self, batch: RevisionBatch, fetcher: Fetcher, should_stop: Callable[[], bool]
@@ -196,6 +198,8 @@ class _Group:
                 if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+        metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count
+        self.counted = state.new
         self.listener.batch_committed()
 
 
@@ -208,7 +212,9 @@ class _Counting:
         self, side: ThreadPoolExecutor, wiki: MediaWiki, page: PageRef, listener: IngestListener
     ) -> None:
         self.side, self.wiki, self.page, self.listener = side, wiki, page, listener
-        self.count: Future[EditCount | None] | None = side.submit(wiki.edit_count, page.title)
+        self.count: Future[EditCount | None] | None = side.submit(
+            logs.in_context(wiki.edit_count), page.title
+        )
         self.far_end: Future[list[int]] | None = None
 
     def take(self, group: _Group) -> None:
@@ -218,7 +224,7 @@ class _Counting:
                 group.total = max(counted.count, group.state.done)
                 self.listener.total(group.total, counted.capped)
             if counted is None or counted.capped:
-                self.far_end = self.side.submit(self._newest)
+                self.far_end = self.side.submit(logs.in_context(self._newest))
         if self.far_end is not None and self.far_end.done():
             timestamps, self.far_end = self.far_end.result(), None
             if timestamps:
