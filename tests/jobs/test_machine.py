@@ -10,7 +10,7 @@ from wikivice.jobs.events import events_after
 from wikivice.jobs.machine import Jobs, LeaseLost
 from wikivice.store import pages
 from wikivice.store.database import Database
-from wikivice.store.vocabulary import EventKind, JobStatus
+from wikivice.store.vocabulary import EventKind, JobStatus, Stage
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
@@ -158,6 +158,37 @@ def test_requeue_with_delay_is_not_claimed_early(jobs: Jobs, page_id: int, clock
     assert jobs.claim(job_id) is None
     clock.now += 31
     assert jobs.claim(job_id) is not None
+
+
+def test_a_delayed_job_is_enqueued_again_as_soon_as_its_delay_ends(
+    jobs: Jobs, page_id: int, clock: Clock
+) -> None:
+    # "trying again in 10 s" means 10 s, not whenever the reaper's 30 s come round.
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None
+    jobs.requeue(claim, "the wiki is not answering; trying again in 10 s", delay=10)
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
+    clock.now += 10.5
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == [job_id]
+    assert jobs.reap(stale_seconds=10, requeue_after=30) == []  # once
+    assert jobs.claim(job_id) is not None
+
+
+def test_stages_never_go_back_through_requeues_and_claims(
+    jobs: Jobs, db: Database, page_id: int, clock: Clock
+) -> None:
+    job_id, _ = jobs.submit(page_id)
+    claim = jobs.claim(job_id)
+    assert claim is not None and claim.stage == Stage.RESOLVING
+    jobs.update(claim, EventKind.STAGE, stage=Stage.FETCHING)
+    clock.now += 60  # its worker dies: the reaper queues it, at the same stage
+    assert jobs.reap(stale_seconds=10) == [job_id]
+    again = jobs.claim(job_id)
+    assert again is not None and again.stage == Stage.FETCHING  # the runner goes on from it
+    assert jobs.requeue(again, "the worker stopped")
+    stages = [e.data["stage"] for e in events_after(db, job_id)]
+    assert stages == ["queued", "resolving", "fetching", "fetching", "fetching", "fetching"]
 
 
 def test_waiting_job_is_enqueued_again_and_says_so(

@@ -7,6 +7,7 @@ Whole histories, resumes and refreshes as ingest stores them are tests/store/tes
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -20,7 +21,14 @@ from support import fetch, make_settings
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.events import Event, events_after
 from wikivice.jobs.machine import Claim, Jobs
-from wikivice.jobs.runner import PROGRESS_EVERY, RESOLVE_REUSE, JobProgress, run_claimed, run_job
+from wikivice.jobs.runner import (
+    INTERNAL_ERROR,
+    PROGRESS_EVERY,
+    RESOLVE_REUSE,
+    JobProgress,
+    run_claimed,
+    run_job,
+)
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings
@@ -31,8 +39,9 @@ from wikivice.store.fetcher import Interrupted
 from wikivice.store.models import FetchJob, Page, Revision
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, JobStatus, Stage
-from wikivice.wiki.client import ResolvedPage
+from wikivice.wiki.client import ResolvedPage, RevisionBatch
 from wikivice.wiki.sites import WikiSite, parse_wiki
+from wikivice.wiki.timestamps import iso
 from wikivice.wiki.transport import RetryNotice
 
 GONE = ResolvedPage(pageid=77, ns=0, title="Vanished", latest_revid=5, length=10)
@@ -205,7 +214,9 @@ def test_run_claimed_stopped_midway_goes_back_to_the_queue_with_its_checkpoint(
     assert run_claimed(rt, claim(rt, job_id), stop, requeue=requeued.append) is None
     assert requeued == [job_id]
     job = job_of(rt, job_id)
-    assert (job.status, job.stage) == (JobStatus.QUEUED, Stage.QUEUED)
+    # Queued again, at the stage it reached: a page never goes back to "Waiting for a
+    # worker" (issue 11), nor, once resumed, to "Counting revisions".
+    assert (job.status, job.stage) == (JobStatus.QUEUED, Stage.FETCHING)
     assert job.message == "the worker stopped; resuming where it left off"
     assert job.error is None
     assert kinds(rt, job_id)[-1] == EventKind.REQUEUED
@@ -275,21 +286,35 @@ def test_run_claimed_stopping_while_the_wiki_fails_gives_the_job_back(
     assert requeued == [job_id]
 
 
-def test_run_job_that_breaks_unexpectedly_fails_with_an_internal_error(
-    rt: Runtime, site: WikiSite, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "make_error",
+    [
+        lambda: ValueError("no such column: secret_column"),
+        lambda: OSError(errno.ENOSPC, "No space left on device", "/var/lib/secret_column"),
+    ],
+    ids=["driver", "errno"],
+)
+def test_run_job_that_breaks_unexpectedly_fails_in_plain_words(
+    rt: Runtime,
+    site: WikiSite,
+    caplog: pytest.LogCaptureFixture,
+    make_error: Callable[[], Exception],
 ) -> None:
     job_id = new_job(rt, site)
+    error = make_error()  # a new one each time (a raised one holds its frames)
 
     def analyse(db: Database, page: PageRef) -> None:
-        raise ValueError("no such column: secret_column")
+        raise error
 
     with caplog.at_level(logging.ERROR, logger="wikivice.jobs.runner"):
         assert run_job(rt, job_id, threading.Event(), analyse=analyse) is None
     job = job_of(rt, job_id)
     assert job.status is JobStatus.FAILED
-    assert job.error is not None and "an internal error" in job.error
+    assert job.error == INTERNAL_ERROR
     # The details are for the operator's log, not for whoever reads the job.
-    assert "Traceback" not in job.error and "secret_column" not in job.error
+    shown = " ".join(str(e.data) for e in events_after(rt.db, job_id))
+    for raw in ("secret_column", "Errno", "No space left", type(error).__name__):
+        assert raw not in job.error and raw not in shown
     assert any(r.exc_info and "secret_column" in str(r.exc_info[1]) for r in caplog.records)
     assert kinds(rt, job_id)[-1] == EventKind.FAILED
 
@@ -331,7 +356,10 @@ def test_retry_notices_of_a_run_become_retrying_events(
     retrying = [event for event in events if event.kind == EventKind.RETRYING]
     assert len(retrying) == 1
     assert retrying[0].data["reason"] == "5xx"
-    assert "had a problem (HTTP 5" in retrying[0].data["message"]
+    host = site.api_url.split("/")[2]
+    assert retrying[0].data["message"] == (
+        f"{host} is failing (HTTP 503); trying again now, attempt 2 of 2"
+    )
     assert events[-1].kind == EventKind.DONE
 
 
@@ -414,28 +442,60 @@ def test_the_last_batch_always_shows(jobs: Jobs, running: Claim, sqlite_db: Data
     assert [e.data["done"] for e in progress_events(sqlite_db, running.job_id)] == [500, 700]
 
 
+def walk(progress: JobProgress, batches: int, pause: float = 0.1) -> float:
+    """`batches` batches of 500 revisions walked, `pause` apart; returns the seconds."""
+    started = time.monotonic()
+    for k in range(batches):
+        if k:
+            time.sleep(pause)
+        when = 1_500_000_000 + k * 500 * 60
+        progress.walked(
+            RevisionBatch([{"timestamp": iso(when + 60 * i)} for i in range(500)], MORE)
+        )
+    return time.monotonic() - started
+
+
 def test_progress_events_carry_rate_and_eta(
     jobs: Jobs, running: Claim, sqlite_db: Database
 ) -> None:
-    started = time.monotonic()
     progress = JobProgress(jobs, running, parse_wiki("en"), 1000)  # 1,000 stored before
-    time.sleep(0.2)
-    stored_batch(progress, sqlite_db, 1500, total=5000, checkpoint=MORE)
-    elapsed = time.monotonic() - started
-    (event,) = progress_events(sqlite_db, running.job_id)
+    progress.total(5000, False)
+    elapsed = walk(progress, 3)
+    stored_batch(progress, sqlite_db, 2500, total=5000, checkpoint=MORE)
+    event = progress_events(sqlite_db, running.job_id)[-1]
     rate, eta = event.data["rate"], event.data["eta"]
-    # This run's revisions per second: 500 in a little over 0.2 s (not the 1,500 stored).
-    assert 500 / elapsed - 1 <= rate <= 500 / 0.2
-    assert eta == pytest.approx((5000 - 1500) / rate, rel=0.01)
+    # This run's revisions per second: 1,000 after the first batch, in 0.2 s and a bit.
+    assert 1000 / elapsed - 1 <= rate <= 1000 / 0.2
+    # Requests left (2,500 / 500 a request) over requests a second (rate / 500).
+    assert eta == pytest.approx(5 / (rate / 500), abs=0.06)  # (rounded to 0.1 s)
+    assert event.data["total_is_estimate"] is False
 
 
 def test_progress_without_a_total_has_no_eta(
     jobs: Jobs, running: Claim, sqlite_db: Database
 ) -> None:
     progress = JobProgress(jobs, running, parse_wiki("en"), 0)
-    stored_batch(progress, sqlite_db, 500, total=None, checkpoint=MORE)
+    walk(progress, 2, pause=0.05)
+    stored_batch(progress, sqlite_db, 1000, total=None, checkpoint=MORE)
     (event,) = progress_events(sqlite_db, running.job_id)
     assert event.data["rate"] > 0 and event.data["eta"] is None
+
+
+def test_a_capped_count_becomes_an_estimate_once_the_walk_shows_a_rate(
+    jobs: Jobs, running: Claim, sqlite_db: Database
+) -> None:
+    progress = JobProgress(jobs, running, parse_wiki("en"), 0)
+    progress.total(30_000, True)  # the REST count stops there
+    job = jobs.get(running.job_id)
+    assert job is not None and (job.total, job.total_is_estimate) == (30_000, False)
+    # An edit a minute so far, and as often lately, until 1,000 hours after the walk began.
+    progress.far_end([1_500_000_000 + 3_600_000 - 60 * i for i in range(500)])
+    walk(progress, 6, pause=0.01)
+    stored_batch(progress, sqlite_db, 3000, total=30_000, checkpoint=None)
+    event = progress_events(sqlite_db, running.job_id)[-1]
+    assert event.data["total_is_estimate"] is True and event.data["total_is_lower_bound"] is True
+    assert event.data["total"] == pytest.approx(3_000 + (3_600_000 - 180_000) / 60, rel=0.01)
+    assert event.data["eta"] is not None
 
 
 def test_followers_are_woken_after_the_commit_of_an_event_only(
@@ -456,17 +516,25 @@ def test_followers_are_woken_after_the_commit_of_an_event_only(
     ("notice", "message"),
     [
         (
-            RetryNotice("maxlag", "the wiki's database is lagged (6 s)", 5.0, 1),
-            "asked us to slow down; retrying in 5 s (try 2)",
-        ),
-        (RetryNotice("429", "HTTP 429", 2.0, 2), "asked us to slow down; retrying in 2 s (try 3)"),
-        (
-            RetryNotice("5xx", "HTTP 503", 1.0, 1),
-            "had a problem (HTTP 503); retrying in 1 s (try 2)",
+            RetryNotice("unreachable", "the connection was refused", 7.6, 1, 6),
+            "stopped answering (the connection was refused); trying again in 8 s, attempt 2 of 6",
         ),
         (
-            RetryNotice("timeout", "timed out after 30 s", 4.0, 3),
-            "had a problem (timed out after 30 s); retrying in 4 s (try 4)",
+            RetryNotice("maxlag", "the wiki's database is lagged (6 s)", 5.0, 1, 7),
+            "asked us to slow down (the wiki's database is lagged (6 s)); trying again in 5 s, "
+            "attempt 2 of 7",
+        ),
+        (
+            RetryNotice("429", "HTTP 429", 2.0, 2, 7),
+            "asked us to slow down (HTTP 429); trying again in 2 s, attempt 3 of 7",
+        ),
+        (
+            RetryNotice("5xx", "HTTP 503", 1.0, 1, 7),
+            "is failing (HTTP 503); trying again in 1 s, attempt 2 of 7",
+        ),
+        (
+            RetryNotice("timeout", "no answer within 30 s", 4.0, 3, 7),
+            "stopped answering (no answer within 30 s); trying again in 4 s, attempt 4 of 7",
         ),
     ],
     ids=lambda v: v.reason if isinstance(v, RetryNotice) else "",
@@ -474,13 +542,14 @@ def test_followers_are_woken_after_the_commit_of_an_event_only(
 def test_retry_notices_become_retrying_events_with_plain_messages(
     jobs: Jobs, running: Claim, sqlite_db: Database, notice: RetryNotice, message: str
 ) -> None:
-    site = parse_wiki("en")
+    site = parse_wiki("fr")
     JobProgress(jobs, running, site, 0).retrying(notice)
     (event,) = [e for e in events_after(sqlite_db, running.job_id) if e.kind == "retrying"]
-    assert event.data["message"] == f"{site.key} {message}"
+    assert event.data["message"] == f"fr.wikipedia.org {message}"
     assert (event.data["reason"], event.data["wait"]) == (notice.reason, notice.wait)
+    assert (event.data["attempt"], event.data["tries"]) == (notice.attempt + 1, notice.tries)
     job = jobs.get(running.job_id)
-    assert job is not None and job.message == f"{site.key} {message}"
+    assert job is not None and job.message == f"fr.wikipedia.org {message}"
     assert "maxlag" not in message and "5xx" not in message  # our words, not a code
 
 

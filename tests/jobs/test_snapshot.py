@@ -30,6 +30,7 @@ def row(**changes: Any) -> dict[str, Any]:
         "done": 500,
         "total": 1200,
         "total_is_lower_bound": 0,
+        "total_is_estimate": 0,
         "new_revisions": 500,
         "attempts": 1,
         "max_attempts": 3,

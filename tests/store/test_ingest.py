@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from support import fetch
+from wikivice.jobs.events import events_after
 from wikivice.jobs.runner import JobProgress
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -278,3 +279,26 @@ def test_editor_cache_stays_bounded_and_correct(
     truth = list(history_of(simulator, "Synthetic 3000").iter())
     rows = stored(rt, "Synthetic 3000")
     assert [r["user"] for r in rows] == [rev.get("user") for rev in truth]
+
+
+def test_past_the_count_cap_the_newest_times_are_asked_once_and_estimate_the_total(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_ends: dict[int, list[int]] = {}
+    real_far_end = JobProgress.far_end
+
+    def on_far_end(self: JobProgress, timestamps: list[int]) -> None:
+        far_ends[self.claim.job_id] = timestamps
+        real_far_end(self, timestamps)
+
+    monkeypatch.setattr(JobProgress, "far_end", on_far_end)
+    small = fetch(rt, "Synthetic 2000")  # counted exactly: nothing more to ask
+    assert small is not None and small.id not in far_ends
+    job = fetch(rt, "Synthetic 40000")
+    assert job is not None and job.status == JobStatus.DONE
+    history = history_of(simulator, "Synthetic 40000")
+    assert far_ends[job.id] == [history.timestamp(i) for i in range(39_999, 37_999, -1)]
+    progress = [e.data for e in events_after(rt.db, job.id) if e.kind == "progress"]
+    estimated = [e["total"] for e in progress if e["total_is_estimate"]]
+    assert estimated and all(abs(total / 40_000 - 1) <= 0.3 for total in estimated)
+    assert (job.total, job.total_is_estimate) == (40_000, False)  # the end: a count

@@ -133,6 +133,18 @@ def test_edit_count_says_when_it_is_capped(wiki: MediaWiki) -> None:
     assert big is not None and big.capped and big.count == 30000
 
 
+def test_newest_timestamps_are_the_latest_revisions_newest_first(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    history = simulator.sim.history("Synthetic 40000")
+    assert history is not None
+    got = wiki.newest_timestamps(history.pageid, limit=1_200)
+    assert got == [history.timestamp(i) for i in range(39_999, 38_799, -1)]
+    small = simulator.sim.history("Synthetic 300")
+    assert small is not None
+    assert len(wiki.newest_timestamps(small.pageid)) == 300
+
+
 def test_edit_count_of_a_title_with_a_slash(wiki: MediaWiki, simulator: SimulatorServer) -> None:
     count = wiki.edit_count("AC/DC")
     history = simulator.sim.history("AC/DC")

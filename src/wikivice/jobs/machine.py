@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice import metrics
@@ -36,6 +36,8 @@ _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
 )
+# Stages only move forward (issue 11): a job resumed after the lookup keeps its stage.
+_CLAIMED_STAGE = case((FetchJob.stage == Stage.QUEUED, Stage.RESOLVING), else_=FetchJob.stage)
 
 
 class LeaseLost(Exception):
@@ -49,6 +51,7 @@ class Claim:
     token: str
     attempt: int
     checkpoint: dict[str, str] | None
+    stage: Stage = Stage.RESOLVING  # the stage it reached (an earlier attempt's, resumed)
     claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
@@ -141,7 +144,7 @@ class Jobs:
                 )
                 .values(
                     status=RUNNING,
-                    stage=Stage.RESOLVING,
+                    stage=_CLAIMED_STAGE,
                     message=None,
                     claimed_by=token,
                     heartbeat_at=now,
@@ -156,7 +159,7 @@ class Jobs:
             self._insert_event(conn, row, EventKind.STARTED, {})
         self.notify(job_id)
         checkpoint = orjson.loads(row.checkpoint) if row.checkpoint else None
-        return Claim(job_id, row.page_id, token, row.attempts, checkpoint)
+        return Claim(job_id, row.page_id, token, row.attempts, checkpoint, Stage(row.stage))
 
     def heartbeat(self, claim: Claim) -> bool:
         with self.db.write() as conn:
@@ -268,8 +271,7 @@ class Jobs:
                 claim,
                 EventKind.REQUEUED,
                 {},
-                status=QUEUED,
-                stage=Stage.QUEUED,
+                status=QUEUED,  # keeping the stage it reached
                 message=message,
                 claimed_by=None,
                 not_before=self.clock() + delay if delay else None,
@@ -294,19 +296,16 @@ class Jobs:
                     FetchJob.status == RUNNING, FetchJob.heartbeat_at < now - stale_seconds
                 )
             ).all()
-            waited = list(
-                conn.execute(
-                    select(FetchJob.id).where(
-                        FetchJob.status == QUEUED,
-                        or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
-                        FetchJob.created_at < now - requeue_after,
-                        or_(
-                            FetchJob.heartbeat_at.is_(None),
-                            FetchJob.heartbeat_at < now - requeue_after,
-                        ),
-                    )
-                ).scalars()
+            waiting = select(FetchJob.id).where(
+                FetchJob.status == QUEUED,
+                or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
+                or_(  # (heartbeat_at, when set, is after created_at)
+                    func.coalesce(FetchJob.heartbeat_at, FetchJob.created_at) < now - requeue_after,
+                    # Given back to try later (a wiki not answering): due now.
+                    FetchJob.not_before > FetchJob.heartbeat_at,
+                ),
             )
+            waited = conn.execute(waiting).scalars().all()
         to_enqueue = [job_id for job_id in waited if self._still_waiting(job_id, now)]
         for job_id, attempts, max_attempts in stalled:
             if self._reap_stalled(job_id, attempts >= max_attempts, attempts, now, stale_seconds):
@@ -345,8 +344,7 @@ class Jobs:
             }
             if spent
             else {
-                "status": QUEUED,
-                "stage": Stage.QUEUED,
+                "status": QUEUED,  # keeping the stage it reached
                 "message": "the worker stopped responding; resuming where it left off",
                 # Marks when it was re-queued, so it is not re-enqueued at once again.
                 "heartbeat_at": now,

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection
@@ -22,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wikivice import logs
 from wikivice.jobs import unqueued
+from wikivice.jobs.estimate import ProgressEstimator
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -30,16 +32,18 @@ from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, Stage
+from wikivice.wiki.client import RevisionBatch
 from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
 from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.timestamps import parse_timestamp
 from wikivice.wiki.transport import RetryNotice
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)
 RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
 DATABASE_PATIENCE = 60.0  # seconds a run waits for its database to answer again
-RETRY_WAIT = {"maxlag": "asked us to slow down", "429": "asked us to slow down"}
 Analyser = Callable[[Database, PageRef], None]
+INTERNAL_ERROR = "something went wrong on our side; it is logged for the operators to fix"
 
 
 def run_job(
@@ -97,9 +101,10 @@ def run_claimed(
     except (OperationalError, InterfaceError) as exc:  # the database, not the job
         log.warning("job %s: the database went away (%s)", claim.job_id, type(exc).__name__)
         _wait_for_the_database(jobs, claim, again, stop)
-    except Exception as exc:
+    except Exception:
+        # Its text (an errno, a driver's words) goes to the log, never to a person.
         log.exception("job %s failed", claim.job_id)
-        _fail(jobs, claim, f"an internal error stopped the fetch ({exc.__class__.__name__})")
+        _fail(jobs, claim, INTERNAL_ERROR)
     finally:
         beat.stop()
         if head_start is not None:
@@ -136,7 +141,7 @@ def _run(
     wiki = rt.wikis.client(
         site, listener=listener.retrying, sleep=sleep, on_wait=listener.waiting_for_slot
     )
-    jobs.update(claim, EventKind.STAGE, stage=Stage.RESOLVING, message=None)
+    listener.stage(Stage.RESOLVING)
     if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
         resolved = wiki.resolve_pageid(page.pageid)
         with rt.db.write() as conn:
@@ -179,6 +184,7 @@ def _finish(jobs: Jobs, claim: Claim, result: IngestResult, started: float) -> N
         done=result.stored_revisions,
         total=result.stored_revisions,
         total_is_lower_bound=False,
+        total_is_estimate=False,
     )
 
 
@@ -220,35 +226,58 @@ def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
 
 
 class JobProgress:
-    """The ingest listener of a job: progress into the job row and its events."""
+    """The ingest listener of a job: progress into the job row and its events.
+
+    The total shown is the wiki's count, or past its cap an estimate (`jobs.estimate`);
+    the stage only moves forward (a resumed job does not count again), and each retry is
+    said at once, before its wait, in plain words."""
 
     def __init__(self, jobs: Jobs, claim: Claim, site: WikiSite, done_before: int) -> None:
         self.jobs = jobs
         self.claim = claim
         self.site = site
+        self.host = urlsplit(site.api_url).netloc or site.key
         self.started = time.monotonic()
-        self.done_before = done_before
+        self.done = done_before
+        self.reached = claim.stage
+        self.estimator = ProgressEstimator()
         self.last_event = 0.0
         self.pending_notify = False
-        self.lower_bound = False
 
     def stage(self, stage: Stage, message: str | None = None) -> None:
+        if stage.rank < self.reached.rank:
+            return  # never backwards: it counted (or resolved) on an earlier attempt
+        self.reached = stage
         self.jobs.update(self.claim, EventKind.STAGE, stage=stage, message=message)
 
     def total(self, total: int | None, lower_bound: bool) -> None:
-        self.lower_bound = lower_bound
+        self.estimator.counted(total, lower_bound)
+        shown = self.estimator.estimate(self.done)
         self.jobs.update(
             self.claim,
             EventKind.PROGRESS,
-            total=total,
+            total=shown.total if shown.total is not None else total,
             total_is_lower_bound=lower_bound,
+            total_is_estimate=shown.estimated,
             message=None,
         )
+
+    def far_end(self, timestamps: list[int]) -> None:
+        self.estimator.far_end(timestamps)
+
+    def walked(self, batch: RevisionBatch) -> None:
+        revisions = batch.revisions
+        ends = (_epoch(revisions[0]), _epoch(revisions[-1])) if revisions else (None, None)
+        self.estimator.walked(time.monotonic(), len(revisions), *ends)
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
     ) -> bool:
         now = time.monotonic()
+        self.done = done
+        shown = self.estimator.estimate(done)
+        if shown.total is not None:
+            total = shown.total
         saved = orjson.dumps(checkpoint).decode() if checkpoint else None
         if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
             self.jobs.save_checkpoint(conn, self.claim, done, total, saved)
@@ -256,13 +285,14 @@ class JobProgress:
         values: dict[str, Any] = {
             "done": done,
             "total": total,
+            "total_is_estimate": shown.estimated,
             "checkpoint": saved,
             "message": None,
         }
-        elapsed = max(now - self.started, 1e-6)
-        rate = (done - self.done_before) / elapsed
-        eta = (total - done) / rate if total and rate > 0 and total > done else None
-        extra = {"rate": round(rate, 1), "eta": round(eta, 1) if eta is not None else None}
+        extra = {
+            "rate": round(shown.rate, 1) if shown.rate is not None else None,
+            "eta": round(shown.eta, 1) if shown.eta is not None else None,
+        }
         self.jobs.update(self.claim, EventKind.PROGRESS, extra, conn=conn, **values)
         self.last_event = now
         self.pending_notify = True
@@ -274,17 +304,16 @@ class JobProgress:
             self.jobs.notify(self.claim.job_id)
 
     def retrying(self, notice: RetryNotice) -> None:
-        host = self.site.key
-        what = RETRY_WAIT.get(notice.reason)
-        if what is None:
-            what = f"had a problem ({notice.detail})"
-        message = f"{host} {what}; retrying in {notice.wait:.0f} s (try {notice.attempt + 1})"
+        """Said before the wait (issue 11: within seconds of the first failed request)."""
+        extra = {
+            "reason": notice.reason,
+            "wait": notice.wait,
+            "attempt": notice.attempt + 1,
+            "tries": notice.tries,
+        }
         try:
             self.jobs.update(
-                self.claim,
-                EventKind.RETRYING,
-                {"reason": notice.reason, "wait": notice.wait},
-                message=message,
+                self.claim, EventKind.RETRYING, extra, message=notice.sentence(self.host)
             )
         except LeaseLost:
             raise Interrupted from None
@@ -299,6 +328,13 @@ class JobProgress:
             self.jobs.update(self.claim, EventKind.PROGRESS, message=message)
         except LeaseLost:
             raise Interrupted from None
+
+
+def _epoch(revision: dict[str, Any]) -> int | None:
+    try:
+        return parse_timestamp(str(revision["timestamp"]))
+    except (KeyError, ValueError):
+        return None  # a wiki's odd answer only leaves the estimate without this batch
 
 
 class _Heartbeat:

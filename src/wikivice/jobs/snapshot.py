@@ -24,6 +24,7 @@ SNAPSHOT_COLUMNS = (
     FetchJob.done,
     FetchJob.total,
     FetchJob.total_is_lower_bound,
+    FetchJob.total_is_estimate,
     FetchJob.new_revisions,
     FetchJob.attempts,
     FetchJob.max_attempts,
@@ -49,7 +50,8 @@ class JobSnapshot:
     message: str | None
     done: int  # revisions stored so far
     total: int | None  # revisions expected (None: not known yet)
-    total_is_lower_bound: bool  # the wiki's count stops at 30,000: at least `total`
+    total_is_lower_bound: bool  # the wiki's count stops at 30,000: it has at least 30,000
+    total_is_estimate: bool  # `total` is estimated from the walk so far (about `total`)
     new_revisions: int
     attempts: int
     max_attempts: int
@@ -72,6 +74,7 @@ class JobSnapshot:
                 "status": JobStatus(row["status"]),
                 "stage": Stage(row["stage"]),
                 "total_is_lower_bound": bool(row["total_is_lower_bound"]),
+                "total_is_estimate": bool(row["total_is_estimate"]),
             }
         )
 

@@ -37,6 +37,7 @@ from wikivice.store.revisions import (
 )
 from wikivice.store.vocabulary import Stage
 from wikivice.wiki.client import EditCount, MediaWiki, RevisionBatch
+from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0
@@ -56,6 +57,13 @@ class IngestListener(Protocol):
 
     def total(self, total: int | None, lower_bound: bool) -> None:
         """The number of revisions to expect (None: unknown; lower_bound: at least)."""
+
+    def far_end(self, timestamps: list[int]) -> None:
+        """When the count is capped or missing: the times of the history's newest
+        revisions (epoch seconds), which show how often it is edited lately."""
+
+    def walked(self, batch: RevisionBatch) -> None:
+        """A batch of the walk is about to be stored (its timestamps show the edit rate)."""
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
@@ -100,10 +108,10 @@ def ingest(
     side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
     # Side requests run alongside the first page of revisions (3 at once at most); the
     # count only improves the progress bar, so nothing waits for it.
-    count: Future[EditCount | None] | None = None
+    counting: _Counting | None = None
     if not refresh:
         listener.stage(Stage.COUNTING)
-        count = side.submit(logs.in_context(wiki.edit_count), page.title)
+        counting = _Counting(side, wiki, page, listener)
     bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
@@ -112,11 +120,8 @@ def ingest(
         listener.stage(Stage.FETCHING)
         while batch is not None:
             group.store(batch, fetcher, should_stop)
-            if count is not None and count.done():
-                counted, count = count.result(), None
-                if counted is not None:
-                    group.total = max(counted.count, state.done)
-                    listener.total(group.total, counted.capped)
+            if counting is not None:
+                counting.take(group)
             batch = fetcher.next(should_stop)
     finally:
         fetcher.stop()
@@ -183,6 +188,7 @@ class _Group:
         with self.db.write() as conn:
             self.sql = self.sql or Statements(conn, self.page)
             while next_batch is not None:
+                self.listener.walked(next_batch)
                 store_batch(conn, self.sql, self.page, next_batch, state, self.editors)
                 if self.total is not None and state.done > self.total:
                     self.total = state.done
@@ -195,6 +201,40 @@ class _Group:
         metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count
         self.counted = state.new
         self.listener.batch_committed()
+
+
+class _Counting:
+    """Side requests whose answers only improve the progress bar, taken as they come:
+    the wiki's count, then, if it stops counting (30,000) or has no count, the times of
+    the newest revisions, to estimate the rest by (`jobs.estimate`)."""
+
+    def __init__(
+        self, side: ThreadPoolExecutor, wiki: MediaWiki, page: PageRef, listener: IngestListener
+    ) -> None:
+        self.side, self.wiki, self.page, self.listener = side, wiki, page, listener
+        self.count: Future[EditCount | None] | None = side.submit(
+            logs.in_context(wiki.edit_count), page.title
+        )
+        self.far_end: Future[list[int]] | None = None
+
+    def take(self, group: _Group) -> None:
+        if self.count is not None and self.count.done():
+            counted, self.count = self.count.result(), None
+            if counted is not None:
+                group.total = max(counted.count, group.state.done)
+                self.listener.total(group.total, counted.capped)
+            if counted is None or counted.capped:
+                self.far_end = self.side.submit(logs.in_context(self._newest))
+        if self.far_end is not None and self.far_end.done():
+            timestamps, self.far_end = self.far_end.result(), None
+            if timestamps:
+                self.listener.far_end(timestamps)
+
+    def _newest(self) -> list[int]:
+        try:
+            return self.wiki.newest_timestamps(self.page.pageid)
+        except MediaWikiError:
+            return []  # only the estimate needed it: the fetch goes on
 
 
 def _finish(conn: Connection, page: PageRef) -> int:

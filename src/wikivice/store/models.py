@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -176,6 +177,8 @@ class FetchJob(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
     total_is_lower_bound: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `total` is estimated from the walk (the wiki's count stops at 30,000, or is missing).
+    total_is_estimate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     new_revisions: Mapped[int] = mapped_column(Integer, default=0)
     checkpoint: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

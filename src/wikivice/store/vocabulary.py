@@ -57,8 +57,14 @@ class Stage(StrEnum):
     def label(self) -> str:
         return STAGE_LABELS[self]
 
+    @property
+    def rank(self) -> int:
+        """Stages in the order a job goes through them (a job never goes back to a
+        lower one: a resumed job keeps the stage it reached)."""
+        return list(STAGE_LABELS).index(self)
 
-STAGE_LABELS = {
+
+STAGE_LABELS = {  # in the order a job goes through them
     Stage.QUEUED: "Waiting for a worker",
     Stage.RESOLVING: "Looking up the article",
     Stage.COUNTING: "Counting revisions",

@@ -61,7 +61,13 @@ class JobOut(BaseModel):
     done: int = Field(description="Revisions stored so far.")
     total: int | None = Field(description="Revisions expected (None: not known yet).")
     total_is_lower_bound: bool = Field(
-        description="The wiki only counts up to 30,000: the history has at least `total`."
+        description="The wiki only counts up to 30,000: the history has at least 30,000."
+    )
+    total_is_estimate: bool = Field(
+        description=(
+            "`total` is estimated from the revisions fetched so far (the wiki's count is "
+            "capped or missing): about `total`."
+        )
     )
     new_revisions: int
     attempts: int

@@ -10,6 +10,7 @@ stranger may point the server at a wiki of their own: its error bodies are their
 from __future__ import annotations
 
 import errno
+import math
 import random
 import time
 from collections.abc import Callable
@@ -32,14 +33,35 @@ PASSING_ERRORS = ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutE
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
+# What a wiki did, by retry reason, in words for people.
+RETRY_WORDS = {
+    "unreachable": "stopped answering",
+    "timeout": "stopped answering",
+    "5xx": "is failing",
+    "429": "asked us to slow down",
+    "maxlag": "asked us to slow down",
+    "garbled": "sent a garbled answer",
+}
+
+
 @dataclass(frozen=True)
 class RetryNotice:
-    """Told to listeners before each wait, so a job can say why it is waiting."""
+    """Told to listeners before each wait, so a job can say why it is waiting: the
+    `attempt`-th try failed, the next comes after `wait` seconds, of `tries` in all."""
 
     reason: str  # "maxlag", "429", "5xx", "timeout", "unreachable", "garbled", …
-    detail: str
+    detail: str  # plain words (never an exception's text)
     wait: float
     attempt: int
+    tries: int = 0  # 0: not said
+
+    def sentence(self, host: str) -> str:
+        """`fr.wikipedia.org stopped answering (the connection was refused); trying
+        again in 8 s, attempt 2 of 6`."""
+        what = RETRY_WORDS.get(self.reason, "is busy")
+        when = f"in {math.ceil(self.wait):.0f} s" if self.wait > 0 else "now"
+        of = f" of {self.tries}" if self.tries else ""
+        return f"{host} {what} ({self.detail}); trying again {when}, attempt {self.attempt + 1}{of}"
 
 
 RetryListener = Callable[[RetryNotice], None]
@@ -95,7 +117,8 @@ class Transport:
             metrics.WIKI_RETRIES.labels(self.host, outcome.reason).inc()
             metrics.WIKI_RETRY_WAIT_SECONDS.labels(self.host, outcome.reason).inc(wait)
             if tries.listener:
-                tries.listener(RetryNotice(outcome.reason, outcome.detail, wait, attempt + 1))
+                notice = RetryNotice(outcome.reason, outcome.detail, wait, attempt + 1, tries.count)
+                tries.listener(notice)
             tries.sleep(wait)
         raise WikiUnavailable(
             f"{self.host} did not answer usefully after {_tries(tries.count)} (last: {last})"

@@ -39,17 +39,25 @@ export const HANDLERS = Object.freeze({
   [EventKind.FAILED]: show,
 });
 
-// "1,200 of 5,000 revisions · 300/s · about 13 s left", and the bar to match.
+// While a job runs its bar stops short of full: an estimated total can be a little low,
+// and the wiki's count can leave out a hidden revision or two.
+const MAX_RUNNING_SHARE = 0.99;
+
+// "1,200 of about 300,000 revisions · 3,000/s · about 1 min 40 s left", and the bar to
+// match. A total past the wiki's count is estimated: "about", never "30,000+".
 function describeCounts(job, bar, fill) {
   const total = job.total;
   const done = job.done || 0;
   let counts = "";
   if (total) {
     const most = Math.max(total, done);
-    const shownTotal = job.total_is_lower_bound && done <= total ? `${formatNumber(total)}+` : formatNumber(most);
+    let shownTotal = formatNumber(most);
+    if (job.total_is_estimate) shownTotal = `about ${shownTotal}`;
+    else if (job.total_is_lower_bound && done <= total) shownTotal = `at least ${shownTotal}`;
     counts = `${formatNumber(done)} of ${shownTotal} revisions`;
     bar.classList.remove("indeterminate");
-    fill.style.width = `${(Math.min(1, done / Math.max(most, 1)) * 100).toFixed(1)}%`;
+    const share = Math.min(job.status === JobStatus.DONE ? 1 : MAX_RUNNING_SHARE, done / Math.max(most, 1));
+    fill.style.width = `${(share * 100).toFixed(1)}%`;
     bar.setAttribute("aria-valuemax", String(most));
   } else {
     counts = done ? `${formatNumber(done)} revisions` : "";

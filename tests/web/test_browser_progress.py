@@ -1,0 +1,123 @@
+"""The progress bar tells the truth (issue 11), in Chromium against real processes: a
+history past the REST count's cap shows "about N" with an ETA and a bar short of full;
+a wiki that dies mid-fetch is named on the page within seconds, in plain words, and
+the stage never goes back. Screenshots go to artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from support import BrowserPage, search, wait_for_dashboard, wait_until
+from wikivice.store.vocabulary import STAGE_LABELS
+
+pytestmark = pytest.mark.browser
+
+COUNTS = "document.querySelector('#progress-counts').textContent"
+MESSAGE = "document.querySelector('#progress-message').textContent"
+WIDTH = "parseFloat(document.querySelector('#progress-bar .fill').style.width)"
+# Every stage label the page shows, in order (a MutationObserver: nothing is missed).
+RECORD_STAGES = """() => {
+  const stage = document.querySelector('#progress-stage');
+  window.__stages = [stage.textContent];
+  new MutationObserver(() => {
+    if (window.__stages.at(-1) !== stage.textContent) window.__stages.push(stage.textContent);
+  }).observe(stage, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_a_capped_history_shows_about_n_and_an_eta_within_30_percent(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    size = 300_000
+    stack = make_stack(latency=0.005)
+    view = browser_page
+    search(view, stack, f"Synthetic {size}")
+    view.page.wait_for_selector("#progress")
+    # Once a fifth is stored the page shows an estimate, not "30,000+".
+    wait_until(
+        view,
+        f"(() => {{ const m = {COUNTS}.match(/^([\\d,]+) of about/);"
+        f" return m && Number(m[1].replace(/,/g, '')) >= {size // 5}; }})()",
+        60_000,
+    )
+    text, width = view.page.evaluate(f"[{COUNTS}, {WIDTH}]")
+    view.screenshot("about-n")
+    found = re.match(r"([\d,]+) of about ([\d,]+) revisions · [\d,]+/s · about (.+) left", text)
+    assert found, text
+    done, total = (int(found[i].replace(",", "")) for i in (1, 2))
+    assert "+" not in text
+    assert abs(total / size - 1) <= 0.3, text
+    assert 0 < width < 100 and width == pytest.approx(100 * done / total, abs=0.2)
+    # The ETA is plain words ("12 s", "1 min 5 s"): time still to go, never zero.
+    assert re.fullmatch(r"\d+ s|\d+ min \d+ s", found[3]), text
+    assert view.console_errors == []
+
+
+def test_the_bar_is_full_only_once_the_job_is_done(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack()
+    view = browser_page
+    search(view, stack, "Synthetic 40000")  # past the cap: an estimate to the end
+    view.page.wait_for_selector("#progress")
+    seen: list[tuple[str, float, str]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = view.page.evaluate(
+            f"[document.querySelector('#progress').dataset.status, {WIDTH}, {COUNTS}]"
+        )
+        seen.append(tuple(state))
+        if state[0] == "done":
+            break
+        time.sleep(0.02)
+    running = [s for s in seen if s[0] != "done" and not (s[1] != s[1])]  # NaN: no bar yet
+    assert seen[-1][0] == "done" and seen[-1][1] == 100
+    assert any("of about" in s[2] for s in running), seen[-5:]
+    assert running and max(s[1] for s in running) <= 99, running[-5:]
+
+
+def test_a_wiki_killed_mid_fetch_is_named_within_5_s_and_the_stage_holds(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack(latency=0.04, env={"WIKIVICE_MAX_RETRIES": "5"})
+    view = browser_page
+    search(view, stack, "Synthetic 30000")
+    view.page.wait_for_selector("#progress")
+    view.page.evaluate(RECORD_STAGES)
+    wait_until(view, f"{WIDTH} > 5")
+    stack.simulator.signal(signal.SIGKILL)
+    killed = time.monotonic()
+    stack.simulator.wait(5)  # reaped (it is started again below)
+    wait_until(view, f"{MESSAGE}.includes('stopped answering')", 5_000)
+    noticed = time.monotonic() - killed
+    message = view.page.evaluate(MESSAGE)
+    view.screenshot("wiki-killed")
+    host = stack.sim_url.split("//")[1]
+    assert noticed < 5, noticed
+    assert re.fullmatch(
+        rf"{re.escape(host)} stopped answering \((the connection was refused|the connection "
+        r"broke off|could not connect)\); trying again (now|in \d+ s), attempt \d of 6",
+        message,
+    ), message
+    # The tries run out; the job goes back to the queue to try later, saying so.
+    wait_until(view, f"{MESSAGE}.includes('did not answer usefully')", 20_000)
+    message = view.page.evaluate(MESSAGE)
+    view.screenshot("wiki-gone")
+    assert "Errno" not in message and "Traceback" not in message
+    assert "trying again in" in message
+    assert view.page.evaluate("window.__stages")[-1] == "Fetching revisions"
+    # The wiki comes back: the job resumes when it said it would, and ends.
+    stack.simulator.start()
+    wait_for_dashboard(view, timeout=40_000)
+    view.screenshot("resumed")
+    labels = list(STAGE_LABELS.values())
+    stages = view.page.evaluate("window.__stages")
+    ranks = [labels.index(s) for s in stages]
+    # Never back to "Waiting for a worker" or "Counting revisions" on the way.
+    assert ranks == sorted(ranks), stages
+    assert view.console_errors == []
