@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 import orjson
+from pydantic import ValidationError
 
 from wikivice import __version__
 from wikivice.settings import Settings, settings_markdown
@@ -50,6 +51,11 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
+    except ValidationError as exc:  # a WIKIVICE_* setting is wrong: say which, and why
+        code = 2
+        for error in exc.errors():
+            name = "WIKIVICE_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"wikivice: {name}: {error['msg']}", file=sys.stderr)
     for thread in threading.enumerate():
         if not thread.daemon and thread is not threading.current_thread():
             thread.join()

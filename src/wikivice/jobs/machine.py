@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
@@ -52,6 +52,7 @@ class Claim:
     token: str
     attempt: int
     checkpoint: dict[str, str] | None
+    revision_limit: int | None = None  # stop once the page holds this many (None: never)
 
 
 class Jobs:
@@ -73,8 +74,11 @@ class Jobs:
 
     # -- creating and reading ------------------------------------------------------
 
-    def submit(self, page_id: int) -> tuple[int, bool]:
-        """The page's active job, created if there is none: (job id, created?)."""
+    def submit(
+        self, page_id: int, *, requested_by: str | None = None, revision_limit: int | None = None
+    ) -> tuple[int, bool]:
+        """The page's active job, created if there is none: (job id, created?). A new
+        job records who asked (a web client's key) and its `revision_limit`."""
         for _ in range(3):
             active = self.active_for_page(page_id)
             if active is not None:
@@ -91,6 +95,8 @@ class Jobs:
                             max_attempts=self.max_attempts,
                             created_at=self.clock(),
                             events=0,
+                            requested_by=requested_by,
+                            revision_limit=revision_limit,
                         )
                         .returning(FetchJob.id)
                     ).scalar_one()
@@ -111,20 +117,15 @@ class Jobs:
 
     def latest_for_page(self, page_id: int) -> JobSnapshot | None:
         """The page's newest job, whatever its status."""
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(*SNAPSHOT, *TIME_COLUMNS)
-                .where(FetchJob.page_id == page_id)
-                .order_by(FetchJob.id.desc())
-                .limit(1)
-            ).first()
-        return JobSnapshot.from_row(row._mapping) if row else None
+        newest = select(func.max(FetchJob.id)).where(FetchJob.page_id == page_id)
+        return self._snapshot(FetchJob.id == newest.scalar_subquery())
 
     def get(self, job_id: int) -> JobSnapshot | None:
+        return self._snapshot(FetchJob.id == job_id)
+
+    def _snapshot(self, which: ColumnElement[bool]) -> JobSnapshot | None:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(*SNAPSHOT, *TIME_COLUMNS).where(FetchJob.id == job_id)
-            ).first()
+            row = conn.execute(select(*SNAPSHOT, *TIME_COLUMNS).where(which)).first()
         return JobSnapshot.from_row(row._mapping) if row else None
 
     # -- a worker's side -----------------------------------------------------------
@@ -151,14 +152,14 @@ class Jobs:
                     started_at=now,
                     events=FetchJob.events + 1,
                 )
-                .returning(*SNAPSHOT, FetchJob.checkpoint)
+                .returning(*SNAPSHOT, FetchJob.checkpoint, FetchJob.revision_limit)
             ).first()
             if row is None:
                 return None
             self._insert_event(conn, row, EventKind.STARTED, {})
         self.notify(job_id)
         checkpoint = orjson.loads(row.checkpoint) if row.checkpoint else None
-        return Claim(job_id, row.page_id, token, row.attempts, checkpoint)
+        return Claim(job_id, row.page_id, token, row.attempts, checkpoint, row.revision_limit)
 
     def heartbeat(self, claim: Claim) -> bool:
         with self.db.write() as conn:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from wikivice.jobs.caps import limit_reached
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -130,6 +131,13 @@ def _run(
     if page.is_current and claim.checkpoint is None:
         jobs.finish(claim, "already up to date", new_revisions=0)
         return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
+    limit = claim.revision_limit
+    if limit is not None and page.stored_revisions >= limit:
+        # No walk: the stored history already stops at the limit, and a refresh would
+        # only find more of what this server does not fetch (it must not loop on it).
+        result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
+        _finish(jobs, claim, result, limit)
+        return result
     result = ingest(
         rt.db,
         wiki,
@@ -138,6 +146,7 @@ def _run(
         resume=claim.checkpoint,
         should_stop=lambda: stop.is_set() or beat.lost.is_set(),
         head_start=head_start,
+        limit=limit,
     )
     if analyse is not None:
         done = result.stored_revisions
@@ -145,15 +154,20 @@ def _run(
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
+    _finish(jobs, claim, result, limit)
+    return result
+
+
+def _finish(jobs: Jobs, claim: Claim, result: IngestResult, limit: int | None) -> None:
+    capped = limit is not None and result.capped
     jobs.finish(
         claim,
-        f"{result.new_revisions:,} new revisions",
+        limit_reached(limit or 0) if capped else f"{result.new_revisions:,} new revisions",
         new_revisions=result.new_revisions,
         done=result.stored_revisions,
         total=result.stored_revisions,
         total_is_lower_bound=False,
     )
-    return result
 
 
 def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:

@@ -74,6 +74,7 @@ class IngestResult:
     stored_revisions: int
     requests: int
     seconds: float
+    capped: bool = False  # stopped at the limit: the wiki has revisions not stored
 
 
 def ingest(
@@ -85,14 +86,18 @@ def ingest(
     resume: dict[str, str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     head_start: Fetcher | None = None,
+    limit: int | None = None,
 ) -> IngestResult:
     """Fetch and store every revision of `page` not stored yet; see the module docstring.
 
     `head_start` is a walk begun before the job ran (`wikivice.store.headstart`); it is used
-    if it starts where the stored history says to, and stopped otherwise."""
+    if it starts where the stored history says to, and stopped otherwise. With `limit`,
+    the walk stops once the page holds that many revisions (the oldest: it walks forward
+    in time), and the result says whether it left any out (`capped`)."""
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)
+    state.limit = limit
     refresh = state.last_key is not None and resume is None
     newer_than = iso(state.last_key[0]) if refresh and state.last_key else None
 
@@ -111,6 +116,8 @@ def ingest(
         listener.stage(Stage.FETCHING)
         while batch is not None:
             group.store(batch, fetcher, should_stop)
+            if state.capped:
+                break
             if count is not None and count.done():
                 counted, count = count.result(), None
                 if counted is not None:
@@ -129,6 +136,7 @@ def ingest(
         stored_revisions=stored,
         requests=wiki.requests - requests_before + (fetcher.wiki.requests if head else 0),
         seconds=time.monotonic() - started,
+        capped=state.capped,
     )
 
 
@@ -188,6 +196,8 @@ class _Group:
                     conn, state.done, self.total, next_batch.continue_params
                 )
                 if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                    break
+                if state.capped:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
         self.listener.batch_committed()

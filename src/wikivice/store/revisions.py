@@ -55,6 +55,8 @@ class BatchState:
     window: RevertWindow = field(default_factory=lambda: RevertWindow([]))
     done: int = 0
     new: int = 0
+    limit: int | None = None  # store no more than this many for the page (None: all)
+    capped: bool = False  # the limit left revisions of the walk unstored
     # A revision's tags as stored (sorted JSON) and what they say of reverts, by the
     # tags as listed: most revisions of a page repeat a few combinations.
     tags: dict[tuple[str, ...], TagFacts] = field(default_factory=dict)
@@ -239,6 +241,8 @@ def store_batch(
     wiki_id = page.wiki_id
     bots = editors.bots
     revisions = batch.revisions if last_key is None else _after(batch.revisions, last_key)
+    if state.limit is not None and len(revisions) > state.limit - state.done:
+        revisions, state.capped = revisions[: max(0, state.limit - state.done)], True
     for rev in revisions:
         get = rev.get
         revid = rev["revid"]

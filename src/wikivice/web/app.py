@@ -23,11 +23,14 @@ from wikivice import __version__
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.web import csrf, filters
+from wikivice.web.bodies import BodyLimit
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
+from wikivice.web.ratelimits import RateLimits
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import pages as page_routes
+from wikivice.web.streams import StreamSlots
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -55,6 +58,9 @@ def create_app(
     filters.install(templates.env)
     app.state.templates = templates
     app.add_middleware(csrf.CrossSiteGuard, templates=templates)  # added first: inside the headers
+    app.add_middleware(BodyLimit)  # before any route reads a body (and csrf reads none)
+    app.state.rate_limits = RateLimits(settings)  # a bad rate fails here, at start-up
+    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
 
     for router in (
         asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js

@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wikivice.jobs.caps import JobCapReached, ServiceBusy
 from wikivice.jobs.queue import QueueUnavailable
+from wikivice.web.ratelimits import Limit, RateLimited
 from wikivice.wiki.errors import (
     AddressRefused,
     ApiError,
@@ -27,6 +29,12 @@ from wikivice.wiki.errors import (
 )
 
 log = logging.getLogger(__name__)
+LIMITED = {
+    Limit.ANALYSES: "analyses",
+    Limit.LOOKUPS: "lookups",
+    Limit.EXPORTS: "downloads",
+    Limit.STREAMS: "open progress streams",
+}
 RETRY_AFTER_SECONDS = 30  # when the service is down or full: about one reaper round
 
 
@@ -37,7 +45,8 @@ class Problem(Exception):
     status: int
     detail: str
     suggestions: list[str] = field(default_factory=list)
-    kind: str = "error"  # missing | invalid | wiki | error
+    kind: str = "error"  # missing | invalid | wiki | busy | error
+    retry_after: int | None = None  # seconds, sent as Retry-After (429, 503)
 
 
 def problem_from(exc: MediaWikiError) -> Problem:
@@ -58,6 +67,19 @@ def problem_from(exc: MediaWikiError) -> Problem:
     return Problem(502, str(exc), [], "wiki")
 
 
+def rate_limited(exc: RateLimited) -> Problem:
+    """429: what a client is told when it asked too often."""
+    what = LIMITED[exc.limit]
+    wait = f"{exc.retry_after} seconds" if exc.retry_after != 1 else "a second"
+    return Problem(
+        429,
+        f"Too many {what} from your address (at most {exc.rate}); please try again in {wait}.",
+        [],
+        "busy",
+        exc.retry_after,
+    )
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
@@ -69,13 +91,18 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return request.url.path.startswith("/api/")
 
     def render(request: Request, problem: Problem) -> Response:
+        answer: Response
         if wants_json(request):
-            return JSONResponse(
+            answer = JSONResponse(
                 {"detail": problem.detail, "suggestions": problem.suggestions},
                 status_code=problem.status,
             )
-        context = {"problem": problem, "wiki": request.query_params.get("wiki")}
-        return templates.TemplateResponse(request, "error.html", context, problem.status)
+        else:
+            context = {"problem": problem, "wiki": request.query_params.get("wiki")}
+            answer = templates.TemplateResponse(request, "error.html", context, problem.status)
+        if problem.retry_after is not None:
+            answer.headers["Retry-After"] = str(problem.retry_after)
+        return answer
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
@@ -95,6 +122,15 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         answer = render(request, problem)
         answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return answer
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> Response:
+        return render(request, rate_limited(exc))
+
+    @app.exception_handler(JobCapReached)
+    async def on_job_cap(request: Request, exc: JobCapReached) -> Response:
+        status = 503 if isinstance(exc, ServiceBusy) else 429
+        return render(request, Problem(status, exc.detail, [], "busy", exc.retry_after))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
