@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support import LiveServer, make_settings
+from support import LiveServer, make_settings, read_events
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
 from wikivice.web.app import create_app
@@ -229,3 +229,68 @@ def assert_eventually_open(http: httpx.Client, url: str) -> None:
             assert again.status_code == 429
         assert time.monotonic() < deadline, "the closed stream's slot was never freed"
         time.sleep(0.1)
+
+
+# -- the revision limit, as people see it --------------------------------------------------
+
+
+def test_a_history_cut_at_the_revision_limit_says_why_on_its_pages(
+    tmp_path: Path, simulator: SimulatorServer, key: str
+) -> None:
+    settings = limited(tmp_path, simulator, max_revisions=1200, fresh_seconds=0)
+    with LiveServer(create_app(settings)) as live, httpx.Client(base_url=live.url) as http:
+        job = analyse(http, "Synthetic 3000", ALICE).json()
+        events = read_events(http, job["events_url"])
+        done = events[-1]
+        assert done.event == "done" and done.data["done"] == 1200
+        assert done.data["message"].startswith("Stopped at 1,200 revisions, the most this")
+        for url in (f"/wiki/{key}/Synthetic_3000", f"/dashboard/{key}/Synthetic_3000"):
+            page = http.get(url)
+            assert page.status_code == 200
+            assert "Stopped at 1,200 revisions, the most this server fetches" in page.text
+            assert 'id="revision-limit"' in page.text
+            assert 'id="refresh"' not in page.text  # a refresh would stop at once
+
+
+def test_client_keys_name_ipv4_addresses_and_ipv6_networks() -> None:
+    from wikivice.web.clients import key_for_host
+
+    assert key_for_host("203.0.113.7") == "203.0.113.7"
+    assert key_for_host("2001:db8:a:b:1:2:3:4") == key_for_host("2001:db8:a:b:ffff::1")
+    assert key_for_host("2001:db8:a:b:1:2:3:4") == "2001:db8:a:b::/64"
+    assert key_for_host("2001:db8:a:c::1") != key_for_host("2001:db8:a:b::1")
+    assert key_for_host("::ffff:203.0.113.7") == "203.0.113.7"
+    assert key_for_host("testclient") == "testclient" and key_for_host("") == "unknown"
+    assert len(key_for_host("x" * 500)) == 64  # fits fetch_jobs.requested_by
+
+
+def test_ipv6_clients_share_the_limit_of_their_64(
+    tmp_path: Path, simulator: SimulatorServer, key: str
+) -> None:
+    settings = limited(tmp_path, simulator, rate_limit_lookups="2/minute")
+    with serve(settings) as http:
+        url = f"/api/wikis/{key}/suggestions?q=S"
+        for address in ("2001:db8:5:6::1", "2001:db8:5:6::2"):
+            assert http.get(url, headers={"X-Forwarded-For": address}).status_code == 200
+        assert_refused(http.get(url, headers={"X-Forwarded-For": "2001:db8:5:6:7::9"}))
+        assert http.get(url, headers={"X-Forwarded-For": "2001:db8:5:7::1"}).status_code == 200
+
+
+def test_a_bad_rate_setting_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="is not a rate: write `N/unit`"):
+        make_settings(tmp_path, rate_limit_analyses="twenty a minute")
+
+
+def test_wikivice_serve_with_a_bad_rate_says_which_setting_in_one_line() -> None:
+    import os
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).parent / "wikivice"), "serve", "--port", "1"]
+    env = {**os.environ, "WIKIVICE_RATE_LIMIT_EXPORTS": "lots"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("wikivice: WIKIVICE_RATE_LIMIT_EXPORTS: ")
+    assert "'lots' is not a rate" in done.stderr and "Traceback" not in done.stderr
