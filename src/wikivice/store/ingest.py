@@ -91,9 +91,8 @@ def ingest(
     """Fetch and store every revision of `page` not stored yet; see the module docstring.
 
     `head_start` is a walk begun before the job ran (`wikivice.store.headstart`); it is used
-    if it starts where the stored history says to, and stopped otherwise. With `limit`,
-    the walk stops once the page holds that many revisions (the oldest: it walks forward
-    in time), and the result says whether it left any out (`capped`)."""
+    if it starts where the stored history says to, and stopped otherwise. With `limit`, it
+    stops once the page holds that many (the oldest), saying if it left any out (`capped`)."""
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)

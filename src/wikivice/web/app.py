@@ -57,10 +57,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
     app.state.templates = templates
-    app.add_middleware(csrf.CrossSiteGuard, templates=templates)  # added first: inside the headers
-    app.add_middleware(BodyLimit)  # before any route reads a body (and csrf reads none)
-    app.state.rate_limits = RateLimits(settings)  # a bad rate fails here, at start-up
-    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
+    _install_guards(app, settings, templates)  # added first: inside the headers
 
     for router in (
         asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
@@ -106,6 +103,15 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     install_error_handlers(app, templates)
     return app
+
+
+def _install_guards(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
+    """What refuses a request before a route sees it (a cross-site post, a body over
+    64 KiB), and the per-client limits the routes count against (issue 10)."""
+    app.add_middleware(csrf.CrossSiteGuard, templates=templates)
+    app.add_middleware(BodyLimit)  # outside: before anything reads a body
+    app.state.rate_limits = RateLimits(settings)  # a bad rate fails here, at start-up
+    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
 
 
 @functools.cache

@@ -4,6 +4,7 @@ a page elsewhere, never a stack trace."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -84,6 +85,23 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
+def render_problem(templates: Jinja2Templates, request: Request, problem: Problem) -> Response:
+    """`problem` as JSON (`ErrorOut`) under /api/, else as the error page; with
+    Retry-After when it says when to come back."""
+    answer: Response
+    if request.url.path.startswith("/api/"):
+        answer = JSONResponse(
+            {"detail": problem.detail, "suggestions": problem.suggestions},
+            status_code=problem.status,
+        )
+    else:
+        context = {"problem": problem, "wiki": request.query_params.get("wiki")}
+        answer = templates.TemplateResponse(request, "error.html", context, problem.status)
+    if problem.retry_after is not None:
+        answer.headers["Retry-After"] = str(problem.retry_after)
+    return answer
+
+
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     """Errors are JSON under /api and pages elsewhere; never a stack trace."""
 
@@ -91,18 +109,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return request.url.path.startswith("/api/")
 
     def render(request: Request, problem: Problem) -> Response:
-        answer: Response
-        if wants_json(request):
-            answer = JSONResponse(
-                {"detail": problem.detail, "suggestions": problem.suggestions},
-                status_code=problem.status,
-            )
-        else:
-            context = {"problem": problem, "wiki": request.query_params.get("wiki")}
-            answer = templates.TemplateResponse(request, "error.html", context, problem.status)
-        if problem.retry_after is not None:
-            answer.headers["Retry-After"] = str(problem.retry_after)
-        return answer
+        return render_problem(templates, request, problem)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
@@ -123,14 +130,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return answer
 
-    @app.exception_handler(RateLimited)
-    async def on_rate_limited(request: Request, exc: RateLimited) -> Response:
-        return render(request, rate_limited(exc))
-
-    @app.exception_handler(JobCapReached)
-    async def on_job_cap(request: Request, exc: JobCapReached) -> Response:
-        status = 503 if isinstance(exc, ServiceBusy) else 429
-        return render(request, Problem(status, exc.detail, [], "busy", exc.retry_after))
+    _install_limit_handlers(app, render)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -156,6 +156,20 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return render(request, Problem(500, "Something went wrong on our side; please retry."))
+
+
+def _install_limit_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:
+    """The refusals of the abuse limits: 429 (503 when the service is full), each with
+    Retry-After."""
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> Response:
+        return render(request, rate_limited(exc))
+
+    @app.exception_handler(JobCapReached)
+    async def on_job_cap(request: Request, exc: JobCapReached) -> Response:
+        status = 503 if isinstance(exc, ServiceBusy) else 429
+        return render(request, Problem(status, exc.detail, [], "busy", exc.retry_after))
 
 
 def _plain(errors: object) -> object:
