@@ -294,3 +294,30 @@ def test_wikivice_serve_with_a_bad_rate_says_which_setting_in_one_line() -> None
     assert done.returncode == 2
     assert done.stderr.startswith("wikivice: WIKIVICE_RATE_LIMIT_EXPORTS: ")
     assert "'lots' is not a rate" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_black_holed_redis_costs_one_short_wait_then_none(tmp_path: Path) -> None:
+    """Redis accepts the connection and never answers: the first check waits its short
+    timeout and lets the request through; the next ones do not ask it at all."""
+    import asyncio
+    import time
+
+    from wikivice.web.ratelimits import REDIS_TIMEOUT, Limit, RateLimits
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(100)  # the kernel accepts; nobody ever reads
+        url = f"redis://127.0.0.1:{hole.getsockname()[1]}/0"
+        limits = RateLimits(make_settings(tmp_path, rate_limit_lookups="1/minute", redis_url=url))
+
+        async def timed() -> float:
+            started = time.monotonic()
+            await limits.check(Limit.LOOKUPS, "203.0.113.1")
+            return time.monotonic() - started
+
+        first, *later = asyncio.run(_in_turn([timed] * 5))
+    assert first < REDIS_TIMEOUT * 3 and max(later) < 0.05
+
+
+async def _in_turn(calls: list[Any]) -> list[float]:
+    return [await call() for call in calls]
