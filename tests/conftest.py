@@ -20,15 +20,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from support import (
-    GENEROUS_ENV,
-    BrowserPage,
-    LiveServer,
-    Process,
-    Stack,
-    free_port,
-    make_settings,
-)
+from support import BrowserPage, LiveServer, Process, Stack, free_port, make_settings
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, Simulator, SimulatorServer
@@ -263,7 +255,6 @@ def make_stack(tmp_path: Path) -> Iterator[Any]:
             "WIKIVICE_EVENT_POLL_SECONDS": "0.5",
             "WIKIVICE_MAX_RETRIES": "2",
             "WIKIVICE_MAX_RETRY_WAIT": "0.2",
-            **GENEROUS_ENV,
             **(env or {}),
         }
         args = ["serve", "--port", str(web_port)] + ([] if worker else ["--no-worker"])

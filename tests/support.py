@@ -182,8 +182,9 @@ def simulator_process(latency: float) -> tuple[Process, str]:
 
 
 class Process:
-    """A `wikivice` command in a child process (a real server, killable like one).
-    Its output goes to a log file (a pipe nobody reads would fill and stall it)."""
+    """A `wikivice` command in a child process (a real server, killable like one), with
+    limits no ordinary test reaches unless `env` sets them. Its output goes to a log file
+    (a pipe nobody reads would fill and stall it)."""
 
     def __init__(self, args: list[str], env: dict[str, str], ready_url: str | None) -> None:
         import sys
@@ -198,7 +199,7 @@ class Process:
     def start(self, timeout: float = 20) -> Process:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.args, env={**os.environ, **self.env}, stdout=log, stderr=log
+                self.args, env={**os.environ, **GENEROUS_ENV, **self.env}, stdout=log, stderr=log
             )
         if self.ready_url:
             deadline = time.monotonic() + timeout
