@@ -14,6 +14,22 @@ from support import Process, free_port, read_events, simulator_process
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, EventKind
 
 
+def fleet_env(api: str, data: Path, **settings: str) -> dict[str, str]:
+    """The environment every process of one test fleet shares: SQLite in `data` and no
+    Redis unless `settings` (WIKIVICE_ names without the prefix) say otherwise. The
+    fleet is one client of itself: the per-client caps are lifted."""
+    env = {
+        "WIKIVICE_DATABASE_URL": "",
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_DATA_DIR": str(data),
+        "WIKIVICE_DEFAULT_WIKI": api,
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+        "WIKIVICE_MAX_QUEUED_PER_CLIENT": "100",
+    }
+    env.update({f"WIKIVICE_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
 def web_node(env: dict[str, str]) -> tuple[Process, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -26,15 +42,10 @@ def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     sim, api = simulator_process(0.01)
-    env = {
-        "WIKIVICE_DATABASE_URL": postgres_url,
-        "WIKIVICE_REDIS_URL": redis_url,
-        "WIKIVICE_DATA_DIR": str(tmp_path),
-        "WIKIVICE_DEFAULT_WIKI": api,
-        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
-        # Only Redis can deliver quickly: the database poll is set far too slow to help.
-        "WIKIVICE_EVENT_POLL_SECONDS": "30",
-    }
+    # Only Redis can deliver quickly: the database poll is set far too slow to help.
+    env = fleet_env(
+        api, tmp_path, database_url=postgres_url, redis_url=redis_url, event_poll_seconds="30"
+    )
     processes = [sim]
     try:
         node_a, url_a = web_node(env)
@@ -61,14 +72,7 @@ def test_two_web_nodes_and_a_worker_on_postgres_and_redis(
 
 def test_web_and_worker_processes_share_sqlite_without_redis(tmp_path: Path) -> None:
     sim, api = simulator_process(0.01)
-    env = {
-        "WIKIVICE_DATABASE_URL": "",
-        "WIKIVICE_REDIS_URL": "",
-        "WIKIVICE_DATA_DIR": str(tmp_path),
-        "WIKIVICE_DEFAULT_WIKI": api,
-        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
-        "WIKIVICE_EVENT_POLL_SECONDS": "0.3",  # no Redis: the poll delivers
-    }
+    env = fleet_env(api, tmp_path, event_poll_seconds="0.3")  # no Redis: the poll delivers
     processes = [sim]
     try:
         node, url = web_node(env)
@@ -98,16 +102,9 @@ def test_the_politeness_cap_holds_across_the_fleet(
     the wiki never sees more requests at once than WIKIVICE_MAX_CONCURRENT_REQUESTS."""
     sim, api = simulator_process(0.05)
     cap = 2
-    env = {
-        "WIKIVICE_DATABASE_URL": "",
-        "WIKIVICE_REDIS_URL": "",
-        "WIKIVICE_DATA_DIR": str(tmp_path),
-        "WIKIVICE_DEFAULT_WIKI": api,
-        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
-        "WIKIVICE_MAX_CONCURRENT_REQUESTS": str(cap),
-        "WIKIVICE_WORKERS": "2",
-        "WIKIVICE_EVENT_POLL_SECONDS": "0.3",
-    }
+    env = fleet_env(
+        api, tmp_path, max_concurrent_requests=str(cap), workers="2", event_poll_seconds="0.3"
+    )
     if fleet in ("postgres", "redis"):
         env["WIKIVICE_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     if fleet == "redis":

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from wikivice import logs
 from wikivice.jobs.caps import limit_reached
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
@@ -66,6 +67,7 @@ def run_claimed(
     jobs = rt.jobs
     # The queue is built on first use (`wikivice fetch` seldom needs it).
     again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
+    logs.bind(job=claim.job_id)
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
@@ -84,6 +86,7 @@ def run_claimed(
             _give_back(jobs, claim, again)
         else:
             wait = 10.0 * claim.attempt
+            log.info("job %s paused: %s; trying again in %g s", claim.job_id, exc, wait)
             if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
                 again(claim.job_id)
     except MediaWikiError as exc:
@@ -95,6 +98,7 @@ def run_claimed(
         beat.stop()
         if head_start is not None:
             head_start.stop()  # unused (the page was current, or the job ended early)
+        logs.unbind()
     return None
 
 
@@ -114,6 +118,9 @@ def _run(
     if page is None or site is None:
         jobs.fail(claim, "the page is no longer in the database")
         return None
+    logs.bind(wiki=site.key, title=page.title)
+    resuming = " from its checkpoint" if claim.checkpoint else ""
+    log.info("job %s started%s (attempt %s)", claim.job_id, resuming, claim.attempt)
     listener = JobProgress(jobs, claim, site, page.stored_revisions)
 
     def sleep(seconds: float) -> None:
@@ -133,10 +140,9 @@ def _run(
         return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
     limit = claim.revision_limit
     if limit is not None and page.stored_revisions >= limit:
-        # No walk: the stored history already stops at the limit, and a refresh would
-        # only find more of what this server does not fetch (it must not loop on it).
+        # No walk: a refresh would only find more of what this server does not fetch.
         result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
-        _finish(jobs, claim, result, limit)
+        _finish(jobs, claim, result, listener.started, limit)
         return result
     result = ingest(
         rt.db,
@@ -154,12 +160,23 @@ def _run(
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
-    _finish(jobs, claim, result, limit)
+    _finish(jobs, claim, result, listener.started, limit)
     return result
 
 
-def _finish(jobs: Jobs, claim: Claim, result: IngestResult, limit: int | None) -> None:
+def _finish(
+    jobs: Jobs, claim: Claim, result: IngestResult, started: float, limit: int | None
+) -> None:
     capped = limit is not None and result.capped
+    log.info(
+        "job %s done: %s new revisions, %s stored, %s requests in %.1f s%s",
+        claim.job_id,
+        f"{result.new_revisions:,}",
+        f"{result.stored_revisions:,}",
+        result.requests,
+        time.monotonic() - started,
+        f" (stopped at its limit of {limit:,})" if capped and limit else "",
+    )
     jobs.finish(
         claim,
         limit_reached(limit or 0) if capped else f"{result.new_revisions:,} new revisions",
@@ -172,11 +189,13 @@ def _finish(jobs: Jobs, claim: Claim, result: IngestResult, limit: int | None) -
 
 def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:
     """The worker stops: the job goes back to the queue, to resume from its checkpoint."""
+    log.info("job %s handed back to the queue: the worker is stopping", claim.job_id)
     if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
         enqueue(claim.job_id)
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
+    log.warning("job %s failed: %s", claim.job_id, error)
     try:
         jobs.fail(claim, error)
     except LeaseLost:
@@ -274,7 +293,9 @@ class _Heartbeat:
         self.every = every
         self.done = threading.Event()
         self.lost = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self.thread = threading.Thread(
+            target=logs.in_context(self._run), name="heartbeat", daemon=True
+        )
 
     def start(self) -> None:
         self.thread.start()

@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 
+from wikivice import logs
 from wikivice.jobs.runner import Analyser, run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -106,6 +107,7 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
     """`wikivice worker`: consume until SIGTERM or Ctrl-C, then hand running jobs back."""
     from wikivice.figures.cache import analyse
 
+    logs.configure(settings.log_level, settings.log_format)
     rt = Runtime.create(settings)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)
     stopping = threading.Event()

@@ -23,6 +23,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import Connection, func, select, update
 
+from wikivice import logs
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -106,8 +107,8 @@ def ingest(
     count: Future[EditCount | None] | None = None
     if not refresh:
         listener.stage(Stage.COUNTING)
-        count = side.submit(wiki.edit_count, page.title)
-    bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
+        count = side.submit(logs.in_context(wiki.edit_count), page.title)
+    bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
         group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
