@@ -13,6 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from support import BlackHole
 from wikivice.simulator import SimulatorServer
 from wikivice.store.database import Database
 from wikivice.store.models import Revision
@@ -142,3 +143,79 @@ def test_migrate_brings_a_new_database_to_the_schema_and_is_idempotent(
         assert schema_revision(db) == SCHEMA_REVISION
     finally:
         db.dispose()
+
+
+# -- a database that cannot be used: one line, no traceback, never a hang --------------
+
+
+@pytest.fixture
+def plain_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "WIKIVICE_DATA_DIR": str(tmp_path / "data"),
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_CONTACT": "wikivice-tests@example.org",
+    }
+
+
+def only_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "timeout"), [(["serve", "--port", "0"], None), (["worker"], "2")]
+)
+def test_a_database_that_never_answers_fails_start_up_in_one_line(
+    plain_env: dict[str, str], command: list[str], timeout: str | None
+) -> None:
+    with BlackHole() as hole:
+        env = {**plain_env, "WIKIVICE_DATABASE_URL": f"postgresql://u:pw@127.0.0.1:{hole.port}/x"}
+        if timeout:
+            env["WIKIVICE_DB_TIMEOUT"] = timeout
+        started = time.monotonic()
+        result = run(env, *command)
+        took = time.monotonic() - started
+    assert result.returncode == 1
+    assert took < 15  # the bound; the default wait is 5 s
+    assert only_line(result.stderr) == (
+        f"wikivice: cannot reach the database at 127.0.0.1:{hole.port} "
+        f"(no answer in {timeout or 5} s); check WIKIVICE_DATABASE_URL"
+    )
+
+
+def test_sigterm_ends_a_start_up_waiting_for_the_database(plain_env: dict[str, str]) -> None:
+    with BlackHole() as hole:
+        env = {**plain_env, "WIKIVICE_DATABASE_URL": f"postgresql://u@127.0.0.1:{hole.port}/x"}
+        process = subprocess.Popen([WIKIVICE, "serve", "--port", "0"], env=env)
+        deadline = time.monotonic() + 10
+        while not hole.held and time.monotonic() < deadline:  # it is waiting now
+            time.sleep(0.05)
+        assert hole.held
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        process.wait(5)
+        assert time.monotonic() - started < 2
+    assert process.returncode != 0
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"], ["stats", "X"]])
+def test_a_database_url_we_cannot_use_is_one_line(
+    plain_env: dict[str, str], command: list[str]
+) -> None:
+    env = {**plain_env, "WIKIVICE_DATABASE_URL": "mysql://u:secret@127.0.0.1/x"}
+    result = run(env, *command)
+    assert result.returncode == 1
+    line = only_line(result.stderr)
+    assert line.startswith("wikivice: WIKIVICE_DATABASE_URL: 'mysql' is not a database")
+    assert "secret" not in line
+
+
+def test_a_setting_that_is_not_what_it_should_be_is_one_line(
+    plain_env: dict[str, str],
+) -> None:
+    result = run({**plain_env, "WIKIVICE_DB_TIMEOUT": "soon"}, "worker")
+    assert result.returncode == 1
+    assert only_line(result.stderr).startswith("wikivice: WIKIVICE_DB_TIMEOUT: Input should be")

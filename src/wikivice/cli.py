@@ -17,7 +17,8 @@ import orjson
 from pydantic import ValidationError
 
 from wikivice import __version__
-from wikivice.settings import Settings, settings_markdown
+from wikivice.settings import Settings, settings_markdown, settings_problem
+from wikivice.store.errors import DatabaseUnavailable
 from wikivice.wiki.errors import InvalidTitle, MediaWikiError, PageMissing
 from wikivice.wiki.sites import WikiSite, WikiSpecError, parse_wiki
 from wikivice.wiki.titles import clean_title
@@ -51,11 +52,13 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
-    except ValidationError as exc:  # a WIKIVICE_* setting is wrong: say which, and why
-        code = 2
-        for error in exc.errors():
-            name = "WIKIVICE_" + "_".join(str(part) for part in error["loc"]).upper()
-            print(f"wikivice: {name}: {error['msg']}", file=sys.stderr)
+    except (DatabaseUnavailable, ValidationError) as exc:
+        # What the operator must fix or wait out: one line, no traceback (issue 10).
+        line = settings_problem(exc) if isinstance(exc, ValidationError) else str(exc)
+        print(f"wikivice: {line}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:  # Ctrl-C before a command had its own handlers
+        code = 130
     for thread in threading.enumerate():
         if not thread.daemon and thread is not threading.current_thread():
             thread.join()
@@ -116,6 +119,12 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, log_level: str | No
     from wikivice.web.server import serve as run_server
 
     settings = _with_log_level(Settings(), log_level)
+    if settings.database_url and not demo:
+        # Before uvicorn, whose failed start-up would print a traceback: a server that
+        # never answers fails here, in WIKIVICE_DB_TIMEOUT, in one line.
+        from wikivice.store.database import check_database
+
+        check_database(settings.sqlalchemy_url, settings.db_timeout)
     run_server(settings, host=host, port=port, worker=not no_worker, demo=demo)
 
 
@@ -136,7 +145,7 @@ def migrate() -> None:
     from wikivice.store.database import SCHEMA_REVISION, Database
 
     settings = Settings()
-    db = Database(settings.sqlalchemy_url)
+    db = Database(settings.sqlalchemy_url, timeout=settings.db_timeout)
     try:
         db.migrate()
     finally:

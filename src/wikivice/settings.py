@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wikivice import __version__
@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description=(
-            "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://host/wikivice`. "
+            "URL of the database: `postgresql://user@host/wikivice` (also spelled "
+            "`postgres://` or `postgresql+psycopg://`) or `sqlite:///path/to/file.db`. "
             "Unset: a SQLite file `wikivice.db` (WAL mode) in the data dir."
         ),
     )
@@ -170,8 +171,9 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         description=(
-            "Seconds to wait for the database to accept a connection, or for a free "
-            "connection in the pool, before giving up."
+            "Seconds to wait for the database to accept a connection (PostgreSQL's "
+            "`connect_timeout`, whole seconds, at least 2), or for a free connection in the "
+            "pool, before giving up: start-up then fails in one line, a request gets a 503."
         ),
     )
     forwarded_allow_ips: str = Field(
@@ -194,6 +196,23 @@ class Settings(BaseSettings):
         description=(
             "`text`: lines for a terminal; `json`: one JSON object a line (time, level, "
             "logger, message, and the job, wiki and title on every line of a job's work)."
+        ),
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description=(
+            "A folder every process of one machine shares for its metrics "
+            "(prometheus-client's multiprocess mode), so any web process's `/metrics` adds "
+            "up all of them; empty it before they start. Unset: each process shows its own."
+        ),
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "Port on which `wikivice worker` serves its own `/metrics` (for fleets whose "
+            "workers share no `WIKIVICE_METRICS_DIR` with a web process)."
         ),
     )
     fresh_seconds: float = Field(
@@ -292,3 +311,12 @@ def settings_markdown() -> str:
         shown = "unset" if default is None else f"`{default}`"
         lines.append(f"| `WIKIVICE_{name.upper()}` | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """What is wrong with the settings, in one line (pydantic's own text takes several
+    lines per error): each setting's variable and what is wrong with it."""
+    return "; ".join(
+        f"WIKIVICE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+        for error in exc.errors()
+    )

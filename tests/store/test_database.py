@@ -1,12 +1,20 @@
-"""Migrations on SQLite and PostgreSQL; SQLite's settings."""
+"""Migrations on SQLite and PostgreSQL; SQLite's settings; the URLs accepted, and the
+bounded waits for a database that is down or full."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 
+from support import BlackHole
 from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database
+from wikivice.store.errors import DatabaseUnavailable
 from wikivice.store.models import Base
 
 
@@ -41,4 +49,59 @@ def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
+        database.dispose()
+
+
+def test_postgres_urls_in_every_spelling_reach_postgresql(postgres_url: str) -> None:
+    rest = postgres_url.split("://", 1)[1]
+    for scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        database = Database(f"{scheme}://{rest}")
+        try:
+            assert database.url.startswith("postgresql+psycopg://")
+            database.check()
+            with database.read() as conn:
+                assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        finally:
+            database.dispose()
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u:secret@h/db", "postgresql+asyncpg://u:secret@h/db", "not a url secret"]
+)
+def test_a_url_of_no_database_we_know_is_one_clear_line(url: str) -> None:
+    with pytest.raises(DatabaseUnavailable) as caught:
+        Database(url)
+    message = str(caught.value)
+    assert message.startswith("WIKIVICE_DATABASE_URL: ") and "\n" not in message
+    assert "secret" not in message
+
+
+def test_a_database_that_never_answers_fails_within_its_timeout() -> None:
+    with BlackHole() as hole:
+        database = Database(f"postgresql://u:secret@127.0.0.1:{hole.port}/db", timeout=2)
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable) as caught:
+            database.migrate()
+        waited = time.monotonic() - started
+        database.dispose()
+    assert 1.5 < waited < 4
+    assert str(caught.value) == (
+        f"cannot reach the database at 127.0.0.1:{hole.port} (no answer in 2 s); "
+        "check WIKIVICE_DATABASE_URL"
+    )
+
+
+def test_the_pool_waits_for_a_free_connection_only_as_long_as_the_timeout(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite:///{tmp_path}/x.db", timeout=0.5)
+    held = [database.engine.connect() for _ in range(50)]  # pool_size + max_overflow
+    try:
+        started = time.monotonic()
+        with pytest.raises(SqlTimeout):
+            database.engine.connect()
+        assert time.monotonic() - started < 2
+    finally:
+        for conn in held:
+            conn.close()
         database.dispose()

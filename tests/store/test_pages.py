@@ -16,7 +16,7 @@ from wikivice.store.database import Database
 from wikivice.store.models import Page, Wiki
 from wikivice.store.pages import PageRef
 from wikivice.wiki.client import ResolvedPage
-from wikivice.wiki.sites import parse_wiki
+from wikivice.wiki.sites import MAX_KEY_CHARS, parse_wiki
 
 T = TypeVar("T")
 EN = parse_wiki("en")
@@ -117,6 +117,36 @@ def test_unknown_wikis_are_none(db: Database) -> None:
         assert pages.wiki_site(conn, "fr") is None
         assert pages.site_by_id(conn, 12345) is None
         assert pages.wiki_id(conn, "fr") is None
+
+
+@pytest.mark.parametrize("key", ["en\x00", "\ud800", "k" * 201])
+def test_a_key_no_wiki_can_have_finds_nothing_without_an_error(db: Database, key: str) -> None:
+    # PostgreSQL refuses NUL and lone surrogates in text: the lookup must not ask it.
+    with db.read() as conn:
+        assert pages.wiki_site(conn, key) is None
+        assert pages.wiki_id(conn, key) is None
+        assert pages.find_page(conn, key, "Coffee") is None
+
+
+@pytest.mark.parametrize("title", ["Coffee\x00", "\udc80", "T" * 513])
+def test_a_title_no_page_can_have_finds_nothing_without_an_error(
+    db: Database, wiki_id: int, title: str
+) -> None:
+    upsert(db, wiki_id, coffee())
+    with db.read() as conn:
+        assert pages.find_page(conn, "en", title) is None
+
+
+def test_the_bounds_match_the_columns() -> None:
+    assert Wiki.__table__.c.key.type.length == MAX_KEY_CHARS
+    assert Wiki.__table__.c.name.type.length == pages.MAX_NAME_CHARS
+    assert Page.__table__.c.title.type.length == pages.MAX_TITLE_CHARS
+
+
+def test_ensure_wiki_cuts_a_long_name_to_its_column(db: Database) -> None:
+    with db.write() as conn:
+        wiki_id = pages.ensure_wiki(conn, EN, "W" * 1000)
+    assert wiki_name(db, wiki_id) == "W" * pages.MAX_NAME_CHARS
 
 
 # -- pages ------------------------------------------------------------------------------

@@ -291,9 +291,9 @@ def test_wikivice_serve_with_a_bad_rate_says_which_setting_in_one_line() -> None
     command = [str(Path(sys.executable).parent / "wikivice"), "serve", "--port", "1"]
     env = {**os.environ, "WIKIVICE_RATE_LIMIT_EXPORTS": "lots"}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert done.stderr.startswith("wikivice: WIKIVICE_RATE_LIMIT_EXPORTS: ")
-    assert "'lots' is not a rate" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode != 0 and done.stderr.startswith("wikivice: ")
+    assert "WIKIVICE_RATE_LIMIT_EXPORTS" in done.stderr and "is not a rate" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_a_black_holed_redis_costs_one_short_wait_then_none(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wikivice.wiki.sites import WikiSpecError, parse_wiki
+from wikivice.wiki.sites import MAX_KEY_CHARS, MAX_SPEC_CHARS, WikiSpecError, parse_wiki
 
 
 def test_parse_wiki_language_code_is_wikipedia() -> None:
@@ -37,3 +37,14 @@ def test_parse_wiki_rejects_what_is_not_a_wiki(spec: str) -> None:
 def test_a_wiki_of_unprintable_or_endless_text_is_refused(spec: str) -> None:
     with pytest.raises(WikiSpecError, match="printable characters"):
         parse_wiki(spec)
+
+
+def test_a_wiki_whose_key_would_not_fit_its_column_is_refused() -> None:
+    # Under 500 characters, but its key (host and path) is past the 200 of wikis.key.
+    deep = "https://wiki.example.org/" + "d" * 300 + "/api.php"
+    assert len(deep) < MAX_SPEC_CHARS
+    with pytest.raises(WikiSpecError, match="too long"):
+        parse_wiki(deep)
+    widest = parse_wiki("https://wiki.example.org/" + "d" * 183 + "/api.php")
+    assert len(widest.key) == MAX_KEY_CHARS
+    assert max(len(widest.api_url), len(widest.rest_url), len(widest.article_url)) <= 500

@@ -84,3 +84,12 @@ def test_clean_title_refuses_empty_titles(title: str) -> None:
     with pytest.raises(InvalidTitle) as caught:
         clean_title(title)
     assert caught.value.reason == "the title is empty"
+
+
+@pytest.mark.parametrize("title", ["\ud800", "Half \udfff pair", "A\ud83d"])
+def test_clean_title_refuses_a_lone_surrogate_and_says_so_readably(title: str) -> None:
+    # JSON can carry "\ud800" alone: no character, and no UTF-8 encoding of it exists.
+    with pytest.raises(InvalidTitle) as caught:
+        clean_title(title)
+    caught.value.title.encode()  # said back to the person: it must be encodable
+    assert "?" in caught.value.title

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from wikivice.jobs import unqueued
 from wikivice.jobs.caps import check_caps, limit_reached
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
@@ -59,8 +60,8 @@ def start_analysis(
             check_caps(rt.db, client, settings.max_queued_per_client, settings.max_queued_jobs)
         limit = settings.max_revisions or None
     job_id, created = rt.jobs.submit(page.id, requested_by=client, revision_limit=limit)
-    if created and enqueue:
-        rt.queue.enqueue(job_id)
+    if enqueue:
+        put_on_queue(rt, job_id, created)
     return Analysis(site, page, resolved, job_id, created)
 
 
@@ -68,9 +69,17 @@ def refresh_analysis(rt: Runtime, page: PageRef) -> int:
     """Bring a stored page up to date in the background, without asking the wiki now:
     the job resolves the page itself and ends at once if nothing changed."""
     job_id, created = rt.jobs.submit(page.id)
-    if created:
-        rt.queue.enqueue(job_id)
+    put_on_queue(rt, job_id, created)
     return job_id
+
+
+def put_on_queue(rt: Runtime, job_id: int, created: bool) -> None:
+    """A new job goes on the queue; so does one joined that no queue holds (its
+    creator was told the queue was down). Raises `QueueUnavailable`."""
+    if created:
+        unqueued.enqueue(rt, job_id)
+    elif unqueued.is_marked(rt.db, job_id):
+        unqueued.enqueue(rt, job_id, marked=True)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,11 @@ class JobQueue:
 
         self.huey: Any
         if settings.redis_url:
-            self.huey = RedisHuey("wikivice", url=settings.redis_url, results=False)
+            from redis import ConnectionPool
+
+            # A Redis that accepts and never answers must not hang a web request.
+            pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=5)
+            self.huey = RedisHuey("wikivice", connection_pool=pool, results=False)
         else:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self.huey = SqliteHuey(

@@ -9,6 +9,7 @@ on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,8 +18,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wikivice import logs
+from wikivice.jobs import unqueued
 from wikivice.jobs.caps import limit_reached
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
@@ -35,6 +38,7 @@ from wikivice.wiki.transport import RetryNotice
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)
 RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
+DATABASE_PATIENCE = 60.0  # seconds a run waits for its database to answer again
 RETRY_WAIT = {"maxlag": "asked us to slow down", "429": "asked us to slow down"}
 Analyser = Callable[[Database, PageRef], None]
 
@@ -66,8 +70,8 @@ def run_claimed(
     """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
     # The queue is built on first use (`wikivice fetch` seldom needs it).
-    again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
     logs.bind(job=claim.job_id)
+    again = requeue or (lambda job_id: unqueued.enqueue(rt, job_id))
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
@@ -91,6 +95,9 @@ def run_claimed(
                 again(claim.job_id)
     except MediaWikiError as exc:
         _fail(jobs, claim, str(exc))
+    except (OperationalError, InterfaceError) as exc:  # the database, not the job
+        log.warning("job %s: the database went away (%s)", claim.job_id, type(exc).__name__)
+        _wait_for_the_database(jobs, claim, again, stop)
     except Exception as exc:
         log.exception("job %s failed", claim.job_id)
         _fail(jobs, claim, f"an internal error stopped the fetch ({exc.__class__.__name__})")
@@ -192,6 +199,28 @@ def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None
     log.info("job %s handed back to the queue: the worker is stopping", claim.job_id)
     if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
         enqueue(claim.job_id)
+
+
+def _wait_for_the_database(
+    jobs: Jobs, claim: Claim, enqueue: Callable[[int], None], stop: threading.Event
+) -> None:
+    """The database stopped answering mid-run (a restart, a failover): hand the job back
+    as soon as it answers again, to resume from its last committed batch. If it stays
+    away longer, the job's heartbeat goes stale and the reaper does it instead."""
+    wait = 0.5
+    deadline = time.monotonic() + DATABASE_PATIENCE
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            if jobs.requeue(claim, "the database was unreachable; resuming where it left off"):
+                log.info("job %s handed back: the database answers again", claim.job_id)
+                with contextlib.suppress(Exception):  # the queue down too: the reaper's job
+                    enqueue(claim.job_id)
+            return
+        except LeaseLost:
+            return
+        except (OperationalError, InterfaceError):
+            stop.wait(wait)
+            wait = min(wait * 2, 5.0)
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
@@ -310,4 +339,8 @@ class _Heartbeat:
                 log.warning("heartbeat of job %s failed", self.claim.job_id, exc_info=True)
 
     def stop(self) -> None:
+        """Stop beating, and wait for a beat under way: no write of this job may
+        outlive its run (nor hold a connection of a database about to close)."""
         self.done.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(10)

@@ -32,7 +32,7 @@ class Runtime:
     def create(
         cls, settings: Settings, *, migrate: bool = True, wikis: WikiClients | None = None
     ) -> Runtime:
-        db = Database(settings.sqlalchemy_url)
+        db = Database(settings.sqlalchemy_url, timeout=settings.db_timeout)
         if migrate:
             db.migrate()
         notifier: Notifier = (

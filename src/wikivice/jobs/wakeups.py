@@ -56,7 +56,8 @@ class RedisNotifier(LocalNotifier):
         import redis
 
         super().__init__()
-        self._redis = redis.Redis.from_url(url)
+        # A Redis that accepts and never answers must not hang the commit's publish.
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=5)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -74,17 +75,21 @@ class RedisNotifier(LocalNotifier):
             self._thread.start()
 
     def _listen(self) -> None:
+        lost = False
         while not self._stop.is_set():
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(REDIS_CHANNEL)
+                lost = False
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
                     if message and message.get("type") == "message":
                         LocalNotifier.publish(self, int(message["data"]))
                 pubsub.close()
-            except Exception:
-                log.warning("lost the Redis wake-up channel; reconnecting", exc_info=True)
+            except Exception as exc:  # Redis down: streams poll meanwhile; said once
+                if not lost:
+                    log.warning("lost the Redis wake-up channel (%r); reconnecting", exc)
+                lost = True
                 self._stop.wait(1.0)
 
     def close(self) -> None:

@@ -14,7 +14,8 @@ import logging
 import signal
 import threading
 
-from wikivice import logs
+from wikivice import logs, metrics
+from wikivice.jobs import unqueued
 from wikivice.jobs.runner import Analyser, run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -56,13 +57,15 @@ class Worker:
     def _consume(self) -> None:
         queue = self.rt.queue
         idle = 0.02
+        failing = False
         while not self.stop_event.is_set():
             try:
                 ran = queue.run_next()
-            except Exception:
-                log.exception("taking a job off the queue failed")
-                ran = False
-                idle = IDLE_POLL_MAX
+                failing = False
+            except Exception as exc:  # Redis down: said once, not twice a second
+                if not failing:
+                    log.warning("cannot take jobs off the queue (%r); trying on", exc)
+                failing, ran, idle = True, False, IDLE_POLL_MAX
             if ran:
                 idle = 0.02
                 continue
@@ -88,10 +91,12 @@ class Reaper:
         self._thread.join(timeout)
 
     def reap_once(self) -> list[int]:
-        job_ids = self.rt.jobs.reap(self.rt.settings.stale_seconds)
-        for job_id in job_ids:
-            self.rt.queue.enqueue(job_id)
-        return job_ids
+        """Stalled and long-waiting jobs, and those no queue holds, back on the queue;
+        returns the ids it put there (none while the queue cannot be reached)."""
+        marked = unqueued.marked_jobs(self.rt.db)
+        reaped = self.rt.jobs.reap(self.rt.settings.stale_seconds)
+        job_ids = list(dict.fromkeys(marked + reaped))
+        return unqueued.enqueue_all(self.rt, job_ids, set(marked))
 
     def _loop(self) -> None:
         while not self.stop_event.wait(self.interval):
@@ -109,6 +114,8 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
 
     logs.configure(settings.log_level, settings.log_format)
     rt = Runtime.create(settings)
+    if settings.metrics_port is not None:
+        metrics.serve(settings.metrics_port)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)
     stopping = threading.Event()
 
@@ -126,3 +133,4 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
     finally:
         worker.stop()
         rt.close()
+        metrics.forget_process()

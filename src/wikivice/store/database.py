@@ -5,10 +5,18 @@ sqlite3 opens transactions lazily (BEGIN DEFERRED); a transaction that reads and
 writes fails at once with SQLITE_BUSY when another connection committed in between,
 whatever busy_timeout says. So transactions that write begin with BEGIN IMMEDIATE:
 `Database.write()`. PostgreSQL needs nothing of the kind.
+
+Waiting is bounded (`WIKIVICE_DB_TIMEOUT`): for PostgreSQL to accept a connection
+(libpq's `connect_timeout`) and for a free connection in the pool. Not for a statement:
+a `statement_timeout` would also cut the long transactions of a big ingest or migration,
+and a query that runs long is not a server that is gone. SQLite's lock wait stays at
+30 s: its `timeout` is how long a writer waits for another's transaction, not for a
+server, and a shorter one would fail writes under a busy ingest.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,19 +24,43 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from wikivice.store.errors import unknown_url, unreachable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration; tests/store/test_database.py checks it is Alembic's head.
 SCHEMA_REVISION = "0002"
+POSTGRESQL = "postgresql+psycopg"  # psycopg 3, the one PostgreSQL driver installed
+SQLITE_BUSY_SECONDS = 30
 
 
 class Database:
     """The engine plus the two ways in: `read()` and `write()` (each one transaction)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+        """`timeout`: seconds to wait for a connection (`WIKIVICE_DB_TIMEOUT`). Raises
+        `DatabaseUnavailable` for a URL of no database WikiVice knows."""
+        self.url = engine_url(url)
+        self.timeout = timeout
+        self.engine = make_engine(self.url, timeout)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    def check(self) -> None:
+        """Connect once; raises `DatabaseUnavailable` saying in one line why it cannot."""
+        try:
+            with self.engine.connect():
+                return
+        except DBAPIError as exc:
+            raise unreachable(self.where, str(exc.orig), self.timeout) from None
+
+    @property
+    def where(self) -> str:
+        """host:port of a server, or a SQLite file's path (never the password)."""
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            return url.database or ":memory:"
+        return f"{url.host or 'localhost'}:{url.port or 5432}"
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -42,6 +74,8 @@ class Database:
             yield conn
 
     def migrate(self) -> None:
+        """`check`, then bring the schema up to date."""
+        self.check()
         migrate(self.engine)
 
     def dispose(self) -> None:
@@ -60,17 +94,41 @@ def dialect_insert(dialect_name: str):  # type: ignore[no-untyped-def]
     return sqlite.insert
 
 
-def make_engine(url: str) -> Engine:
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL of what an operator wrote: `postgres://` and `postgresql://`
+    (libpq's and many hosts' spelling) mean PostgreSQL through psycopg 3. Raises
+    `DatabaseUnavailable` for any other database or driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise unknown_url(None) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=POSTGRESQL)
+    elif parsed.drivername not in (POSTGRESQL, "sqlite", "sqlite+pysqlite"):
+        raise unknown_url(parsed.drivername)
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, timeout: float = 5.0) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=timeout,
+            # libpq counts whole seconds, and takes less than 2 as 2.
+            connect_args={"connect_timeout": max(2, math.ceil(timeout))},
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
         pool_size=10,
         max_overflow=40,
+        pool_timeout=timeout,
     )
 
     @event.listens_for(engine, "connect")
@@ -81,7 +139,7 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA cache_size=-8000")
         cursor.close()
 
@@ -150,3 +208,13 @@ def _no_such_table(exc: Exception) -> bool:
     orig = getattr(exc, "orig", None)
     # PostgreSQL's SQLSTATE 42P01 (undefined_table); SQLite says it in words.
     return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig)
+
+
+def check_database(url: str, timeout: float) -> None:
+    """Raises `DatabaseUnavailable` (one line) unless the database answers within
+    `timeout` seconds: a server's start-up asks before anything else."""
+    db = Database(url, timeout=timeout)
+    try:
+        db.check()
+    finally:
+        db.dispose()

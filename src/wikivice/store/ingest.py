@@ -23,7 +23,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import Connection, func, select, update
 
-from wikivice import logs
+from wikivice import logs, metrics
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -179,6 +179,7 @@ class _Group:
         self.editors, self.listener = editors, listener
         self.sql: Statements | None = None
         self.total: int | None = None
+        self.counted = state.new  # new revisions already counted in the metrics
 
     def store(
         self, batch: RevisionBatch, fetcher: Fetcher, should_stop: Callable[[], bool]
@@ -200,6 +201,8 @@ class _Group:
                 if state.capped:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+        metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count
+        self.counted = state.new
         self.listener.batch_committed()
 
 

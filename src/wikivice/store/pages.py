@@ -11,7 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from wikivice.store.database import dialect_insert
 from wikivice.store.models import Page, Wiki
 from wikivice.wiki.client import ResolvedPage
-from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.sites import MAX_KEY_CHARS, WikiSite
+from wikivice.wiki.titles import not_text
+
+MAX_TITLE_CHARS = 512  # pages.title; MediaWiki's titles are at most 255 bytes
+MAX_NAME_CHARS = 200  # wikis.name: what the wiki calls itself, cut to fit
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class PageRef:
 def ensure_wiki(conn: Connection, site: WikiSite, name: str | None = None) -> int:
     """The id of the wiki's row, created on first use (safe under concurrent callers)."""
     found = conn.execute(select(Wiki.id, Wiki.name).where(Wiki.key == site.key)).first()
+    name = name[:MAX_NAME_CHARS] if name else name
     if found is not None:
         if name and found.name != name:
             conn.execute(update(Wiki).where(Wiki.id == found.id).values(name=name))
@@ -60,6 +65,8 @@ def ensure_wiki(conn: Connection, site: WikiSite, name: str | None = None) -> in
 
 def wiki_site(conn: Connection, key: str) -> WikiSite | None:
     """The site of a wiki we have seen, by its key."""
+    if not findable(key, MAX_KEY_CHARS):
+        return None
     row = conn.execute(
         select(Wiki.key, Wiki.api_url, Wiki.rest_url, Wiki.article_url).where(Wiki.key == key)
     ).first()
@@ -67,6 +74,8 @@ def wiki_site(conn: Connection, key: str) -> WikiSite | None:
 
 
 def wiki_id(conn: Connection, key: str) -> int | None:
+    if not findable(key, MAX_KEY_CHARS):
+        return None
     return conn.execute(select(Wiki.id).where(Wiki.key == key)).scalar()
 
 
@@ -75,6 +84,13 @@ def site_by_id(conn: Connection, wiki_id: int) -> WikiSite | None:
         select(Wiki.key, Wiki.api_url, Wiki.rest_url, Wiki.article_url).where(Wiki.id == wiki_id)
     ).first()
     return None if row is None else WikiSite(*row)
+
+
+def findable(text: str, most: int) -> bool:
+    """Whether a column of `most` characters could hold `text`. Lookups by what a
+    stranger typed ask this first: PostgreSQL refuses text with NUL or a lone surrogate
+    outright, where the answer should simply be "not found"."""
+    return len(text) <= most and not any(not_text(c) for c in text)
 
 
 def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageRef:
@@ -126,7 +142,7 @@ def find_page(conn: Connection, wiki_key: str, title: str) -> PageRef | None:
     underscores for spaces and runs of spaces are forgiven, and so is a lower-case
     first letter (MediaWiki capitalises it in most wikis). None if it was never seen."""
     wiki = wiki_id(conn, wiki_key)
-    if wiki is None:
+    if wiki is None or not findable(title, MAX_TITLE_CHARS):
         return None
     asked = " ".join(title.replace("_", " ").split())
     for candidate in dict.fromkeys((asked, asked[:1].upper() + asked[1:])):

@@ -1,8 +1,8 @@
 """The web app factory: `create_app(settings)` builds everything; nothing happens at import.
 
 The app: its routers, static files (plotly.js from the plotly package), security headers
-on every answer, compression, error handlers (`problems`) and its lifespan (`lifespan`:
-the runtime, the event hub, the worker).
+on every answer (`headers`, errors included), compression, error handlers (`problems`)
+and its lifespan (`lifespan`: the runtime, the event hub, the worker).
 """
 
 from __future__ import annotations
@@ -18,35 +18,71 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wikivice import __version__
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.web import csrf, filters
 from wikivice.web.bodies import BodyLimit
+from wikivice.web.headers import SecurityHeaders
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.ratelimits import RateLimits
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import health as health_routes
+from wikivice.web.routes import metrics as metrics_routes
 from wikivice.web.routes import pages as page_routes
 from wikivice.web.streams import StreamSlots
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-# Pages run only our own scripts; plotly needs inline styles. Nothing leaves the origin.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'; form-action 'self'"
-)
+
+
+class WikiViceApp(FastAPI):
+    """FastAPI with the security headers outside everything, Starlette's
+    ServerErrorMiddleware included: a 500 carries them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(_AnsweredErrors(super().build_middleware_stack()))
+
+
+class _AnsweredErrors:
+    """Starlette's ServerErrorMiddleware answers an unhandled exception with our 500
+    (`problems.on_crash`, which logs its traceback) and then raises it again for the
+    server to log. uvicorn then logs it a second time and drops the connection, which
+    a client may see as a reset instead of the 500 just sent. Once that 500 is complete,
+    the exception stops here; any other (one not answered, or raised after another
+    answer, as by a background task) goes on to the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, complete = 0, False
+
+        async def watched(message: Message) -> None:
+            nonlocal status, complete
+            await send(message)
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                complete = True
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            if not (complete and status == 500):
+                raise
+
 
 # The routers, in the order their paths are matched.
 ROUTERS = (
     asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
     health_routes.router,
+    metrics_routes.router,
     analyses.router,
     jobs.router,
     page_routes.router,
@@ -66,7 +102,7 @@ def create_app(
 ) -> FastAPI:
     """The app. With `worker`, it also runs fetch jobs in this process."""
 
-    app = FastAPI(
+    app = WikiViceApp(
         title="WikiVice",
         version=__version__,
         summary="See what happens behind a Wikipedia article.",
@@ -75,7 +111,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
     app.state.templates = templates
-    _install_guards(app, settings, templates)  # added first: inside the headers
+    _install_guards(app, settings, templates)
 
     for router in ROUTERS:
         app.include_router(router)
@@ -94,14 +130,6 @@ def create_app(
         )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     # Pages, fragments and JSON compressed; event streams are left alone (Starlette
     # excludes text/event-stream), as are responses that are already compressed.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.templating import Jinja2Templates
 
 from wikivice.jobs.hub import EventHub
@@ -13,7 +13,35 @@ from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
-from wikivice.wiki.sites import WikiSite, WikiSpecError, parse_wiki
+from wikivice.wiki.sites import MAX_KEY_CHARS, WikiSite, WikiSpecError, parse_wiki
+from wikivice.wiki.titles import MAX_TITLE_BYTES
+
+# What the API takes from a URL, bounded so that nothing out of range reaches the
+# database (issue 10: a job id past 64 bits was a 500 on SQLite, an over-long wiki key
+# one on PostgreSQL); anything else is a 422.
+MAX_ID = 2**63 - 1  # the largest a BIGINT column holds (revision ids)
+# Job ids and event numbers are INTEGER columns: 64 bits on SQLite, but 32 on
+# PostgreSQL, which refuses to compare a larger number with them.
+MAX_SERIAL = 2**31 - 1
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"  # in no title or wiki key
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
+JobIdParam = Annotated[int, Path(ge=1, le=MAX_SERIAL, description="A job's id.")]
+EventIdQuery = Annotated[
+    int, Query(ge=0, le=MAX_SERIAL, description="Replay events after this id.")
+]
+WikiParam = Annotated[
+    str,
+    Path(max_length=MAX_KEY_CHARS, pattern=NO_CONTROLS, description="Wiki key, e.g. en"),
+]
+# A title of 255 bytes has at most 255 characters; a longer one is no title anywhere.
+TitleParam = Annotated[
+    str,
+    Path(
+        max_length=MAX_TITLE_BYTES,
+        pattern=NO_CONTROLS,
+        description="An article's title (underscores for spaces).",
+    ),
+]
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -61,16 +89,14 @@ def find_site(rt: Runtime, wiki: str) -> WikiSite:
     return site
 
 
-def get_site(
-    rt: RuntimeDep, wiki: Annotated[str, Path(description="Wiki key, e.g. en")]
-) -> WikiSite:
+def get_site(rt: RuntimeDep, wiki: WikiParam) -> WikiSite:
     return find_site(rt, wiki)
 
 
 SiteDep = Annotated[WikiSite, Depends(get_site)]
 
 
-def get_job(rt: RuntimeDep, job_id: int) -> JobSnapshot:
+def get_job(rt: RuntimeDep, job_id: JobIdParam) -> JobSnapshot:
     job = rt.jobs.get(job_id)
     if job is None:
         raise HTTPException(404, f"there is no job {job_id}")
@@ -120,7 +146,7 @@ def stored_page(rt: Runtime, site: WikiSite, title: str) -> PageRef:
     return page
 
 
-def get_stored_page(site: SiteDep, title: str, rt: RuntimeDep) -> PageRef:
+def get_stored_page(site: SiteDep, title: TitleParam, rt: RuntimeDep) -> PageRef:
     """An article analysed before, by the `{title}` in the path; 404 otherwise."""
     return stored_page(rt, site, title)
 

@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI
 
+from wikivice import metrics
 from wikivice.jobs.health import Health
 from wikivice.jobs.hub import EventHub
 from wikivice.jobs.runtime import Runtime
@@ -63,5 +64,6 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
             reaper.join(5)
             if runtime is None:
                 rt.close()
+            metrics.forget_process()
 
     return lifespan

@@ -4,18 +4,22 @@ a page elsewhere, never a stack trace."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wikivice.jobs.caps import JobCapReached, ServiceBusy
 from wikivice.jobs.queue import QueueUnavailable
+from wikivice.store.errors import DatabaseUnavailable
 from wikivice.web.ratelimits import Limit, RateLimited
 from wikivice.wiki.errors import (
     AddressRefused,
@@ -130,6 +134,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return answer
 
+    install_outage_handlers(app, render)
     _install_limit_handlers(app, render)
 
     @app.exception_handler(StarletteHTTPException)
@@ -172,5 +177,22 @@ def _install_limit_handlers(app: FastAPI, render: Callable[[Request, Problem], R
         return render(request, Problem(status, exc.detail, [], "busy", exc.retry_after))
 
 
-def _plain(errors: object) -> object:
-    return orjson.loads(orjson.dumps(errors, default=str))
+def install_outage_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:
+    """A part of the service that is down: 503 with Retry-After, never a 500."""
+
+    @app.exception_handler(DatabaseUnavailable)
+    @app.exception_handler(OperationalError)  # the server went away, or SQLite is locked
+    @app.exception_handler(PoolTimeout)  # no free connection within WIKIVICE_DB_TIMEOUT
+    async def on_database_down(request: Request, exc: Exception) -> Response:
+        log.error("the database failed on %s: %s", request.url.path, exc)
+        problem = Problem(503, "The service's database is not answering; please try again soon.")
+        answer = render(request, problem)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+
+def _plain(errors: Sequence[Any]) -> object:
+    """What was wrong, without the input refused: it may be large, or text that JSON
+    cannot carry back (a lone surrogate, which made this a 500)."""
+    kept = [{k: e[k] for k in ("type", "loc", "msg") if k in e} for e in errors]
+    return orjson.loads(orjson.dumps(kept, default=str))

@@ -51,6 +51,7 @@ def serve(
             port=port,
             log_level=settings.log_level,
             log_config=None,  # uvicorn's lines go through ours (wikivice.logs)
+            access_log=settings.log_level == "debug",  # one line per request: detail
             timeout_graceful_shutdown=3,
             proxy_headers=True,
             forwarded_allow_ips=effective.forwarded_allow_ips,  # who may name the client

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -29,6 +30,8 @@ from typing import Any, Protocol
 WAIT_STEP_MIN = 0.01  # seconds between looks for a free slot, doubling up to
 WAIT_STEP_MAX = 0.2
 KEY_PREFIX = "wikivice:slots:"
+LOCAL_TOKEN = "local"  # a slot of RedisSlots' own fallback (Redis tokens are uuid4 hex)
+log = logging.getLogger(__name__)
 
 
 class Slots(Protocol):
@@ -118,7 +121,12 @@ return 0
 
 class RedisSlots:
     """Slots shared by every process that uses the same Redis: a sorted set of leases per
-    host, taken and pruned by one script (atomic; expiries on Redis's own clock)."""
+    host, taken and pruned by one script (atomic; expiries on Redis's own clock).
+
+    While Redis cannot be reached, each process falls back to slots of its own (at most
+    `limit` requests to a host per process, not per fleet) rather than failing every
+    request: no job runs then anyway (the queue is in the same Redis), and title lookups,
+    suggestions and diffs keep working."""
 
     def __init__(self, url: str, limit: int, lease_seconds: float) -> None:
         import redis
@@ -127,15 +135,27 @@ class RedisSlots:
         self.lease_seconds = lease_seconds
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._take: Any = self._redis.register_script(_TAKE)
+        self._error: type[Exception] = redis.RedisError
+        self._local = LocalSlots(limit)
+        self._down = False
 
     def take(self, host: str, timeout: float) -> str | None:
         token = uuid.uuid4().hex
         args = [self.limit, self.lease_seconds, token]
-        if wait_for(lambda: bool(self._take(keys=[KEY_PREFIX + host], args=args)), timeout):
-            return token
-        return None
+        try:
+            took = wait_for(lambda: bool(self._take(keys=[KEY_PREFIX + host], args=args)), timeout)
+        except self._error as exc:
+            if not self._down:
+                log.warning("Redis cannot be reached (%s): request slots per process", exc)
+                self._down = True
+            return LOCAL_TOKEN if self._local.take(host, timeout) else None
+        self._down = False
+        return token if took else None
 
     def give(self, host: str, token: str) -> None:
+        if token == LOCAL_TOKEN:
+            self._local.give(host, token)
+            return
         self._redis.zrem(KEY_PREFIX + host, token)
 
     def close(self) -> None:

@@ -20,6 +20,10 @@ LANGUAGE_CODE = re.compile(r"^[a-z][a-z0-9]{1,11}(?:-[a-z0-9]{1,12}){0,3}$")
 
 LANGUAGES_FILE = "languages.txt"
 MAX_SPEC_CHARS = 500  # an api.php URL is far shorter; the web checks the same bound
+# The width of wikis.key (store/models.py; tests/store/test_pages.py checks they
+# agree): a site that does not fit is refused here, not by PostgreSQL. Its URLs are then
+# at most 221 characters, well within their columns' 500.
+MAX_KEY_CHARS = 200
 
 
 class WikiSpecError(ValueError):
@@ -96,9 +100,12 @@ def parse_wiki(spec: str) -> WikiSite:
     # MediaWiki's default layout: index.php and rest.php beside api.php; short article
     # URLs under /wiki/ when the scripts live in /w (Wikimedia's layout).
     article = f"{origin}/wiki/$1" if script_dir == "/w" else f"{origin}{script_dir}/index.php/$1"
-    return WikiSite(
+    site = WikiSite(
         key=key,
         api_url=f"{origin}{path}",
         rest_url=f"{origin}{script_dir}/rest.php",
         article_url=article,
     )
+    if len(key) > MAX_KEY_CHARS:
+        raise WikiSpecError("this wiki's URL is too long: give the URL of its api.php")
+    return site

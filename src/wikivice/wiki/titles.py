@@ -6,6 +6,7 @@ from wikivice.wiki.errors import InvalidTitle
 
 # Characters MediaWiki never allows in a title; `|` would also split `titles=` in two.
 ILLEGAL_TITLE_CHARS = set("<>[]{}|")
+MAX_TITLE_BYTES = 255  # MediaWiki's limit, in UTF-8
 
 
 def clean_title(title: str) -> str:
@@ -13,10 +14,19 @@ def clean_title(title: str) -> str:
     title = title.split("#", 1)[0].replace("_", " ").strip()
     if not title:
         raise InvalidTitle(title, "the title is empty")
-    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or ord(c) < 32 or c == "\x7f"})
+    bad = sorted({c for c in title if c in ILLEGAL_TITLE_CHARS or not_text(c)})
     if bad:
         shown = " ".join(repr(c) for c in bad)
-        raise InvalidTitle(title, f"titles cannot contain {shown}")
-    if len(title.encode()) > 255:
-        raise InvalidTitle(title[:40] + "…", "titles are at most 255 bytes long")
+        # Said back to the person: what cannot be encoded becomes "?".
+        readable = title.encode("utf-8", "replace").decode()
+        raise InvalidTitle(readable, f"titles cannot contain {shown}")
+    if len(title.encode()) > MAX_TITLE_BYTES:
+        raise InvalidTitle(title[:40] + "…", f"titles are at most {MAX_TITLE_BYTES} bytes long")
     return title
+
+
+def not_text(char: str) -> bool:
+    """A control character, or half of a UTF-16 surrogate pair (JSON can carry one
+    alone; it is no character, UTF-8 cannot encode it and PostgreSQL would refuse it)."""
+    code = ord(char)
+    return code < 32 or code == 0x7F or 0xD800 <= code <= 0xDFFF

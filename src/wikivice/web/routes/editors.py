@@ -11,7 +11,7 @@ from wikivice.figures import profiles
 from wikivice.figures.types import EditorProfile
 from wikivice.store import pages
 from wikivice.web import urls
-from wikivice.web.deps import RuntimeDep, SiteDep, TemplatesDep
+from wikivice.web.deps import NO_NUL, RuntimeDep, SiteDep, TemplatesDep
 from wikivice.web.problems import Problem
 from wikivice.web.routes.diffs import with_links
 from wikivice.web.schemas import ErrorOut
@@ -19,7 +19,10 @@ from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/editors", tags=["editors"])
 pages_router = APIRouter(include_in_schema=False)
-NameParam = Annotated[str, Path(max_length=512, description="The editor's name or IP address.")]
+# As wide as editors.name (store/models.py). Otherwise free: shown back exactly.
+NameParam = Annotated[
+    str, Path(max_length=512, pattern=NO_NUL, description="The editor's name or IP address.")
+]
 
 
 def find_profile(site: SiteDep, name: NameParam, rt: RuntimeDep) -> dict[str, Any] | None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from wikivice.jobs.hub import EventHub
 from wikivice.web import urls
 from wikivice.web.clients import client_key
-from wikivice.web.deps import HubDep, JobDep
+from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep
 from wikivice.web.schemas import ErrorOut, JobOut
 from wikivice.web.streams import HeldStream, StreamSlotsDep
 
@@ -45,8 +45,8 @@ async def stream_job_events(
     job: JobDep,
     hub: HubDep,
     slots: StreamSlotsDep,
-    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
-    after: Annotated[int, Query(ge=0, description="Replay events after this id.")] = 0,
+    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=MAX_SERIAL)] = None,
+    after: EventIdQuery = 0,
 ) -> StreamingResponse:
     """The job's events as Server-Sent Events, each with an `id:`.
 

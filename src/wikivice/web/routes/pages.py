@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 
 from wikivice.figures.cache import figures_for
 from wikivice.figures.types import PageFigures
-from wikivice.web.deps import RuntimeDep, SiteDep, stored_page
+from wikivice.web.deps import RuntimeDep, SiteDep, TitleParam, stored_page
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/pages", tags=["pages"])
     response_model=PageFigures,
     responses={404: {"model": ErrorOut}},
 )
-def read_page_stats(site: SiteDep, title: str, rt: RuntimeDep) -> Response:
+def read_page_stats(site: SiteDep, title: TitleParam, rt: RuntimeDep) -> Response:
     """Every figure of the dashboard, as JSON (the same as `wikivice stats --json`).
 
     `PageFigures` documents the shape (the tests check the answer against it); the

@@ -36,6 +36,8 @@ from wikivice.web.deps import (
     RuntimeDep,
     SiteDep,
     TemplatesDep,
+    TitleParam,
+    WikiParam,
     find_site,
     site_for_request,
     stored_page,
@@ -131,8 +133,8 @@ async def analyse_random(
 @router.get("/wiki/{wiki}/{title:path}", response_class=HTMLResponse)
 def show_article(
     request: Request,
-    wiki: str,
-    title: str,
+    wiki: WikiParam,
+    title: TitleParam,
     rt: RuntimeDep,
     templates: TemplatesDep,
     redirected_from: Annotated[str | None, Query(max_length=1000)] = None,
@@ -153,7 +155,7 @@ def show_article(
 
 @router.get("/dashboard/{wiki}/{title:path}", response_class=HTMLResponse)
 def show_dashboard_fragment(
-    request: Request, site: SiteDep, title: str, rt: RuntimeDep, templates: TemplatesDep
+    request: Request, site: SiteDep, title: TitleParam, rt: RuntimeDep, templates: TemplatesDep
 ) -> Response:
     """The dashboard alone, swapped into the article page when its job is done."""
     page = stored_page(rt, site, title)

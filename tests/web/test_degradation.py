@@ -1,0 +1,114 @@
+"""Clean degradation over a real uvicorn (issue 10): Redis down, then back; a database
+that stops answering under a request. The visitor gets a 503 with Retry-After (JSON for
+the API, a page for people), never a 500 or a request that hangs, and no job is lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support import BlackHole, LiveServer, RedisServer, read_events
+from wikivice.jobs import unqueued
+from wikivice.jobs.runtime import Runtime
+from wikivice.settings import Settings
+from wikivice.store.database import Database, make_engine
+from wikivice.web.app import create_app
+from wikivice.web.headers import SECURITY_HEADERS
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_app(wiki_settings: Settings, redis_server: RedisServer) -> Iterator[httpx.Client]:
+    settings = wiki_settings.model_copy(update={"redis_url": redis_server.url})
+    with LiveServer(create_app(settings)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            yield client
+
+
+def assert_service_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "30"
+    for name, value in SECURITY_HEADERS:
+        assert response.headers[name] == value
+    assert "Traceback" not in response.text
+
+
+def test_a_submission_while_redis_is_down_is_503_and_runs_once_it_is_back(
+    redis_app: httpx.Client, redis_server: RedisServer, wiki_settings: Settings
+) -> None:
+    redis_server.stop()
+    started = time.monotonic()
+    refused = redis_app.post("/api/analyses", json={"title": "Synthetic 40"})
+    assert time.monotonic() - started < 5
+    assert_service_unavailable(refused)
+    assert "try again" in refused.json()["detail"]
+    # Whoever joins the job the queue refused is refused too (it tried the queue again),
+    # and so is a person using the form.
+    assert_service_unavailable(redis_app.post("/api/analyses", json={"title": "Synthetic 40"}))
+    page = redis_app.post("/analyse", data={"title": "Synthetic 40"})
+    assert_service_unavailable(page)
+    assert page.headers["content-type"].startswith("text/html")
+    assert redis_app.get("/").status_code == 200  # the rest of the site still answers
+    [job_id] = marked(wiki_settings)
+    job = redis_app.get(f"/api/jobs/{job_id}").json()
+    assert job["status"] == "queued" and job["message"] == unqueued.WAITING_FOR_QUEUE
+    with redis_app.stream("GET", f"/api/jobs/{job_id}/events") as stream:  # replayed
+        assert stream.status_code == 200
+        assert next(stream.iter_lines()).startswith("retry:")
+
+    redis_server.start()  # the reaper puts the job on the queue; a worker runs it
+    deadline = time.monotonic() + 30
+    while redis_app.get(f"/api/jobs/{job_id}").json()["status"] != "done":
+        assert time.monotonic() < deadline, "the job never ran"
+        time.sleep(0.2)
+    assert read_events(redis_app, f"/api/jobs/{job_id}/events")[-1].event == "done"
+    again = redis_app.post("/api/analyses", json={"title": "Synthetic 40"})
+    assert again.status_code == 200 and again.json()["status"] == "current"
+
+
+def marked(settings: Settings) -> list[int]:
+    db = Database(settings.sqlalchemy_url)
+    try:
+        return unqueued.marked_jobs(db)
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def runtime(wiki_settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime.create(wiki_settings)
+    yield rt
+    rt.close()
+
+
+def test_a_database_that_stops_answering_is_503_within_its_timeout(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    app = create_app(runtime.settings, worker=False, runtime=runtime)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        assert client.get("/api/recent-analyses").status_code == 200
+        working = runtime.db.engine
+        with BlackHole() as hole:
+            runtime.db.engine = make_engine(f"postgresql://u@127.0.0.1:{hole.port}/x", 2)
+            try:
+                started = time.monotonic()
+                api = client.get("/api/recent-analyses")
+                assert time.monotonic() - started < 5
+                page = client.get("/")
+            finally:
+                runtime.db.engine.dispose()
+                runtime.db.engine = working
+    assert_service_unavailable(api)
+    assert api.json()["detail"].startswith("The service's database is not answering")
+    assert_service_unavailable(page)
+    assert page.headers["content-type"].startswith("text/html")
