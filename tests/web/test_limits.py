@@ -56,12 +56,17 @@ def assert_refused(response: httpx.Response, status: int = 429) -> int:
 def test_analyses_past_the_rate_get_429_and_another_client_is_unaffected(
     tmp_path: Path, simulator: SimulatorServer
 ) -> None:
+    from wikivice import metrics
+
     settings = limited(tmp_path, simulator, rate_limit_analyses="3/minute;50/hour")
+    counted = metrics.REFUSALS.labels("analyses")
     with serve(settings) as http:
         for n in range(3):
             assert analyse(http, f"Synthetic {n + 10}", ALICE).status_code == 202
+        before = counted._value.get()
         refused = analyse(http, "Synthetic 20", ALICE)
         wait = assert_refused(refused)
+        assert counted._value.get() == before + 1  # wikivice_refusals{limit="analyses"}
         assert 50 <= wait <= 60  # the oldest of the three leaves the minute's window then
         assert "3 per 1 minute" in refused.json()["detail"]
         assert analyse(http, "Synthetic 20", BOB).status_code == 202

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wikivice import metrics
 from wikivice.jobs.caps import JobCapReached, ServiceBusy
 from wikivice.jobs.queue import QueueUnavailable
 from wikivice.store.errors import DatabaseUnavailable
@@ -169,12 +170,16 @@ def _install_limit_handlers(app: FastAPI, render: Callable[[Request, Problem], R
 
     @app.exception_handler(RateLimited)
     async def on_rate_limited(request: Request, exc: RateLimited) -> Response:
+        metrics.REFUSALS.labels(str(exc.limit)).inc()
         return render(request, rate_limited(exc))
 
     @app.exception_handler(JobCapReached)
     async def on_job_cap(request: Request, exc: JobCapReached) -> Response:
-        status = 503 if isinstance(exc, ServiceBusy) else 429
-        return render(request, Problem(status, exc.detail, [], "busy", exc.retry_after))
+        busy = isinstance(exc, ServiceBusy)
+        metrics.REFUSALS.labels("busy" if busy else "queue").inc()
+        return render(
+            request, Problem(503 if busy else 429, exc.detail, [], "busy", exc.retry_after)
+        )
 
 
 def install_outage_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:
