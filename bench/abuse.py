@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import NO_LIMITS, USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
 
 
 class BlackHole:
@@ -72,10 +72,7 @@ def main() -> None:
             "WIKIVICE_REDIS_URL": "",
             "WIKIVICE_DEFAULT_WIKI": api,
             "WIKIVICE_ALLOWED_WIKIS": f"*.wikipedia.org,127.0.0.1:{hole.port},nowhere.invalid",
-            # One client sends everything here: the limits are not what is measured.
-            "WIKIVICE_RATE_LIMIT_ANALYSES": "10000/minute",
-            "WIKIVICE_RATE_LIMIT_LOOKUPS": "10000/minute",
-            "WIKIVICE_MAX_QUEUED_PER_CLIENT": "1000",
+            **NO_LIMITS,  # one client sends everything here: the limits are not measured
         }
         server = subprocess.Popen(
             [WIKIVICE, "serve", "--port", str(port)],

@@ -19,6 +19,17 @@ BIN = Path(sys.executable).parent
 WIKIVICE = str(BIN / "wikivice")
 ANCHOR = "2026-01-01T00:00:00Z"
 USER_AGENT = "wikivice-bench/0.1 (wikivice@example.org) httpx/" + httpx.__version__
+# Every client of a benchmark is this one machine: the per-client limits are lifted for
+# the servers the benchmarks start (they are not what is measured; tests/web/test_limits.py
+# tests them).
+NO_LIMITS = {
+    "WIKIVICE_RATE_LIMIT_ANALYSES": "1000000/minute",
+    "WIKIVICE_RATE_LIMIT_LOOKUPS": "1000000/minute",
+    "WIKIVICE_RATE_LIMIT_EXPORTS": "1000000/minute",
+    "WIKIVICE_MAX_QUEUED_PER_CLIENT": "100000",
+    "WIKIVICE_MAX_QUEUED_JOBS": "100000",
+    "WIKIVICE_MAX_STREAMS_PER_CLIENT": "100000",
+}
 
 
 def free_port() -> int:

@@ -28,7 +28,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import NO_LIMITS, USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
 
 ARTICLES = [f"Synthetic {n}" for n in (1500, 3000, 6000, 12000)]
 
@@ -52,11 +52,7 @@ def main() -> None:
             "WIKIVICE_DATABASE_URL": "",
             "WIKIVICE_REDIS_URL": "",
             "WIKIVICE_DEFAULT_WIKI": api,
-            # Every client is this one machine: lift the per-client limits (not measured).
-            "WIKIVICE_RATE_LIMIT_ANALYSES": "100000/minute",
-            "WIKIVICE_RATE_LIMIT_LOOKUPS": "100000/minute",
-            "WIKIVICE_MAX_STREAMS_PER_CLIENT": str(args.streams + 10),
-            "WIKIVICE_MAX_QUEUED_PER_CLIENT": "100",
+            **NO_LIMITS,  # every client is this one machine (the limits are not measured)
         }
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         server = subprocess.Popen([WIKIVICE, "serve", "--port", str(port)], env=env, **quiet)  # type: ignore[call-overload]

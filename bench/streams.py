@@ -27,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 AT = re.compile(rb'"at":([0-9.]+)')
 TIMELINE: list[tuple[float, float]] = []
-from common import WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import NO_LIMITS, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
 
 
 async def follow(
@@ -93,7 +93,7 @@ def main() -> None:
     port = free_port()
     with simulator(latency=0.02) as api, tempfile.TemporaryDirectory() as data:
         env = {"WIKIVICE_DATA_DIR": data, "WIKIVICE_DATABASE_URL": "", "WIKIVICE_REDIS_URL": "",
-               "WIKIVICE_DEFAULT_WIKI": api}  # fmt: skip
+               "WIKIVICE_DEFAULT_WIKI": api, **NO_LIMITS}  # fmt: skip
         if args.separate_worker:  # the web process only serves; Redis carries wake-ups
             env["WIKIVICE_REDIS_URL"] = args.redis_url
         command = [WIKIVICE, "serve", "--port", str(port)]

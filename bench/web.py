@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import NO_LIMITS, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
 
 POLL = 0.02
 
@@ -55,6 +55,7 @@ def main() -> None:
             "WIKIVICE_DATABASE_URL": "",
             "WIKIVICE_REDIS_URL": "",
             "WIKIVICE_DEFAULT_WIKI": api,
+            **NO_LIMITS,
         }
         import os
 

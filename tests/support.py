@@ -21,11 +21,24 @@ from wikivice.jobs.runner import run_claimed
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.settings import Settings
+from wikivice.store.database import Database
 from wikivice.wiki.sites import parse_wiki
+
+# Limits no ordinary test reaches (a test of the limits sets small ones).
+GENEROUS_LIMITS: dict[str, Any] = dict(
+    rate_limit_analyses="100000/minute",
+    rate_limit_lookups="100000/minute",
+    rate_limit_exports="100000/minute",
+    max_queued_per_client=100_000,
+    max_queued_jobs=100_000,
+    max_streams_per_client=100_000,
+)
+GENEROUS_ENV = {f"WIKIVICE_{name.upper()}": str(value) for name, value in GENEROUS_LIMITS.items()}
 
 
 def make_settings(tmp_path: Path, **changes: Any) -> Settings:
-    """Settings for tests: quick retries and heartbeats, data under `tmp_path`."""
+    """Settings for tests: quick retries and heartbeats, data under `tmp_path`, and
+    limits no ordinary test reaches."""
     values: dict[str, Any] = dict(
         data_dir=tmp_path / "data",
         contact="wikivice-tests@example.org",
@@ -35,6 +48,7 @@ def make_settings(tmp_path: Path, **changes: Any) -> Settings:
         heartbeat_seconds=0.2,
         stale_seconds=2.0,
         event_poll_seconds=0.5,
+        **GENEROUS_LIMITS,
     )
     values.update(changes)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -70,18 +84,33 @@ def job_rows(settings: Settings) -> int:
 
 
 class LiveServer:
-    """The app on a real uvicorn in a background thread (tests about HTTP and SSE)."""
+    """The app on a real uvicorn in a background thread (tests about HTTP and SSE),
+    configured as `wikivice serve` configures it: X-Forwarded-For trusted from
+    `forwarded_allow_ips` (default: 127.0.0.1, so a test can name its clients), and the
+    request headers due within `header_timeout`."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        forwarded_allow_ips: str = "127.0.0.1",
+        header_timeout: float = 5.0,
+        http: Any = None,
+    ) -> None:
         import socket
+
+        from wikivice.web.protocols import protocol_class
 
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
+        timeouts = Settings(_env_file=None, header_timeout=header_timeout)  # type: ignore[call-arg]
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=2, proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            http=protocol_class(timeouts, *([http] if http else [])),
         )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -154,8 +183,9 @@ def simulator_process(latency: float) -> tuple[Process, str]:
 
 
 class Process:
-    """A `wikivice` command in a child process (a real server, killable like one).
-    Its output goes to a log file (a pipe nobody reads would fill and stall it)."""
+    """A `wikivice` command in a child process (a real server, killable like one), with
+    limits no ordinary test reaches unless `env` sets them. Its output goes to a log file
+    (a pipe nobody reads would fill and stall it)."""
 
     def __init__(self, args: list[str], env: dict[str, str], ready_url: str | None) -> None:
         import sys
@@ -170,7 +200,7 @@ class Process:
     def start(self, timeout: float = 60) -> Process:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.args, env={**os.environ, **self.env}, stdout=log, stderr=log
+                self.args, env={**os.environ, **GENEROUS_ENV, **self.env}, stdout=log, stderr=log
             )
         if self.ready_url:
             deadline = time.monotonic() + timeout
@@ -391,3 +421,23 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
         self.process = None
+
+
+# -- the job state machine ---------------------------------------------------------------
+
+
+class Clock:
+    """A clock the test moves (`Jobs(clock=...)`)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def kinds(db: Database, job_id: int) -> list[str]:
+    """The kinds of a job's events, in order."""
+    from wikivice.jobs.events import events_after
+
+    return [e.kind for e in events_after(db, job_id)]

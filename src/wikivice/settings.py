@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wikivice import __version__
@@ -256,6 +256,22 @@ class Settings(BaseSettings):
             "Redis)."
         ),
     )
+
+    @field_validator("rate_limit_analyses", "rate_limit_lookups", "rate_limit_exports")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        """A rate the `limits` library reads (`20/minute;200/hour`), or a clear error at
+        start-up rather than at the first request."""
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate: write `N/unit`, e.g. `20/minute;200/hour` "
+                "(units: second, minute, hour, day)"
+            ) from None
+        return value
 
     @property
     def user_agent(self) -> str:

@@ -4,50 +4,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
+from support import Clock
 from wikivice.jobs.events import events_after
-from wikivice.jobs.machine import Jobs, LeaseLost
-from wikivice.store import pages
+from wikivice.jobs.machine import Jobs
 from wikivice.store.database import Database
 from wikivice.store.vocabulary import EventKind, JobStatus, Stage
-from wikivice.wiki.client import ResolvedPage
-from wikivice.wiki.sites import parse_wiki
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def notified() -> list[int]:
-    return []
-
-
-@pytest.fixture
-def jobs(db: Database, clock: Clock, notified: list[int]) -> Jobs:
-    return Jobs(db, notified.append, max_attempts=2, clock=clock)
-
-
-@pytest.fixture
-def page_id(db: Database) -> int:
-    with db.write() as conn:
-        wiki_id = pages.ensure_wiki(conn, parse_wiki("en"))
-        page = pages.upsert_page(conn, wiki_id, ResolvedPage(7, 0, "Coffee", 100, 2000))
-    return page.id
-
-
-def kinds(db: Database, job_id: int) -> list[str]:
-    return [e.kind for e in events_after(db, job_id)]
 
 
 def test_submit_twice_joins_the_running_job(jobs: Jobs, page_id: int) -> None:
@@ -107,36 +68,6 @@ def test_events_have_increasing_ids_and_end_with_done(
     assert notified.count(job_id) == 4
 
 
-def test_stale_job_is_requeued_then_failed_when_attempts_are_spent(
-    jobs: Jobs, db: Database, page_id: int, clock: Clock
-) -> None:
-    job_id, _ = jobs.submit(page_id)
-    first = jobs.claim(job_id)
-    assert first is not None
-    clock.now += 5
-    assert jobs.reap(stale_seconds=10) == []  # heartbeat still fresh
-    clock.now += 10
-    assert jobs.reap(stale_seconds=10) == [job_id]
-    job = jobs.get(job_id)
-    assert job is not None and job.status == JobStatus.QUEUED
-    with pytest.raises(LeaseLost):  # the old worker's writes now match nothing
-        jobs.update(first, EventKind.PROGRESS, done=5)
-    second = jobs.claim(job_id)
-    assert second is not None and second.attempt == 2
-    clock.now += 20
-    assert jobs.reap(stale_seconds=10) == []
-    job = jobs.get(job_id)
-    assert job is not None and job.status == JobStatus.FAILED
-    assert "stopped responding 2 times" in job.error
-    assert kinds(db, job_id) == [
-        EventKind.QUEUED,
-        EventKind.STARTED,
-        EventKind.STALLED,
-        EventKind.STARTED,
-        EventKind.FAILED,
-    ]
-
-
 def test_requeue_keeps_the_checkpoint(jobs: Jobs, page_id: int) -> None:
     job_id, _ = jobs.submit(page_id)
     claim = jobs.claim(job_id)
@@ -160,21 +91,6 @@ def test_requeue_with_delay_is_not_claimed_early(jobs: Jobs, page_id: int, clock
     assert jobs.claim(job_id) is not None
 
 
-def test_a_delayed_job_is_enqueued_again_as_soon_as_its_delay_ends(
-    jobs: Jobs, page_id: int, clock: Clock
-) -> None:
-    # "trying again in 10 s" means 10 s, not whenever the reaper's 30 s come round.
-    job_id, _ = jobs.submit(page_id)
-    claim = jobs.claim(job_id)
-    assert claim is not None
-    jobs.requeue(claim, "the wiki is not answering; trying again in 10 s", delay=10)
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
-    clock.now += 10.5
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == [job_id]
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == []  # once
-    assert jobs.claim(job_id) is not None
-
-
 def test_stages_never_go_back_through_requeues_and_claims(
     jobs: Jobs, db: Database, page_id: int, clock: Clock
 ) -> None:
@@ -189,17 +105,3 @@ def test_stages_never_go_back_through_requeues_and_claims(
     assert jobs.requeue(again, "the worker stopped")
     stages = [e.data["stage"] for e in events_after(db, job_id)]
     assert stages == ["queued", "resolving", "fetching", "fetching", "fetching", "fetching"]
-
-
-def test_waiting_job_is_enqueued_again_and_says_so(
-    jobs: Jobs, db: Database, page_id: int, clock: Clock
-) -> None:
-    job_id, _ = jobs.submit(page_id)
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
-    clock.now += 31
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == [job_id]
-    # Not again right away: it was just re-enqueued.
-    assert jobs.reap(stale_seconds=10, requeue_after=30) == []
-    job = jobs.get(job_id)
-    assert job is not None and "waiting for a free worker" in job.message
-    assert kinds(db, job_id) == [EventKind.QUEUED, EventKind.WAITING]

@@ -302,3 +302,34 @@ def test_past_the_count_cap_the_newest_times_are_asked_once_and_estimate_the_tot
     estimated = [e["total"] for e in progress if e["total_is_estimate"]]
     assert estimated and all(abs(total / 40_000 - 1) <= 0.3 for total in estimated)
     assert (job.total, job.total_is_estimate) == (40_000, False)  # the end: a count
+
+
+def test_a_limit_stops_a_refresh_at_exactly_that_many_revisions(
+    wiki_settings: Settings, own_simulator: SimulatorServer
+) -> None:
+    """A refresh asks from the newest stored revision, inclusive: the one it already
+    holds does not count against the limit, and what is stored is the history's start."""
+    from wikivice.jobs.analyses import start_analysis
+    from wikivice.jobs.runner import run_claimed
+    from wikivice.wiki.sites import parse_wiki
+
+    settings = wiki_settings.model_copy(
+        update={"default_wiki": own_simulator.api_url, "max_revisions": 1203}
+    )
+    rt = Runtime.create(settings)
+    try:
+        fetch(rt, "Synthetic 1200")  # the CLI: no limit
+        own_simulator.sim.grow("Synthetic 1200", 7)
+        site = parse_wiki(own_simulator.api_url)
+        analysis = start_analysis(rt, site, "Synthetic 1200", enqueue=False, client="192.0.2.1")
+        assert analysis.job_id is not None
+        claim = rt.jobs.claim(analysis.job_id)
+        assert claim is not None and claim.revision_limit == 1203
+        result = run_claimed(rt, claim, threading.Event(), requeue=lambda job_id: None)
+        assert result is not None and result.capped
+        assert (result.new_revisions, result.stored_revisions) == (3, 1203)
+        history = history_of(own_simulator, "Synthetic 1200")
+        rows = stored(rt, "Synthetic 1200")
+        assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter(0, 1203)]
+    finally:
+        rt.close()

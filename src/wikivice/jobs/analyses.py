@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from wikivice.jobs import unqueued
+from wikivice.jobs.caps import check_caps, limit_reached
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store import pages
@@ -38,17 +39,27 @@ def start_analysis(
     *,
     enqueue: bool = True,
     resolved: ResolvedPage | None = None,
+    client: str | None = None,
 ) -> Analysis:
     """Raises `InvalidTitle`, `PageMissing` (with suggestions) or another
     `MediaWikiError` when the wiki cannot say what the title is (`resolved`: the title
-    as the caller has just resolved it)."""
+    as the caller has just resolved it).
+
+    `client` is the web client asking (None: the CLI): its new job counts against the
+    caps (`jobs.caps`, raising `JobCapReached`) and stops at `max_revisions`."""
     resolved = resolved or rt.wikis.client(site, quick=True).resolve(title)
     with rt.db.write() as conn:
         wiki_id = pages.ensure_wiki(conn, site, resolved.site_name)
         page = pages.upsert_page(conn, wiki_id, resolved)
     if page.is_current:
         return Analysis(site, page, resolved, None, False)
-    job_id, created = rt.jobs.submit(page.id)
+    limit = None
+    if client is not None:
+        settings = rt.settings
+        if rt.jobs.active_for_page(page.id) is None:  # joining one is always allowed
+            check_caps(rt.db, client, settings.max_queued_per_client, settings.max_queued_jobs)
+        limit = settings.max_revisions or None
+    job_id, created = rt.jobs.submit(page.id, requested_by=client, revision_limit=limit)
     if enqueue:
         put_on_queue(rt, job_id, created)
     return Analysis(site, page, resolved, job_id, created)
@@ -109,6 +120,16 @@ def checked_at(page: PageRef) -> float | None:
     if page.fetched_at is None:
         return None
     return max(page.resolved_at or 0, page.fetched_at) if page.is_current else page.fetched_at
+
+
+def stopped_at_limit(rt: Runtime, page: PageRef) -> str | None:
+    """Why the stored history is incomplete for good, or None: it holds the web app's
+    most revisions (`max_revisions`) and the wiki has more, which this server will not
+    fetch (a refresh would stop at once)."""
+    limit = rt.settings.max_revisions
+    if not limit or page.fetched_at is None or page.is_current:
+        return None
+    return limit_reached(limit) if page.stored_revisions >= limit else None
 
 
 def is_stale(rt: Runtime, page: PageRef) -> bool:

@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, case, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from wikivice import metrics
@@ -52,6 +62,7 @@ class Claim:
     attempt: int
     checkpoint: dict[str, str] | None
     stage: Stage = Stage.RESOLVING  # the stage it reached (an earlier attempt's, resumed)
+    revision_limit: int | None = None  # stop once the page holds this many (None: never)
     claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
@@ -74,8 +85,10 @@ class Jobs:
 
     # -- creating and reading ------------------------------------------------------
 
-    def submit(self, page_id: int) -> tuple[int, bool]:
-        """The page's active job, created if there is none: (job id, created?)."""
+    def submit(
+        self, page_id: int, *, requested_by: str | None = None, revision_limit: int | None = None
+    ) -> tuple[int, bool]:
+        """The page's active job, or a new one (who asked, its limit): (job id, created?)."""
         for _ in range(3):
             active = self.active_for_page(page_id)
             if active is not None:
@@ -92,6 +105,8 @@ class Jobs:
                             max_attempts=self.max_attempts,
                             created_at=self.clock(),
                             events=0,
+                            requested_by=requested_by,
+                            revision_limit=revision_limit,
                         )
                         .returning(FetchJob.id)
                     ).scalar_one()
@@ -112,20 +127,15 @@ class Jobs:
 
     def latest_for_page(self, page_id: int) -> JobSnapshot | None:
         """The page's newest job, whatever its status."""
-        with self.db.read() as conn:
-            row = conn.execute(
-                select(*SNAPSHOT, *TIME_COLUMNS)
-                .where(FetchJob.page_id == page_id)
-                .order_by(FetchJob.id.desc())
-                .limit(1)
-            ).first()
-        return JobSnapshot.from_row(row._mapping) if row else None
+        newest = select(func.max(FetchJob.id)).where(FetchJob.page_id == page_id)
+        return self._snapshot(FetchJob.id == newest.scalar_subquery())
 
     def get(self, job_id: int) -> JobSnapshot | None:
+        return self._snapshot(FetchJob.id == job_id)
+
+    def _snapshot(self, which: ColumnElement[bool]) -> JobSnapshot | None:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(*SNAPSHOT, *TIME_COLUMNS).where(FetchJob.id == job_id)
-            ).first()
+            row = conn.execute(select(*SNAPSHOT, *TIME_COLUMNS).where(which)).first()
         return JobSnapshot.from_row(row._mapping) if row else None
 
     # -- a worker's side -----------------------------------------------------------
@@ -152,14 +162,22 @@ class Jobs:
                     started_at=now,
                     events=FetchJob.events + 1,
                 )
-                .returning(*SNAPSHOT, FetchJob.checkpoint)
+                .returning(*SNAPSHOT, FetchJob.checkpoint, FetchJob.revision_limit)
             ).first()
             if row is None:
                 return None
-            self._insert_event(conn, row, EventKind.STARTED, {})
+            self.insert_event(conn, row, EventKind.STARTED, {})
         self.notify(job_id)
         checkpoint = orjson.loads(row.checkpoint) if row.checkpoint else None
-        return Claim(job_id, row.page_id, token, row.attempts, checkpoint, Stage(row.stage))
+        return Claim(
+            job_id,
+            row.page_id,
+            token,
+            row.attempts,
+            checkpoint,
+            Stage(row.stage),
+            row.revision_limit,
+        )
 
     def heartbeat(self, claim: Claim) -> bool:
         with self.db.write() as conn:
@@ -233,7 +251,7 @@ class Jobs:
         if row is None:
             raise LeaseLost(claim.job_id)
         if kind is not None:
-            self._insert_event(conn, row, kind, extra or {})
+            self.insert_event(conn, row, kind, extra or {})
 
     def finish(self, claim: Claim, message: str, **values: Any) -> None:
         """The job is done; `values` are final column values (e.g. `new_revisions`)."""
@@ -280,94 +298,14 @@ class Jobs:
             return False
         return True
 
-    # -- the reaper ----------------------------------------------------------------
+    # -- the reaper (jobs.reaping) -----------------------------------------------------
 
     def reap(self, stale_seconds: float, requeue_after: float = 30.0) -> list[int]:
-        """Deal with stalled jobs; returns the ids to put on the queue again.
+        """Deal with stalled and lost jobs (`jobs.reaping.reap`); returns the ids to put on
+        the queue again."""
+        from wikivice.jobs.reaping import reap
 
-        A running job whose heartbeat is older than `stale_seconds` goes back to the
-        queue, or fails once its attempts are spent. A queued job that is due and has
-        waited `requeue_after` seconds (its queue message may have been lost) is
-        returned to be enqueued again."""
-        now = self.clock()
-        with self.db.read() as conn:
-            stalled = conn.execute(
-                select(FetchJob.id, FetchJob.attempts, FetchJob.max_attempts).where(
-                    FetchJob.status == RUNNING, FetchJob.heartbeat_at < now - stale_seconds
-                )
-            ).all()
-            waiting = select(FetchJob.id).where(
-                FetchJob.status == QUEUED,
-                or_(FetchJob.not_before.is_(None), FetchJob.not_before <= now),
-                or_(  # (heartbeat_at, when set, is after created_at)
-                    func.coalesce(FetchJob.heartbeat_at, FetchJob.created_at) < now - requeue_after,
-                    # Given back to try later (a wiki not answering): due now.
-                    FetchJob.not_before > FetchJob.heartbeat_at,
-                ),
-            )
-            waited = conn.execute(waiting).scalars().all()
-        to_enqueue = [job_id for job_id in waited if self._still_waiting(job_id, now)]
-        for job_id, attempts, max_attempts in stalled:
-            if self._reap_stalled(job_id, attempts >= max_attempts, attempts, now, stale_seconds):
-                to_enqueue.append(job_id)
-        return to_enqueue
-
-    def _still_waiting(self, job_id: int, now: float) -> bool:
-        """Say that a queued job still waits for a worker; False if it is not queued."""
-        with self.db.write() as conn:
-            row = conn.execute(
-                update(FetchJob)
-                .where(FetchJob.id == job_id, FetchJob.status == QUEUED)
-                .values(
-                    heartbeat_at=now,  # re-enqueued now: not again before requeue_after
-                    message="still waiting for a free worker; it starts as soon as one is",
-                    events=FetchJob.events + 1,
-                )
-                .returning(*SNAPSHOT)
-            ).first()
-            if row is None:
-                return False
-            self._insert_event(conn, row, EventKind.WAITING, {})
-        self.notify(job_id)
-        return True
-
-    def _reap_stalled(
-        self, job_id: int, spent: bool, attempts: int, now: float, stale_seconds: float
-    ) -> bool:
-        """Fail a stalled job whose attempts are spent, else queue it again (True)."""
-        values: dict[str, Any] = (
-            {
-                "status": FAILED,
-                "stage": Stage.FAILED,
-                "error": f"the worker stopped responding {attempts} times; giving up",
-                "finished_at": now,
-            }
-            if spent
-            else {
-                "status": QUEUED,  # keeping the stage it reached
-                "message": "the worker stopped responding; resuming where it left off",
-                # Marks when it was re-queued, so it is not re-enqueued at once again.
-                "heartbeat_at": now,
-            }
-        )
-        with self.db.write() as conn:
-            row = conn.execute(
-                update(FetchJob)
-                .where(
-                    and_(
-                        FetchJob.id == job_id,
-                        FetchJob.status == RUNNING,
-                        FetchJob.heartbeat_at < now - stale_seconds,
-                    )
-                )
-                .values(claimed_by=None, events=FetchJob.events + 1, **values)
-                .returning(*SNAPSHOT)
-            ).first()
-            if row is None:
-                return False  # it came back to life, or another reaper got there first
-            self._insert_event(conn, row, EventKind.FAILED if spent else EventKind.STALLED, {})
-        self.notify(job_id)
-        return not spent
+        return reap(self, stale_seconds, requeue_after)
 
     # -- events --------------------------------------------------------------------
 
@@ -378,9 +316,9 @@ class Jobs:
             .values(events=FetchJob.events + 1)
             .returning(*SNAPSHOT)
         ).one()
-        self._insert_event(conn, row, kind, extra)
+        self.insert_event(conn, row, kind, extra)
 
-    def _insert_event(
+    def insert_event(
         self, conn: Connection, row: Any, kind: EventKind, extra: dict[str, Any]
     ) -> None:
         now = self.clock()

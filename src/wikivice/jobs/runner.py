@@ -23,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wikivice import logs
 from wikivice.jobs import unqueued
+from wikivice.jobs.caps import limit_reached
 from wikivice.jobs.estimate import ProgressEstimator
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
@@ -149,6 +150,12 @@ def _run(
     if page.is_current and claim.checkpoint is None:
         jobs.finish(claim, "already up to date", new_revisions=0)
         return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
+    limit = claim.revision_limit
+    if limit is not None and page.stored_revisions >= limit:
+        # No walk: a refresh would only find more of what this server does not fetch.
+        result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
+        _finish(jobs, claim, result, listener.started, limit)
+        return result
     result = ingest(
         rt.db,
         wiki,
@@ -157,6 +164,7 @@ def _run(
         resume=claim.checkpoint,
         should_stop=lambda: stop.is_set() or beat.lost.is_set(),
         head_start=head_start,
+        limit=limit,
     )
     if analyse is not None:
         done = result.stored_revisions
@@ -164,22 +172,26 @@ def _run(
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
-    _finish(jobs, claim, result, listener.started)
+    _finish(jobs, claim, result, listener.started, limit)
     return result
 
 
-def _finish(jobs: Jobs, claim: Claim, result: IngestResult, started: float) -> None:
+def _finish(
+    jobs: Jobs, claim: Claim, result: IngestResult, started: float, limit: int | None
+) -> None:
+    capped = limit is not None and result.capped
     log.info(
-        "job %s done: %s new revisions, %s stored, %s requests in %.1f s",
+        "job %s done: %s new revisions, %s stored, %s requests in %.1f s%s",
         claim.job_id,
         f"{result.new_revisions:,}",
         f"{result.stored_revisions:,}",
         result.requests,
         time.monotonic() - started,
+        f" (stopped at its limit of {limit:,})" if capped and limit else "",
     )
     jobs.finish(
         claim,
-        f"{result.new_revisions:,} new revisions",
+        limit_reached(limit or 0) if capped else f"{result.new_revisions:,} new revisions",
         new_revisions=result.new_revisions,
         done=result.stored_revisions,
         total=result.stored_revisions,

@@ -83,6 +83,7 @@ class IngestResult:
     stored_revisions: int
     requests: int
     seconds: float
+    capped: bool = False  # stopped at the limit: the wiki has revisions not stored
 
 
 def ingest(
@@ -94,14 +95,17 @@ def ingest(
     resume: dict[str, str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     head_start: Fetcher | None = None,
+    limit: int | None = None,
 ) -> IngestResult:
     """Fetch and store every revision of `page` not stored yet; see the module docstring.
 
     `head_start` is a walk begun before the job ran (`wikivice.store.headstart`); it is used
-    if it starts where the stored history says to, and stopped otherwise."""
+    if it starts where the stored history says to, and stopped otherwise. With `limit`, it
+    stops once the page holds that many (the oldest), saying if it left any out (`capped`)."""
     started = time.monotonic()
     requests_before = wiki.requests
     state = load_state(db, page)
+    state.limit = limit
     refresh = state.last_key is not None and resume is None
     newer_than = iso(state.last_key[0]) if refresh and state.last_key else None
 
@@ -120,6 +124,8 @@ def ingest(
         listener.stage(Stage.FETCHING)
         while batch is not None:
             group.store(batch, fetcher, should_stop)
+            if state.capped:
+                break
             if counting is not None:
                 counting.take(group)
             batch = fetcher.next(should_stop)
@@ -135,6 +141,7 @@ def ingest(
         stored_revisions=stored,
         requests=wiki.requests - requests_before + (fetcher.wiki.requests if head else 0),
         seconds=time.monotonic() - started,
+        capped=state.capped,
     )
 
 
@@ -196,6 +203,8 @@ class _Group:
                     conn, state.done, self.total, next_batch.continue_params
                 )
                 if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
+                    break
+                if state.capped:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
         metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count

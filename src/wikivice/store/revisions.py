@@ -55,6 +55,8 @@ class BatchState:
     window: RevertWindow = field(default_factory=lambda: RevertWindow([]))
     done: int = 0
     new: int = 0
+    limit: int | None = None  # store no more than this many for the page (None: all)
+    capped: bool = False  # the limit left revisions of the walk unstored
     # A revision's tags as stored (sorted JSON) and what they say of reverts, by the
     # tags as listed: most revisions of a page repeat a few combinations.
     tags: dict[tuple[str, ...], TagFacts] = field(default_factory=dict)
@@ -239,6 +241,7 @@ def store_batch(
     wiki_id = page.wiki_id
     bots = editors.bots
     revisions = batch.revisions if last_key is None else _after(batch.revisions, last_key)
+    revisions = _within_limit(revisions, state)
     for rev in revisions:
         get = rev.get
         revid = rev["revid"]
@@ -298,6 +301,14 @@ def _editor_kind(
     if get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
         return _TEMP, hidden
     return (_BOT if name in bots else _USER), hidden
+
+
+def _within_limit(revisions: list[dict[str, Any]], state: BatchState) -> list[dict[str, Any]]:
+    """Those the page's limit has room for; the state is marked `capped` if it cuts."""
+    if state.limit is None or len(revisions) <= state.limit - state.done:
+        return revisions
+    state.capped = True
+    return revisions[: max(0, state.limit - state.done)]
 
 
 def _after(revisions: list[dict[str, Any]], last_key: tuple[int, int]) -> list[dict[str, Any]]:

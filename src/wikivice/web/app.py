@@ -24,14 +24,17 @@ from wikivice import __version__
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.web import csrf, filters
+from wikivice.web.bodies import BodyLimit
 from wikivice.web.headers import SecurityHeaders
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
+from wikivice.web.ratelimits import RateLimits
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import health as health_routes
 from wikivice.web.routes import metrics as metrics_routes
 from wikivice.web.routes import pages as page_routes
+from wikivice.web.streams import StreamSlots
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -108,7 +111,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
     app.state.templates = templates
-    app.add_middleware(csrf.CrossSiteGuard, templates=templates)
+    _install_guards(app, settings, templates)
 
     for router in ROUTERS:
         app.include_router(router)
@@ -133,6 +136,15 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     install_error_handlers(app, templates)
     return app
+
+
+def _install_guards(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
+    """What refuses a request before a route sees it (a cross-site post, a body over
+    64 KiB), and the per-client limits the routes count against (issue 10)."""
+    app.add_middleware(csrf.CrossSiteGuard, templates=templates)
+    app.add_middleware(BodyLimit)  # outside: before anything reads a body
+    app.state.rate_limits = RateLimits(settings)  # a bad rate fails here, at start-up
+    app.state.stream_slots = StreamSlots(settings.max_streams_per_client)
 
 
 @functools.cache

@@ -17,8 +17,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wikivice import metrics
+from wikivice.jobs.caps import JobCapReached, ServiceBusy
 from wikivice.jobs.queue import QueueUnavailable
 from wikivice.store.errors import DatabaseUnavailable
+from wikivice.web.ratelimits import Limit, RateLimited
 from wikivice.wiki.errors import (
     AddressRefused,
     ApiError,
@@ -32,6 +35,12 @@ from wikivice.wiki.errors import (
 )
 
 log = logging.getLogger(__name__)
+LIMITED = {
+    Limit.ANALYSES: "analyses",
+    Limit.LOOKUPS: "lookups",
+    Limit.EXPORTS: "downloads",
+    Limit.STREAMS: "open progress streams",
+}
 RETRY_AFTER_SECONDS = 30  # when the service is down or full: about one reaper round
 
 
@@ -42,7 +51,8 @@ class Problem(Exception):
     status: int
     detail: str
     suggestions: list[str] = field(default_factory=list)
-    kind: str = "error"  # missing | invalid | wiki | error
+    kind: str = "error"  # missing | invalid | wiki | busy | error
+    retry_after: int | None = None  # seconds, sent as Retry-After (429, 503)
 
 
 def problem_from(exc: MediaWikiError) -> Problem:
@@ -63,8 +73,38 @@ def problem_from(exc: MediaWikiError) -> Problem:
     return Problem(502, str(exc), [], "wiki")
 
 
+def rate_limited(exc: RateLimited) -> Problem:
+    """429: what a client is told when it asked too often."""
+    what = LIMITED[exc.limit]
+    wait = f"{exc.retry_after} seconds" if exc.retry_after != 1 else "a second"
+    return Problem(
+        429,
+        f"Too many {what} from your address (at most {exc.rate}); please try again in {wait}.",
+        [],
+        "busy",
+        exc.retry_after,
+    )
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def render_problem(templates: Jinja2Templates, request: Request, problem: Problem) -> Response:
+    """`problem` as JSON (`ErrorOut`) under /api/, else as the error page; with
+    Retry-After when it says when to come back."""
+    answer: Response
+    if request.url.path.startswith("/api/"):
+        answer = JSONResponse(
+            {"detail": problem.detail, "suggestions": problem.suggestions},
+            status_code=problem.status,
+        )
+    else:
+        context = {"problem": problem, "wiki": request.query_params.get("wiki")}
+        answer = templates.TemplateResponse(request, "error.html", context, problem.status)
+    if problem.retry_after is not None:
+        answer.headers["Retry-After"] = str(problem.retry_after)
+    return answer
 
 
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
@@ -74,13 +114,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return request.url.path.startswith("/api/")
 
     def render(request: Request, problem: Problem) -> Response:
-        if wants_json(request):
-            return JSONResponse(
-                {"detail": problem.detail, "suggestions": problem.suggestions},
-                status_code=problem.status,
-            )
-        context = {"problem": problem, "wiki": request.query_params.get("wiki")}
-        return templates.TemplateResponse(request, "error.html", context, problem.status)
+        return render_problem(templates, request, problem)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
@@ -102,6 +136,7 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return answer
 
     install_outage_handlers(app, render)
+    _install_limit_handlers(app, render)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -127,6 +162,24 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return render(request, Problem(500, "Something went wrong on our side; please retry."))
+
+
+def _install_limit_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:
+    """The refusals of the abuse limits: 429 (503 when the service is full), each with
+    Retry-After."""
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> Response:
+        metrics.REFUSALS.labels(str(exc.limit)).inc()
+        return render(request, rate_limited(exc))
+
+    @app.exception_handler(JobCapReached)
+    async def on_job_cap(request: Request, exc: JobCapReached) -> Response:
+        busy = isinstance(exc, ServiceBusy)
+        metrics.REFUSALS.labels("busy" if busy else "queue").inc()
+        return render(
+            request, Problem(503 if busy else 429, exc.detail, [], "busy", exc.retry_after)
+        )
 
 
 def install_outage_handlers(app: FastAPI, render: Callable[[Request, Problem], Response]) -> None:

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from wikivice import logs
 from wikivice.settings import Settings
 from wikivice.web.app import create_app
+from wikivice.web.protocols import protocol_class
 
 log = logging.getLogger(__name__)
 DEMO_SIMULATOR_PORT = 8765
@@ -53,6 +54,8 @@ def serve(
             access_log=settings.log_level == "debug",  # one line per request: detail
             timeout_graceful_shutdown=3,
             proxy_headers=True,
+            forwarded_allow_ips=effective.forwarded_allow_ips,  # who may name the client
+            http=protocol_class(effective),  # request headers within header_timeout
         )
         log.info("WikiVice at http://%s:%s/ (wiki: %s)", host, port, effective.default_wiki)
         # Everything imported so far lives as long as the process: keep it out of the

@@ -19,12 +19,14 @@ from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
+from wikivice.web.ratelimits import LookupsLimit
 from wikivice.web.schemas import ErrorOut
 from wikivice.wiki.diffs import Diffs
 from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
+LIMITED = {**ERRORS, 429: {"model": ErrorOut}}  # routes that may ask the wiki: lookups
 _state_lock = threading.Lock()
 MAX_REVID = 2**63 - 1
 
@@ -72,7 +74,7 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
     }
 
 
-@router.get("/{wiki}/{title:path}/diffs/{revid}", responses=ERRORS)
+@router.get("/{wiki}/{title:path}/diffs/{revid}", responses=LIMITED, dependencies=[LookupsLimit])
 async def read_diff(
     site: SiteDep,
     page: StoredPageDep,
@@ -93,7 +95,7 @@ async def read_diff(
     return {**diff, **links, "hidden": False}
 
 
-@router.get("/{wiki}/{title:path}/extract", responses=ERRORS)
+@router.get("/{wiki}/{title:path}/extract", responses=LIMITED, dependencies=[LookupsLimit])
 async def read_extract(
     site: SiteDep, page: StoredPageDep, rt: RuntimeDep, cache: DiffsDep, lookups: LookupsDep
 ) -> dict[str, Any]:

@@ -10,15 +10,17 @@ from fastapi.responses import StreamingResponse
 from wikivice.store import exports
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
+from wikivice.web.ratelimits import ExportsLimit
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["exports"])
-RESPONSES: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
+RESPONSES: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 429: {"model": ErrorOut}}
 
 
 @router.get(
     "/{wiki}/{title:path}/revisions.csv",
     response_class=StreamingResponse,
+    dependencies=[ExportsLimit],
     responses={**RESPONSES, 200: {"content": {"text/csv": {}}}},
 )
 def export_revisions_csv(page: StoredPageDep, rt: RuntimeDep) -> StreamingResponse:
@@ -34,6 +36,7 @@ def export_revisions_csv(page: StoredPageDep, rt: RuntimeDep) -> StreamingRespon
 @router.get(
     "/{wiki}/{title:path}/revisions.json",
     response_class=StreamingResponse,
+    dependencies=[ExportsLimit],
     responses={**RESPONSES, 200: {"content": {"application/json": {}}}},
 )
 def export_revisions_json(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> StreamingResponse:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from wikivice.jobs.hub import EventHub
 from wikivice.web import urls
+from wikivice.web.clients import client_key
 from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep
 from wikivice.web.schemas import ErrorOut, JobOut
+from wikivice.web.streams import HeldStream, StreamSlotsDep
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 RECONNECT = b"retry: 1000\n\n"  # browsers reconnect after a second
@@ -35,22 +37,29 @@ def read_job(job: JobDep) -> JobOut:
             "done, failed) and `data:` (the job's state at that moment, as JSON).",
         },
         404: {"model": ErrorOut},
+        429: {"model": ErrorOut, "description": "Too many streams open from this client."},
     },
 )
 async def stream_job_events(
+    request: Request,
     job: JobDep,
     hub: HubDep,
+    slots: StreamSlotsDep,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=MAX_SERIAL)] = None,
     after: EventIdQuery = 0,
 ) -> StreamingResponse:
     """The job's events as Server-Sent Events, each with an `id:`.
 
     Replays the stored events after `Last-Event-ID` (or `after`, or from the start),
-    then follows new ones; ends after the terminal event (`done` or `failed`)."""
+    then follows new ones; ends after the terminal event (`done` or `failed`). A client
+    holds at most `max_streams_per_client` streams at once (429 past it)."""
     start = max(last_event_id or 0, after)
-    return StreamingResponse(
+    client = client_key(request)
+    slots.take(client)
+    return HeldStream(
         _wire(hub, job.id, start),
-        media_type="text/event-stream",
+        slots=slots,
+        client=client,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

@@ -19,11 +19,19 @@ from fastapi.templating import Jinja2Templates
 from wikivice.figures.cache import figures_for
 from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
-from wikivice.jobs.analyses import ArticleState, checked_at, is_stale, open_article, start_analysis
+from wikivice.jobs.analyses import (
+    ArticleState,
+    checked_at,
+    is_stale,
+    open_article,
+    start_analysis,
+    stopped_at_limit,
+)
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.pages import PageRef
 from wikivice.web import urls
+from wikivice.web.clients import client_key
 from wikivice.web.deps import (
     RuntimeDep,
     SiteDep,
@@ -37,6 +45,7 @@ from wikivice.web.deps import (
 from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
+from wikivice.web.ratelimits import AnalysesLimit
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import WikiSite, parse_wiki
@@ -82,15 +91,18 @@ def show_search(
     return render_article(request, rt, templates, site, state, wiki_field=wiki or "")
 
 
-@router.post("/search")
-@router.post("/analyse")
-async def analyse_article(rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep) -> Response:
+@router.post("/search", dependencies=[AnalysesLimit])
+@router.post("/analyse", dependencies=[AnalysesLimit])
+async def analyse_article(
+    request: Request, rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep
+) -> Response:
     """The search boxes and the Analyse, Refresh and Try again buttons: resolve the
     title, start (or join) its analysis, then its page (303: a reload posts nothing)."""
     if not form.title.strip():
         return RedirectResponse(urls.home(), status_code=303)
+    client = client_key(request)
     target = await lookups.run(
-        lambda: analysed_article(rt, site_for_request(rt, form.wiki), form.title)
+        lambda: analysed_article(rt, site_for_request(rt, form.wiki), form.title, client)
     )
     return RedirectResponse(target, status_code=303)
 
@@ -108,10 +120,13 @@ def show_random(
     )
 
 
-@router.post("/random")
-async def analyse_random(rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep) -> Response:
+@router.post("/random", dependencies=[AnalysesLimit])
+async def analyse_random(
+    request: Request, rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep
+) -> Response:
     """The Random button: a random article of the wiki, analysed, then its page."""
-    target = await lookups.run(lambda: random_article(rt, site_for_request(rt, form.wiki)))
+    client = client_key(request)
+    target = await lookups.run(lambda: random_article(rt, site_for_request(rt, form.wiki), client))
     return RedirectResponse(target, status_code=303)
 
 
@@ -179,31 +194,35 @@ def render_article(
 
 
 def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[str, object]:
-    """A stored history's figures and charts, how long ago it was known current, and
-    whether to offer a refresh (not while one runs)."""
+    """A stored history's figures and charts, how long ago it was known current,
+    whether to offer a refresh (not while one runs, nor when it would stop at once),
+    and why the history stops short (`capped`, the revision limit), if it does."""
     figures = figures_for(rt.db, page.id)
     checked = checked_at(page)
+    capped = stopped_at_limit(rt, page)
     return {
         "figures": figures,
         "charts": dashboard_charts(figures),
         "checked_ago": None if checked is None else max(0.0, time.time() - checked),
-        "refreshable": not refreshing and is_stale(rt, page),
+        "refreshable": not refreshing and capped is None and is_stale(rt, page),
+        "capped": capped,
     }
 
 
-def analysed_article(rt: Runtime, site: WikiSite, title: str) -> str:
-    """Where to see `title` once its analysis is started or joined (asks the wiki)."""
-    analysis = start_analysis(rt, site, title)
+def analysed_article(rt: Runtime, site: WikiSite, title: str, client: str) -> str:
+    """Where to see `title` once its analysis is started or joined for `client` (asks
+    the wiki)."""
+    analysis = start_analysis(rt, site, title, client=client)
     target = urls.article(site.key, analysis.page.title)
     shown = analysis.resolved.redirected_from
     return target + f"?redirected_from={urls.title_slug(shown)}" if shown else target
 
 
-def random_article(rt: Runtime, site: WikiSite) -> str:
+def random_article(rt: Runtime, site: WikiSite, client: str) -> str:
     titles = rt.wikis.client(site, quick=True).random_titles(1)
     if not titles:
         raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
-    return analysed_article(rt, site, titles[0])
+    return analysed_article(rt, site, titles[0], client)
 
 
 def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:

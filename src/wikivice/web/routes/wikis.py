@@ -8,14 +8,19 @@ from fastapi import APIRouter, Query
 
 from wikivice.web.deps import RuntimeDep, SiteDep
 from wikivice.web.lookups import LookupsDep
+from wikivice.web.ratelimits import LookupsLimit
 from wikivice.web.routes.views import recently_analysed
 from wikivice.web.schemas import AnalysedPage, ErrorOut, RecentChange
 
 router = APIRouter(prefix="/api/wikis", tags=["wikis"])
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut},
+    429: {"model": ErrorOut},
+    502: {"model": ErrorOut},
+}
 
 
-@router.get("/{wiki}/suggestions", responses=ERRORS)
+@router.get("/{wiki}/suggestions", responses=ERRORS, dependencies=[LookupsLimit])
 async def list_suggestions(
     site: SiteDep,
     rt: RuntimeDep,
@@ -27,7 +32,7 @@ async def list_suggestions(
     return await lookups.run(rt.wikis.client(site, quick=True).opensearch, q, limit)
 
 
-@router.get("/{wiki}/recent-changes", responses=ERRORS)
+@router.get("/{wiki}/recent-changes", responses=ERRORS, dependencies=[LookupsLimit])
 async def list_recent_changes(
     site: SiteDep,
     rt: RuntimeDep,
@@ -39,9 +44,9 @@ async def list_recent_changes(
     return [RecentChange.model_validate(change, from_attributes=True) for change in changes]
 
 
-@router.get("/{wiki}/random", responses=ERRORS)
+@router.get("/{wiki}/random", responses=ERRORS, dependencies=[LookupsLimit])
 async def read_random_title(site: SiteDep, rt: RuntimeDep, lookups: LookupsDep) -> str:
-    """A random article's title."""
+    """A random article's title (a lookup: it starts nothing)."""
     titles = await lookups.run(rt.wikis.client(site, quick=True).random_titles, 1)
     return titles[0] if titles else ""
 
