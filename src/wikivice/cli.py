@@ -149,6 +149,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
     from wikivice.figures.cache import figures_for
+    from wikivice.figures.conflict import WarThreshold
     from wikivice.jobs.runtime import Runtime
     from wikivice.store import pages
 
@@ -160,7 +161,7 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
             page = pages.find_page(conn, site.key, _normal(title))
         if page is None:
             _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
-        figures = figures_for(rt.db, page.id)
+        figures = figures_for(rt.db, page.id, WarThreshold.of(settings))
     finally:
         rt.close()
     if as_json:

@@ -104,9 +104,11 @@ class Reaper:
 
 def run_worker_process(settings: Settings, *, threads: int | None = None) -> None:
     """`wikivice worker`: consume until SIGTERM or Ctrl-C, then hand running jobs back."""
-    from wikivice.figures.cache import analyse
+    from wikivice.figures.cache import analyser
+    from wikivice.figures.conflict import WarThreshold
 
     rt = Runtime.create(settings)
+    analyse = analyser(WarThreshold.of(settings))
     worker = Worker(rt, threads or settings.workers, analyse=analyse)
     stopping = threading.Event()
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from wikivice.figures.cache import figures_for
+from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import ArticleState, checked_at, is_stale, open_article, start_analysis
@@ -179,7 +180,7 @@ def render_article(
 def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[str, object]:
     """A stored history's figures and charts, how long ago it was known current, and
     whether to offer a refresh (not while one runs)."""
-    figures = figures_for(rt.db, page.id)
+    figures = figures_for(rt.db, page.id, WarThreshold.of(rt.settings))
     checked = checked_at(page)
     return {
         "figures": figures,
