@@ -8,9 +8,10 @@ three-revert rule sees it (and Sumi et al., "Edit wars in Wikipedia", 2011):
   vandals, and bots, are no war); a revert undoing two edits of one editor counts once;
 - it is mutual when the editor it undid reverted its author too, within `hours` before
   or after it (A reverted B and B reverted A);
-- mutual reverts less than `hours` apart form one period, and the period is a war when
-  one of its editors made at least `reverts` of them within `hours` (the three-revert
-  rule's 3 in 24 hours by default: `WarThreshold`, settings `war_reverts`, `war_hours`).
+- mutual reverts sharing an editor and at most `hours` apart are in one war (and so are
+  chains of them), which counts when one of its editors made at least `reverts` of them
+  within `hours` (the three-revert rule's 3 in 24 hours by default: `WarThreshold`,
+  settings `war_reverts`, `war_hours`).
 A war's combatants are the editors who made its reverts; every one of them was
 reverted by another. Vandalism undone is its own figure (`vandalism`).
 """
@@ -111,7 +112,9 @@ def war_reverts(pairs: list[Undo]) -> list[WarRevert]:
 
 def war_periods(pairs: list[Undo], threshold: WarThreshold) -> list[list[WarRevert]]:
     """The wars, each as its mutual reverts oldest first; most reverts first, then the
-    earliest."""
+    earliest. Two mutual reverts are in one war when they share an editor and are at
+    most `hours` apart, or are linked by such a chain: wars on a busy page at the same
+    time, between other editors, stay apart."""
     window = threshold.hours * 3600
     reverts = war_reverts(pairs)
     times: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -123,15 +126,46 @@ def war_periods(pairs: list[Undo], threshold: WarThreshold) -> list[list[WarReve
         at = bisect_left(back, r.ts - window)
         if at < len(back) and back[at] <= r.ts + window:
             mutual.append(r)
-    periods: list[list[WarRevert]] = []
-    for r in mutual:
-        if periods and r.ts - periods[-1][-1].ts <= window:
-            periods[-1].append(r)
-        else:
-            periods.append([r])
-    wars = [p for p in periods if max(_peaks(p, window).values()) >= threshold.reverts]
-    wars.sort(key=lambda p: (-len({r.revid for r in p}), p[0].ts))
+    wars = [
+        w for w in _linked(mutual, window) if max(_peaks(w, window).values()) >= threshold.reverts
+    ]
+    wars.sort(key=lambda w: (-len({r.revid for r in w}), w[0].ts))
     return wars
+
+
+def _linked(mutual: list[WarRevert], window: int) -> list[list[WarRevert]]:
+    """The mutual reverts (oldest first) in groups: linked when they share an editor and
+    are at most `window` seconds apart (linking each to the latest revert of either of
+    its editors is enough: every earlier link of theirs is within the same window)."""
+    parent: list[int] = []  # union-find over the groups' numbers
+
+    def root(g: int) -> int:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    latest: dict[int, tuple[int, int]] = {}  # editor → (their latest revert's ts, group)
+    groups: list[int] = []
+    for r in mutual:
+        near: set[int] = set()
+        for e in (r.editor, r.opponent):
+            seen = latest.get(e)
+            if seen is not None and r.ts - seen[0] <= window:
+                near.add(root(seen[1]))
+        if near:
+            group = min(near)
+            for g in near:
+                parent[g] = group
+        else:
+            group = len(parent)
+            parent.append(group)
+        groups.append(group)
+        latest[r.editor] = latest[r.opponent] = (r.ts, group)
+    linked: dict[int, list[WarRevert]] = defaultdict(list)
+    for r, g in zip(mutual, groups, strict=True):
+        linked[root(g)].append(r)
+    return list(linked.values())
 
 
 def _peaks(period: list[WarRevert], window: int) -> dict[int, int]:
