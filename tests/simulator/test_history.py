@@ -14,7 +14,6 @@ from iptocc import country_code
 
 from wikivice.simulator import REVID_STRIDE, FaultSpec, Simulator, SyntheticHistory
 from wikivice.simulator.catalog import InvalidTitle, normalize
-from wikivice.simulator.history import INTENTS
 from wikivice.simulator.editors import (
     _V4_RANGES,
     _V6_RANGES,
@@ -25,6 +24,7 @@ from wikivice.simulator.editors import (
     user_name,
 )
 from wikivice.simulator.faults import FaultInjector
+from wikivice.simulator.history import INTENTS
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 ANCHOR_TS = int(ANCHOR.timestamp())

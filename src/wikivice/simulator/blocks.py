@@ -6,9 +6,9 @@ editors (`anon`), temporary accounts from 2025 on (`temp`), bots (5-10% of edits
 identity reverts (a revert restores the exact sha1 and size of a revision 2..15 back;
 the edits it undid carry `mw-reverted`), edit wars (2-3 editors undoing each other
 minutes apart: A against B, or A against B and C in turn), IP vandalism rolled back by
-ClueBot NG within minutes, rare revision-deleted fields (`userhidden`, `commenthidden`, `sha1hidden`, `suppressed`),
-and in every block one hostile user name and one hostile edit summary, cycling
-through the kinds, so any 500 revisions hold every kind. Reverts only reach back
+ClueBot NG within minutes, rare revision-deleted fields (`userhidden`, `commenthidden`,
+`sha1hidden`, `suppressed`), and in every block one hostile user name and one hostile
+edit summary, cycling through the kinds, so any 500 revisions hold every kind. Reverts only reach back
 inside their block, which keeps each block independent of the others.
 """
 
@@ -341,6 +341,8 @@ def _side(step: int, editors: int) -> int:
     if step % 2 == 0:
         return 0
     return 1 if editors == 2 else 1 + (step // 2) % 2
+
+
 _REASONS = ("", "rv", "unsourced", "see talk", "rv POV", "WP:BRD", "not an improvement")
 _VANDAL_SAYS = ("lol", "fixed it", "this is TRUE", "hi mom", "<3", "updated")
 # Editing interfaces as tags: visual editor, 2010 wikitext editor, mobile web, apps.
