@@ -8,8 +8,8 @@ the edits it undid carry `mw-reverted`), edit wars (2-3 editors undoing each oth
 minutes apart: A against B, or A against B and C in turn), IP vandalism rolled back by
 ClueBot NG within minutes, rare revision-deleted fields (`userhidden`, `commenthidden`,
 `sha1hidden`, `suppressed`), and in every block one hostile user name and one hostile
-edit summary, cycling through the kinds, so any 500 revisions hold every kind. Reverts only reach back
-inside their block, which keeps each block independent of the others.
+edit summary, cycling through the kinds, so any 500 revisions hold every kind. Reverts
+only reach back inside their block, which keeps each block independent of the others.
 """
 
 from __future__ import annotations
