@@ -65,6 +65,7 @@ def test_a_bot_undoing_ip_vandals_is_no_war_but_vandalism_undone(db: Database) -
         "by_bots": 2,
         "bot_share": 0.4,
         "median_seconds": 600.0,
+        "much_removed": 1000,
     }
 
 
@@ -203,6 +204,7 @@ def test_conflict_of_the_page_most_reverted_and_war_rule(db: Database) -> None:
         "by_bots": 0,
         "bot_share": 0.0,
         "median_seconds": 3600.0,
+        "much_removed": 1000,
     }
 
 

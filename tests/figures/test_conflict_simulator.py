@@ -206,6 +206,7 @@ def test_simulated_vandalism_undone_matches_the_ground_truth(page: Page) -> None
         "by_bots": by_bots,
         "bot_share": round(by_bots / len(acts), 4),
         "median_seconds": float(median(times)),
+        "much_removed": MUCH_REMOVED,
     }
     # Every vandal the simulator planned was undone as vandalism (unless its name, or
     # a text that the rollback's identity rests on, is hidden).

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, bindparam, text
 
 from wikivice.figures.authorship import share
-from wikivice.figures.reverts import Undo, undos
+from wikivice.figures.reverts import MUCH_REMOVED, Undo, undos
 from wikivice.figures.types import (
     Combatant,
     Conflict,
@@ -263,4 +263,5 @@ def vandalism(pairs: list[Undo]) -> Vandalism:
         "by_bots": by_bots,
         "bot_share": share(by_bots, len(acts)),
         "median_seconds": float(median(u.seconds for u in acts.values())) if acts else None,
+        "much_removed": MUCH_REMOVED,
     }

@@ -272,13 +272,15 @@ class WarRule(TypedDict):
 
 
 class Vandalism(TypedDict):
-    """Acts of vandalism undone (edits, `figures.reverts`), those a bot undid, and the
-    median seconds an act stood before its revert (None without acts)."""
+    """Acts of vandalism undone (edits, `figures.reverts`), those a bot undid, the median
+    seconds an act stood before its revert (None without acts), and the bytes that an
+    anonymous edit undone must remove to count (or half the page)."""
 
     acts: int
     by_bots: int
     bot_share: float
     median_seconds: float | None
+    much_removed: int
 
 
 class Conflict(TypedDict):
