@@ -3,8 +3,6 @@ ingest's identity reverts and from revert tags, and which undone edits were vand
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from factories import REVIDS_PER_PAGE, History, computed, vandalism_history
@@ -96,6 +94,6 @@ BASE = Undo(
     ],
 )
 def test_is_vandalism_rules(change: dict[str, object], vandalism: bool) -> None:
-    undo = replace(BASE, **change)  # type: ignore[arg-type]
+    undo = BASE._replace(**change)
     assert undo.is_vandalism is vandalism
     assert undo.seconds == 60

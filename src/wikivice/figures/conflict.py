@@ -85,24 +85,26 @@ def conflict_figures(
     vandalism undone, and its most reverted editors (from `authorship.rankings`)."""
     threshold = threshold or WarThreshold()
     pairs = undos(conn, page_id)
-    wars = war_periods(pairs, threshold)
+    acts = [u.is_vandalism for u in pairs]  # once: both figures ask
+    wars = war_periods(pairs, threshold, acts)
     return {
         "edit_wars": _described(conn, page_id, wars[:TOP_WARS], threshold.hours * 3600),
         "war_count": len(wars),
         "war_rule": threshold.rule,
-        "vandalism": vandalism(pairs),
+        "vandalism": vandalism(pairs, acts),
         "most_reverted": most_reverted[:TOP_REVERTED],
     }
 
 
-def war_reverts(pairs: list[Undo]) -> list[WarRevert]:
-    """The reverts that can make a war (see the module), oldest first."""
+def war_reverts(pairs: list[Undo], acts: list[bool] | None = None) -> list[WarRevert]:
+    """The reverts that can make a war (see the module), oldest first; `acts` says which
+    pairs undid vandalism (default: asked of each)."""
     seen: set[tuple[int, int]] = set()
     found: list[WarRevert] = []
-    for u in pairs:
+    for u, act in zip(pairs, acts or [u.is_vandalism for u in pairs], strict=True):
         if u.editor is None or u.undone_editor is None or u.own:
             continue
-        if u.kind == _BOT or u.undone_kind == _BOT or u.is_vandalism:
+        if act or u.kind == _BOT or u.undone_kind == _BOT:
             continue
         if (u.revid, u.undone_editor) not in seen:
             seen.add((u.revid, u.undone_editor))
@@ -110,13 +112,15 @@ def war_reverts(pairs: list[Undo]) -> list[WarRevert]:
     return found
 
 
-def war_periods(pairs: list[Undo], threshold: WarThreshold) -> list[list[WarRevert]]:
+def war_periods(
+    pairs: list[Undo], threshold: WarThreshold, acts: list[bool] | None = None
+) -> list[list[WarRevert]]:
     """The wars, each as its mutual reverts oldest first; most reverts first, then the
     earliest. Two mutual reverts are in one war when they share an editor and are at
     most `hours` apart, or are linked by such a chain: wars on a busy page at the same
     time, between other editors, stay apart."""
     window = threshold.hours * 3600
-    reverts = war_reverts(pairs)
+    reverts = war_reverts(pairs, acts)
     times: dict[tuple[int, int], list[int]] = defaultdict(list)
     for r in reverts:
         times[(r.editor, r.opponent)].append(r.ts)
@@ -250,12 +254,13 @@ def _combatants(
     return combatants
 
 
-def vandalism(pairs: list[Undo]) -> Vandalism:
+def vandalism(pairs: list[Undo], flags: list[bool] | None = None) -> Vandalism:
     """The acts of vandalism undone (each undone edit once, with the first revert that
-    undid it), how many of them bots undid, and the median time they stood."""
+    undid it), how many of them bots undid, and the median time they stood; `flags`
+    says which pairs undid vandalism (default: asked of each)."""
     acts: dict[int, Undo] = {}
-    for u in pairs:
-        if u.is_vandalism and u.undone_revid not in acts:
+    for u, act in zip(pairs, flags or [u.is_vandalism for u in pairs], strict=True):
+        if act and u.undone_revid not in acts:
             acts[u.undone_revid] = u
     by_bots = sum(1 for u in acts.values() if u.kind == _BOT)
     return {

@@ -21,9 +21,11 @@ An editor undoing their own edit is never counted: that is a correction, not a f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from wikivice.store.vocabulary import EditorKind
 
@@ -36,8 +38,7 @@ _ANONYMOUS = frozenset({EditorKind.ANON.value, EditorKind.TEMP.value})
 _BOT = EditorKind.BOT.value
 
 
-@dataclass(frozen=True, slots=True)
-class Undo:
+class Undo(NamedTuple):
     """A revert (`revid`, `ts`, `editor` id, editor `kind`, whether a `rollback`) and one
     edit it undid (`undone_*`; `undone_delta` its size change, `undone_size` its size,
     `undone_tags` its tags as stored). Editor ids are None for hidden users."""
@@ -70,10 +71,7 @@ class Undo:
         """Whether the undone edit was an act of vandalism (see the module's rules)."""
         if self.own:
             return False
-        if self.kind == _BOT:
-            return True
-        tags = (self.undone_tags or "").lower()
-        if tags and any(mark in tags for mark in VANDALISM_MARKS):
+        if self.kind == _BOT or (self.undone_tags is not None and _marked(self.undone_tags)):
             return True
         if self.undone_kind not in _ANONYMOUS:
             return False
@@ -85,44 +83,55 @@ class Undo:
         )
 
 
-# One scan of the page's reverts and reverted edits: each undone edit with the revert
-# that undid it (`v`, by the unique (wiki_id, revid) index), each revert with its
-# parent (`p`), for reverts that turn out to have no identity-undone edit.
-_PAIRS = """
-SELECT r.revid, r.ts, r.editor_id, r.kind, r.delta, r.size, r.tags, r.is_revert,
-    r.reverted_by, v.ts AS v_ts, v.editor_id AS v_editor, v.kind AS v_kind, v.tags AS v_tags,
-    p.revid AS p_revid, p.ts AS p_ts, p.editor_id AS p_editor, p.kind AS p_kind,
-    p.delta AS p_delta, p.size AS p_size, p.tags AS p_tags
-FROM revisions r
-LEFT JOIN revisions v ON v.wiki_id = r.wiki_id AND v.revid = r.reverted_by
-LEFT JOIN revisions p ON r.is_revert AND p.wiki_id = r.wiki_id AND p.revid = r.parent_id
-WHERE r.page_id = :page AND (r.reverted_by IS NOT NULL OR r.is_revert)
+@lru_cache(maxsize=1024)  # a page's edits repeat a few combinations of tags
+def _marked(tags: str) -> bool:
+    """Whether tags (as stored: a JSON list) mark vandalism or blanking."""
+    lowered = tags.lower()
+    return any(mark in lowered for mark in VANDALISM_MARKS)
+
+
+# One scan of the page's reverts and reverted edits (no join: an identity revert is one
+# of the reverts scanned; a revert known by its tag alone needs its parent, read after).
+_SCAN = """
+SELECT revid, parent_id, ts, editor_id, kind, delta, size, tags, is_revert, reverted_by
+FROM revisions WHERE page_id = :page AND (reverted_by IS NOT NULL OR is_revert)
 """
+_PARENTS = """
+SELECT revid, parent_id, ts, editor_id, kind, delta, size, tags, is_revert, reverted_by
+FROM revisions WHERE wiki_id = (SELECT wiki_id FROM pages WHERE id = :page)
+    AND revid IN :revids
+"""
+_Row = tuple[int, int, int, int | None, str, int, int, str | None, bool, int | None]
 
 
 def undos(conn: Connection, page_id: int) -> list[Undo]:
     """Every (revert, undone edit) pair of the page, oldest revert first."""
-    rows = conn.execute(text(_PAIRS), {"page": page_id}).all()
+    rows: Sequence[_Row] = conn.execute(text(_SCAN), {"page": page_id}).all()
+    reverts = {r[0]: r for r in rows if r[8]}
     pairs: list[Undo] = []
-    identity: set[int] = set()
-    for r in rows:
-        if r.reverted_by is not None and r.v_ts is not None:
-            identity.add(int(r.reverted_by))
-            pairs.append(
-                Undo(
-                    int(r.reverted_by), int(r.v_ts), r.v_editor, r.v_kind,
-                    ROLLBACK_TAG in (r.v_tags or ""), int(r.revid), int(r.ts), r.editor_id,
-                    r.kind, int(r.delta), int(r.size), r.tags,
-                )
-            )  # fmt: skip
-    for r in rows:
-        if r.is_revert and int(r.revid) not in identity and r.p_revid is not None:
-            pairs.append(
-                Undo(
-                    int(r.revid), int(r.ts), r.editor_id, r.kind,
-                    ROLLBACK_TAG in (r.tags or ""), int(r.p_revid), int(r.p_ts), r.p_editor,
-                    r.p_kind, int(r.p_delta), int(r.p_size), r.p_tags,
-                )
-            )  # fmt: skip
+    for r in rows:  # each edit that an identity revert undid
+        v = reverts.get(r[9]) if r[9] is not None else None
+        if v is not None:
+            pairs.append(_undo(v, r))
+    undid = {pair.revid for pair in pairs}
+    tagged = [v for revid, v in reverts.items() if revid not in undid and v[1]]
+    known = {r[0]: r for r in rows}
+    missing = sorted({v[1] for v in tagged if v[1] not in known})
+    for start in range(0, len(missing), 500):
+        found = conn.execute(
+            text(_PARENTS).bindparams(bindparam("revids", expanding=True)),
+            {"page": page_id, "revids": missing[start : start + 500]},
+        )
+        known.update((int(r[0]), r) for r in found)
+    pairs.extend(_undo(v, known[v[1]]) for v in tagged if v[1] in known)
     pairs.sort(key=lambda u: (u.ts, u.revid, u.undone_ts, u.undone_revid))
     return pairs
+
+
+def _undo(revert: _Row, undone: _Row) -> Undo:
+    return Undo(
+        int(revert[0]), int(revert[2]), revert[3], revert[4],
+        revert[7] is not None and ROLLBACK_TAG in revert[7],
+        int(undone[0]), int(undone[2]), undone[3], undone[4], int(undone[5]), int(undone[6]),
+        undone[7],
+    )  # fmt: skip
