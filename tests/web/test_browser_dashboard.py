@@ -157,7 +157,7 @@ def test_conflict_section_shows_wars_and_vandalism_undone(
     first = page.locator("#edit-wars li.war").first
     assert first.locator("li.combatant").count() >= 2
     combatant = " ".join((first.locator("li.combatant").first.text_content() or "").split())
-    assert " reverted " in combatant and " times" in combatant and "within 24 hours" in combatant
+    assert " reverted " in combatant and " times" in combatant
     vandalism = " ".join((page.text_content("#vandalism") or "").split())
     assert "acts of vandalism undone, median time to revert" in vandalism and "by bots" in vandalism
     glance = page.text_content("#fig-largest-addition") or ""
@@ -168,8 +168,8 @@ def test_conflict_section_shows_wars_and_vandalism_undone(
             '#chart-reverts_per_month .cartesianlayer .textpoint text')).map(t => t.textContent)"""
     )
     assert markers == [f"#{n}" for n in range(1, shown + 1)]
-    view.screenshot(title.lower().replace(" ", "-"))
-    page.locator("#conflict").screenshot(
-        path=str(ARTIFACTS / "screenshots" / f"conflict-{title.lower().replace(' ', '-')}.png")
-    )
+    view.screenshot("dashboard")
+    for section in ("conflict", "glance"):  # close-ups, to look at
+        name = f"{section}-{title.lower().replace(' ', '-')}.png"
+        page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / "screenshots" / name))
     assert view.console_errors == []
