@@ -3,9 +3,11 @@ editors most reverted (`Conflict`).
 
 An edit war is two or more editors reverting *each other*, as English Wikipedia's
 three-revert rule sees it (and Sumi et al., "Edit wars in Wikipedia", 2011):
-- a war revert is a revert by a named editor that is no bot, undoing an edit of another
-  such editor that was not vandalism (`reverts.Undo.is_vandalism`: cleaning up after
-  vandals, and bots, are no war); a revert undoing two edits of one editor counts once;
+- a war revert is a revert by an editor who is no bot and whose name is known (an IP
+  address or a temporary account can war too; a hidden user cannot be told apart),
+  undoing an edit of another such editor that was not vandalism
+  (`reverts.Undo.is_vandalism`: cleaning up after vandals is no war); a revert undoing
+  two edits of one editor counts once;
 - it is mutual when the editor it undid reverted its author too, within `hours` before
   or after it (A reverted B and B reverted A);
 - mutual reverts sharing an editor and at most `hours` apart are in one war (and so are
