@@ -213,3 +213,25 @@ def test_war_threshold_of_the_settings() -> None:
     assert WarThreshold.of(settings) == WarThreshold(4, 48)
     assert WarThreshold.of(settings).rule == {"reverts": 4, "hours": 48}
     assert WarThreshold.of(Settings()).rule == {"reverts": 3, "hours": 24}
+
+
+def test_an_ip_can_war_but_not_a_vandal(db: Database) -> None:
+    h = History("Anonymous war")
+    h.edit("Alice", "2020-05-01T00:00:00Z", 2000)
+    h.edit("203.0.113.5", "2020-05-01T01:00:00Z", 2040)  # adds a claim
+    for i in range(6):  # Alice and the IP undo each other by hand, three times each
+        h.edit(("Alice", "203.0.113.5")[i % 2], f"2020-05-01T0{i + 2}:00:00Z", reverts=1)
+    rolled = History("Rolled back", pageid=2)
+    rolled.edit("Alice", "2020-05-01T00:00:00Z", 2000)
+    rolled.edit("203.0.113.6", "2020-05-01T01:00:00Z", 2040)
+    for i in range(6):  # the same, but Alice rolls back: vandalism undone, and no war
+        tags = ("mw-rollback",) if i % 2 == 0 else ()
+        at = f"2020-05-01T0{i + 2}:00:00Z"
+        rolled.edit(("Alice", "203.0.113.6")[i % 2], at, tags=tags, reverts=1)
+    [war] = conflict_of(db, h)["edit_wars"]
+    assert [(c["name"], c["kind"], c["reverts"]) for c in war["combatants"]] == [
+        ("203.0.113.5", "anon", 3),
+        ("Alice", "user", 3),
+    ]
+    found = conflict_of(db, rolled)
+    assert found["war_count"] == 0 and found["vandalism"]["acts"] == 3
