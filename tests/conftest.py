@@ -1,6 +1,6 @@
 """Shared fixtures: real databases, real services, the simulator. Built in one place.
 
-Services: PostgreSQL (WIKIVICE_TEST_POSTGRES_URL), Redis (WIKIVICE_TEST_REDIS_URL) and
+Services: PostgreSQL (WIKIVICE_TEST_POSTGRES_URL), Redis (WIKIVICE_TEST_REDIS_URL), nginx and
 Chromium (/usr/bin/chromium). Under CI=true a missing service fails the tests that need
 it; elsewhere they are skipped with a reason saying how to enable them.
 """

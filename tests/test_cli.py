@@ -150,3 +150,19 @@ def test_interrupted_fetch_resumes_with_the_next_one(
     assert summary["revisions"] == 20000
     assert 0 < summary["new_revisions"] < 20000  # resumed, not started again
     assert simulator.sim.stats.revisions_served < 20000
+
+
+def test_migrate_brings_a_new_database_to_the_schema_and_is_idempotent(
+    env: dict[str, str], database_url: str
+) -> None:
+    from wikivice.store.database import SCHEMA_REVISION, schema_revision
+
+    for _ in range(2):  # a release step may run again: nothing to do the second time
+        done = run(env, "migrate")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"the database's schema is at {SCHEMA_REVISION}"
+    db = Database(database_url)
+    try:
+        assert schema_revision(db) == SCHEMA_REVISION
+    finally:
+        db.dispose()

@@ -88,25 +88,55 @@ def main() -> None:
     """WikiVice: see what happens behind a Wikipedia article."""
 
 
+LOG_LEVEL = click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Least severe log lines written [WIKIVICE_LOG_LEVEL, default info].",
+)
+
+
+def _with_log_level(settings: Settings, level: str | None) -> Settings:
+    return settings.model_copy(update={"log_level": level}) if level else settings
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--no-worker", is_flag=True, help="Leave fetch jobs to `wikivice worker`.")
 @click.option("--demo", is_flag=True, help="Start the MediaWiki simulator and use it (offline).")
-def serve(host: str, port: int, no_worker: bool, demo: bool) -> None:
+@LOG_LEVEL
+def serve(host: str, port: int, no_worker: bool, demo: bool, log_level: str | None) -> None:
     """Run the web app (and, unless --no-worker, the job worker in the same process)."""
     from wikivice.web.server import serve as run_server
 
-    run_server(Settings(), host=host, port=port, worker=not no_worker, demo=demo)
+    settings = _with_log_level(Settings(), log_level)
+    run_server(settings, host=host, port=port, worker=not no_worker, demo=demo)
 
 
 @main.command()
 @click.option("--threads", type=int, default=None, help="Jobs run at once [WIKIVICE_WORKERS].")
-def worker(threads: int | None) -> None:
+@LOG_LEVEL
+def worker(threads: int | None, log_level: str | None) -> None:
     """Run a standalone worker that takes fetch jobs from the queue."""
     from wikivice.jobs.worker import run_worker_process
 
-    run_worker_process(Settings(), threads=threads)
+    run_worker_process(_with_log_level(Settings(), log_level), threads=threads)
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database's schema to this release (a deployment's release step; `serve`
+    and `worker` also do it at start, and find nothing to do after this)."""
+    from wikivice.store.database import SCHEMA_REVISION, Database
+
+    settings = Settings()
+    db = Database(settings.sqlalchemy_url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()
+    click.echo(f"the database's schema is at {SCHEMA_REVISION}")
 
 
 @main.command()

@@ -9,6 +9,7 @@ CLI and `docs/settings.md` are generated from it (`wikivice settings --markdown`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -178,6 +179,38 @@ class Settings(BaseSettings):
         description=(
             "Addresses of the proxies (load balancers) whose X-Forwarded-For is trusted to "
             "name the client (rate limits are per client); `*` trusts any."
+        ),
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description=(
+            "Least severe log lines written (`wikivice serve` and `worker` also take "
+            "`--log-level`). At `info`, a job logs its start and end; `debug` adds every "
+            "request to a wiki, the access log and the migrations."
+        ),
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description=(
+            "`text`: lines for a terminal; `json`: one JSON object a line (time, level, "
+            "logger, message, and the job, wiki and title on every line of a job's work)."
+        ),
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description=(
+            "A folder every process of one machine shares for its metrics "
+            "(prometheus-client's multiprocess mode), so any web process's `/metrics` adds "
+            "up all of them; empty it before they start. Unset: each process shows its own."
+        ),
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "Port on which `wikivice worker` serves its own `/metrics` (for fleets whose "
+            "workers share no `WIKIVICE_METRICS_DIR` with a web process)."
         ),
     )
     fresh_seconds: float = Field(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from wikivice import metrics
 from wikivice.jobs import hub as hub_module
 from wikivice.jobs.events import Event
 from wikivice.jobs.hub import EventHub
@@ -128,9 +129,13 @@ def test_many_streams_share_one_reader(
     monkeypatch.setattr(hub_module, "events_after", counting)
     hub = hubs(db, notifier, poll_seconds=5)
 
+    open_before = metrics.STREAMS_OPEN._value.get()
+    open_during: list[float] = []
+
     async def scenario() -> list[list[Event]]:
         tasks = [asyncio.create_task(collect(hub, claim.job_id)) for _ in range(200)]
         await asyncio.sleep(0.05)
+        open_during.append(metrics.STREAMS_OPEN._value.get() - open_before)
         worker = run_progress(jobs, claim, steps=5, pause=0.05)
         results = await asyncio.wait_for(asyncio.gather(*tasks), 10)
         worker.join()
@@ -139,6 +144,8 @@ def test_many_streams_share_one_reader(
     results = asyncio.run(scenario())
     assert all([e.seq for e in r] == list(range(1, 9)) for r in results)
     assert reads <= 12  # one read per wake-up, not one per stream
+    assert open_during == [200]  # the metric of open streams (/metrics)
+    assert metrics.STREAMS_OPEN._value.get() == open_before
 
 
 def test_closing_the_hub_ends_streams(db: Database, hubs: Callable[..., EventHub]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from anyio import to_thread
 
+from wikivice import metrics
 from wikivice.jobs.events import Event, events_after, newest_seqs
 from wikivice.jobs.wakeups import Notifier
 from wikivice.store.database import Database
@@ -117,6 +118,7 @@ class EventHub:
             self._wakeups[job_id] = asyncio.Event()
             follower.task = asyncio.create_task(self._follow(job_id, follower))
         follower.streams += 1
+        metrics.STREAMS_OPEN.inc()
         try:
             cursor = after
             while not self._closing:
@@ -137,6 +139,7 @@ class EventHub:
                     if follower.last_seq <= cursor and not self._closing:
                         yield None  # the keep-alive tick
         finally:
+            metrics.STREAMS_OPEN.dec()
             follower.streams -= 1
             if follower.streams == 0:
                 self._followers.pop(job_id, None)

@@ -4,30 +4,27 @@
       ^                  │  └────fail────> failed
       └──requeue/reap────┘        (and reap, once the attempts are spent)
 
-Every transition is one conditional UPDATE (so two workers, a worker and the reaper, or
-two web processes can race without harm) that also takes the next event number; the
-event row is written in the same transaction. A worker holds a job through its lease
-token (`claimed_by`): once the reaper has given the job to someone else, the old
-worker's writes match nothing and it stops.
-
+Every transition is one conditional UPDATE (racers do no harm) that also takes the next
+event number, the event row written in the same transaction. A worker holds a job by its
+lease token (`claimed_by`): once the reaper gives the job away, its writes match nothing.
 Huey delivers a task at most once (a consumer killed mid-task loses it), hence the
 heartbeat and the reaper: a running job whose heartbeat is stale goes back to the queue
 and resumes from its checkpoint; a queued job nobody took for a while is enqueued again
-(a duplicate delivery is harmless: only one claim can succeed).
-"""
+(a duplicate delivery is harmless: only one claim can succeed)."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from wikivice import metrics
 from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
 from wikivice.jobs.snapshot import TIME_COLUMNS, JobSnapshot, event_data
 from wikivice.store.database import Database
@@ -52,6 +49,7 @@ class Claim:
     token: str
     attempt: int
     checkpoint: dict[str, str] | None
+    claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
 class Jobs:
@@ -184,6 +182,8 @@ class Jobs:
 
         With `conn`, it joins that transaction (a batch commits with its progress) and
         the caller must call `notify` after committing."""
+        if event and kind.ends_a_run:
+            metrics.JOB_SECONDS.labels(kind.value).observe(time.monotonic() - claim.claimed_at)
         if conn is not None:
             self._update(conn, claim, kind if event else None, extra, values)
             return
@@ -386,6 +386,8 @@ class Jobs:
         self, conn: Connection, row: Any, kind: EventKind, extra: dict[str, Any]
     ) -> None:
         now = self.clock()
+        if kind.ends_a_run:  # every run's end passes here, whoever ends it
+            metrics.JOBS_ENDED.labels(kind.value).inc()
         data = event_data(row._mapping, extra, now)
         conn.execute(
             insert(JobEvent).values(

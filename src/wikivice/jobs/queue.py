@@ -55,6 +55,10 @@ class JobQueue:
             raise QueueUnavailable(f"the job queue cannot be reached ({reason})") from exc
         self.enqueued.set()
 
+    def depth(self) -> int:
+        """Job ids waiting on the queue (one cheap query of its storage)."""
+        return int(self.huey.pending_count())
+
     def handle_with(self, handler: Callable[[int], None]) -> None:
         """Make this process a consumer: `handler(job_id)` runs each delivered job."""
         self._handler = handler

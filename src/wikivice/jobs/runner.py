@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from wikivice import logs
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -65,6 +66,7 @@ def run_claimed(
     jobs = rt.jobs
     # The queue is built on first use (`wikivice fetch` seldom needs it).
     again = requeue or (lambda job_id: rt.queue.enqueue(job_id))
+    logs.bind(job=claim.job_id)
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
@@ -83,6 +85,7 @@ def run_claimed(
             _give_back(jobs, claim, again)
         else:
             wait = 10.0 * claim.attempt
+            log.info("job %s paused: %s; trying again in %g s", claim.job_id, exc, wait)
             if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
                 again(claim.job_id)
     except MediaWikiError as exc:
@@ -94,6 +97,7 @@ def run_claimed(
         beat.stop()
         if head_start is not None:
             head_start.stop()  # unused (the page was current, or the job ended early)
+        logs.unbind()
     return None
 
 
@@ -113,6 +117,9 @@ def _run(
     if page is None or site is None:
         jobs.fail(claim, "the page is no longer in the database")
         return None
+    logs.bind(wiki=site.key, title=page.title)
+    resuming = " from its checkpoint" if claim.checkpoint else ""
+    log.info("job %s started%s (attempt %s)", claim.job_id, resuming, claim.attempt)
     listener = JobProgress(jobs, claim, site, page.stored_revisions)
 
     def sleep(seconds: float) -> None:
@@ -145,6 +152,19 @@ def _run(
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
+    _finish(jobs, claim, result, listener.started)
+    return result
+
+
+def _finish(jobs: Jobs, claim: Claim, result: IngestResult, started: float) -> None:
+    log.info(
+        "job %s done: %s new revisions, %s stored, %s requests in %.1f s",
+        claim.job_id,
+        f"{result.new_revisions:,}",
+        f"{result.stored_revisions:,}",
+        result.requests,
+        time.monotonic() - started,
+    )
     jobs.finish(
         claim,
         f"{result.new_revisions:,} new revisions",
@@ -153,16 +173,17 @@ def _run(
         total=result.stored_revisions,
         total_is_lower_bound=False,
     )
-    return result
 
 
 def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:
     """The worker stops: the job goes back to the queue, to resume from its checkpoint."""
+    log.info("job %s handed back to the queue: the worker is stopping", claim.job_id)
     if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
         enqueue(claim.job_id)
 
 
 def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
+    log.warning("job %s failed: %s", claim.job_id, error)
     try:
         jobs.fail(claim, error)
     except LeaseLost:
@@ -260,7 +281,9 @@ class _Heartbeat:
         self.every = every
         self.done = threading.Event()
         self.lost = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self.thread = threading.Thread(
+            target=logs.in_context(self._run), name="heartbeat", daemon=True
+        )
 
     def start(self) -> None:
         self.thread.start()
@@ -275,4 +298,8 @@ class _Heartbeat:
                 log.warning("heartbeat of job %s failed", self.claim.job_id, exc_info=True)
 
     def stop(self) -> None:
+        """Stop beating, and wait for a beat under way: no write of this job may
+        outlive its run (nor hold a connection of a database about to close)."""
         self.done.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(10)

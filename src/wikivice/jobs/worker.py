@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 
+from wikivice import logs, metrics
 from wikivice.jobs.runner import Analyser, run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -107,8 +108,11 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
     from wikivice.figures.cache import analyser
     from wikivice.figures.conflict import WarThreshold
 
+    logs.configure(settings.log_level, settings.log_format)
     rt = Runtime.create(settings)
     analyse = analyser(WarThreshold.of(settings))
+    if settings.metrics_port is not None:
+        metrics.serve(settings.metrics_port)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)
     stopping = threading.Event()
 
@@ -126,3 +130,4 @@ def run_worker_process(settings: Settings, *, threads: int | None = None) -> Non
     finally:
         worker.stop()
         rt.close()
+        metrics.forget_process()

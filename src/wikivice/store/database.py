@@ -129,3 +129,24 @@ def sqlite_folder(db: Database) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database).parent
+
+
+def schema_revision(db: Database) -> str | None:
+    """The schema's Alembic revision (None: never migrated). Raises when the database
+    cannot be reached: one cheap query, for readiness checks (`jobs.health`)."""
+    from sqlalchemy.exc import DBAPIError
+
+    with db.read() as conn:
+        try:
+            value = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except DBAPIError as exc:
+            if exc.connection_invalidated or not _no_such_table(exc):
+                raise
+            return None
+    return str(value) if value is not None else None
+
+
+def _no_such_table(exc: Exception) -> bool:
+    orig = getattr(exc, "orig", None)
+    # PostgreSQL's SQLSTATE 42P01 (undefined_table); SQLite says it in words.
+    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig)

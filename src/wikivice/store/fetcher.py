@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from wikivice import logs
 from wikivice.wiki.client import MediaWiki, RevisionBatch
 
 AHEAD = 8  # batches fetched and not yet stored, at most (500 revisions each)
@@ -42,7 +43,9 @@ class Fetcher:
         self._queue: queue.Queue[RevisionBatch | BaseException | None] = queue.Queue(ahead)
         self._stopping = threading.Event()
         self._held: list[BaseException | None] = []  # an error or the end, seen early
-        self._thread = threading.Thread(target=self._run, name="ingest-fetch", daemon=True)
+        self._thread = threading.Thread(
+            target=logs.in_context(self._run), name="ingest-fetch", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()

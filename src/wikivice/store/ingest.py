@@ -23,6 +23,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import Connection, func, select, update
 
+from wikivice import logs, metrics
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -102,8 +103,8 @@ def ingest(
     count: Future[EditCount | None] | None = None
     if not refresh:
         listener.stage(Stage.COUNTING)
-        count = side.submit(wiki.edit_count, page.title)
-    bots_future = side.submit(_bot_names, db, wiki, page.wiki_id)
+        count = side.submit(logs.in_context(wiki.edit_count), page.title)
+    bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
         group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
@@ -171,6 +172,7 @@ class _Group:
         self.editors, self.listener = editors, listener
         self.sql: Statements | None = None
         self.total: int | None = None
+        self.counted = state.new  # new revisions already counted in the metrics
 
     def store(
         self, batch: RevisionBatch, fetcher: Fetcher, should_stop: Callable[[], bool]
@@ -190,6 +192,8 @@ class _Group:
                 if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
                     break
                 next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+        metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count
+        self.counted = state.new
         self.listener.batch_committed()
 
 

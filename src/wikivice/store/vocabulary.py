@@ -87,3 +87,8 @@ class EventKind(StrEnum):
     @property
     def terminal(self) -> bool:
         return self in (EventKind.DONE, EventKind.FAILED)
+
+    @property
+    def ends_a_run(self) -> bool:
+        """The job's run ended (a worker's claim is over): counted in the metrics."""
+        return self in (EventKind.DONE, EventKind.FAILED, EventKind.REQUEUED, EventKind.STALLED)

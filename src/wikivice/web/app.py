@@ -27,6 +27,8 @@ from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
+from wikivice.web.routes import health as health_routes
+from wikivice.web.routes import metrics as metrics_routes
 from wikivice.web.routes import pages as page_routes
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,24 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
+)
+
+# The routers, in the order their paths are matched.
+ROUTERS = (
+    asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
+    health_routes.router,
+    metrics_routes.router,
+    analyses.router,
+    jobs.router,
+    page_routes.router,
+    wikis.router,
+    wikis.analyses_router,
+    diffs.router,
+    exports.router,
+    editors.router,
+    editors.pages_router,
+    compare.router,
+    views.router,
 )
 
 
@@ -56,20 +76,7 @@ def create_app(
     app.state.templates = templates
     app.add_middleware(csrf.CrossSiteGuard, templates=templates)  # added first: inside the headers
 
-    for router in (
-        asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
-        analyses.router,
-        jobs.router,
-        page_routes.router,
-        wikis.router,
-        wikis.analyses_router,
-        diffs.router,
-        exports.router,
-        editors.router,
-        editors.pages_router,
-        compare.router,
-        views.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)

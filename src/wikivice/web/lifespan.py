@@ -15,6 +15,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI
 
+from wikivice import metrics
+from wikivice.jobs.health import Health
 from wikivice.jobs.hub import EventHub
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.worker import Reaper, Worker
@@ -37,6 +39,7 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
         app.state.runtime = rt
         app.state.hub = EventHub(rt.db, rt.notifier, settings.event_poll_seconds)
         app.state.lookups = Lookups()
+        app.state.health = Health(rt)
         stop = threading.Event()
         job_worker = None
         if worker:
@@ -55,6 +58,7 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
             yield
         finally:
             app.state.hub.close()
+            app.state.health.close()
             await to_thread.run_sync(app.state.hub.join)  # no read outlives the database
             stop.set()
             if job_worker is not None:
@@ -62,5 +66,6 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
             reaper.join(5)
             if runtime is None:
                 rt.close()
+            metrics.forget_process()
 
     return lifespan

@@ -109,3 +109,19 @@ class AnalysedPage(BaseModel):
 
 def _utc(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class PartOut(BaseModel):
+    ok: bool
+    detail: str = Field(description="`ok`, or what is wrong in a few words.")
+    ms: float = Field(description="How long the check took, in milliseconds.")
+
+
+class ReadinessOut(BaseModel):
+    status: str = Field(description="`ready`, or `not ready` (HTTP 503).")
+    failing: list[str] = Field(description="The parts that failed: database, queue, redis.")
+    parts: dict[str, PartOut]

@@ -18,6 +18,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from wikivice import logs
 from wikivice.settings import Settings
 from wikivice.web.app import create_app
 
@@ -40,14 +41,16 @@ class _Server(uvicorn.Server):
 def serve(
     settings: Settings, *, host: str, port: int, worker: bool = True, demo: bool = False
 ) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     with _demo(settings) if demo else contextlib.nullcontext(settings) as effective:
         app = create_app(effective, worker=worker)
         config = uvicorn.Config(
             app,
             host=host,
             port=port,
-            log_level="info",
+            log_level=settings.log_level,
+            log_config=None,  # uvicorn's lines go through ours (wikivice.logs)
+            access_log=settings.log_level == "debug",  # one line per request: detail
             timeout_graceful_shutdown=3,
             proxy_headers=True,
         )

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from wikivice import metrics
 from wikivice.settings import Settings
 from wikivice.wiki.errors import WikiNotAllowed, WikiUnavailable
 from wikivice.wiki.guard import GuardedBackend, WikiPolicy
@@ -93,6 +94,7 @@ class WikiClients:
         waiting, tells `tries.on_wait` once and lets `tries.sleep` stop a job."""
         waited = 0.0
         told = False
+        asked = time.perf_counter()
         while (token := self.slots.take(host, SLOT_LOOK)) is None:
             waited += SLOT_LOOK
             if tries.slot_wait is not None and waited >= tries.slot_wait:
@@ -101,6 +103,7 @@ class WikiClients:
                 tries.on_wait(host)
                 told = True
             tries.sleep(0)
+        metrics.SLOT_WAIT_SECONDS.labels(host).observe(time.perf_counter() - asked)
         try:
             yield
         finally:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
+from wikivice import metrics
 from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class Transport:
                     raise WikiUnreachable(self.host, outcome.detail)
                 break
             wait = min(outcome.wait, tries.max_wait)
+            metrics.WIKI_RETRIES.labels(self.host, outcome.reason).inc()
+            metrics.WIKI_RETRY_WAIT_SECONDS.labels(self.host, outcome.reason).inc(wait)
             if tries.listener:
                 tries.listener(RetryNotice(outcome.reason, outcome.detail, wait, attempt + 1))
             tries.sleep(wait)
@@ -104,12 +107,17 @@ class Transport:
         self.requests += 1
         try:
             with self.pool.slot(self.host, self.tries):
+                sent = time.perf_counter()
                 response, body = self._get(url, params)
         except httpx.TimeoutException:
+            metrics.WIKI_REQUESTS.labels(self.host, "timeout").inc()
             return _Retry("timeout", f"no answer within {self.tries.timeout:g} s", backoff)
         except httpx.TransportError as exc:
+            metrics.WIKI_REQUESTS.labels(self.host, "unreachable").inc()
             return _Retry("unreachable", _why_unreachable(exc), backoff)
         status = response.status_code
+        metrics.WIKI_REQUESTS.labels(self.host, str(status)).inc()
+        metrics.WIKI_REQUEST_SECONDS.labels(self.host).observe(time.perf_counter() - sent)
         if status == 429 or status >= 500:
             kind = "429" if status == 429 else "5xx"
             return _Retry(kind, f"HTTP {status}", _retry_after(response, backoff))
