@@ -24,7 +24,6 @@ from wikivice.wiki.titles import clean_title
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from wikivice.figures.types import Conflict
     from wikivice.jobs.foreground import FetchSummary
     from wikivice.jobs.runtime import Runtime
     from wikivice.jobs.snapshot import JobSnapshot
@@ -180,7 +179,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
     from wikivice.figures.cache import figures_for
-    from wikivice.figures.conflict import WarThreshold
+    from wikivice.figures.conflict import WarThreshold, in_words
     from wikivice.jobs.runtime import Runtime
     from wikivice.store import pages
 
@@ -203,41 +202,9 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
             click.echo(f"{key}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
         elif isinstance(value, dict) and {"revid", "timestamp"} <= value.keys():
             click.echo(f"{key}: {value['timestamp']} by {value.get('user') or '(hidden)'}")
-    for line in _conflict_lines(figures["conflict"]):
+    for line in in_words(figures["conflict"]):
         click.echo(line)
     click.echo("(the whole set, charts' data included: --json)")
-
-
-def _conflict_lines(conflict: Conflict) -> list[str]:
-    """`wikivice stats`' plain words for the edit wars (who reverted whom) and the
-    vandalism undone."""
-
-    def count(n: int, one: str, many: str) -> str:
-        return f"{n:,} {one if n == 1 else many}"
-
-    rule, vandalism = conflict["war_rule"], conflict["vandalism"]
-    lines = [
-        f"edit_wars: {conflict['war_count']:,} (editors reverting each other, one of them "
-        f"{count(rule['reverts'], 'time', 'times')} within {count(rule['hours'], 'hour', 'hours')})"
-    ]
-    for number, war in enumerate(conflict["edit_wars"], start=1):
-        reverts, edits = (
-            count(war["reverts"], "revert", "reverts"),
-            count(war["edits"], "edit", "edits"),
-        )
-        lines.append(f"  #{number} {war['start']} – {war['end']}: {reverts} among {edits}")
-        for c in war["combatants"]:
-            undid = ", ".join(
-                f"{o['name']} ({count(o['reverts'], 'time', 'times')})" for o in c["reverted"]
-            )
-            lines.append(f"     {c['name']} reverted {undid}")
-    median = vandalism["median_seconds"]
-    lines.append(
-        f"vandalism_undone: {count(vandalism['acts'], 'act', 'acts')}"
-        + ("" if median is None else f", median time to revert {median / 60:,.1f} minutes")
-        + (f", {vandalism['bot_share']:.0%} by bots" if vandalism["acts"] else "")
-    )
-    return lines
 
 
 @main.command()

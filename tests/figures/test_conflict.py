@@ -235,3 +235,21 @@ def test_an_ip_can_war_but_not_a_vandal(db: Database) -> None:
     ]
     found = conflict_of(db, rolled)
     assert found["war_count"] == 0 and found["vandalism"]["acts"] == 3
+
+
+def test_conflict_in_words(db: Database) -> None:
+    lines = conflict.in_words(conflict_of(db, war_history()))
+    assert lines[:6] == [
+        "edit_wars: 3 (editors reverting each other, one of them 3 times within 24 hours)",
+        "  #1 2020-05-01T02:00:00Z – 2020-05-02T03:00:00Z: 8 reverts among 8 edits",
+        "     Bob reverted Alice (3 times), Carol (1 time)",
+        "     Alice reverted Bob (2 times)",
+        "     Carol reverted Bob (2 times)",
+        "  #2 2020-07-01T01:00:00Z – 2020-07-01T05:00:00Z: 5 reverts among 5 edits",
+    ]
+    assert lines[-1] == "vandalism_undone: 1 act, median time to revert 1.0 minutes, 100% by bots"
+    quiet = conflict.in_words(conflict_of(db, History("Quiet", pageid=2)))
+    assert quiet == [
+        "edit_wars: 0 (editors reverting each other, one of them 3 times within 24 hours)",
+        "vandalism_undone: 0 acts",
+    ]

@@ -272,3 +272,37 @@ def vandalism(pairs: list[Undo], flags: list[bool] | None = None) -> Vandalism:
         "median_seconds": float(median(u.seconds for u in acts.values())) if acts else None,
         "much_removed": MUCH_REMOVED,
     }
+
+
+def in_words(conflict: Conflict) -> list[str]:
+    """The conflict figures in plain words, a line each (`wikivice stats`): the wars, who
+    reverted whom in them, and the vandalism undone."""
+
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n:,} {one if n == 1 else many}"
+
+    rule, vandalism = conflict["war_rule"], conflict["vandalism"]
+    within = (
+        f"{count(rule['reverts'], 'time', 'times')} within {count(rule['hours'], 'hour', 'hours')}"
+    )
+    lines = [
+        f"edit_wars: {conflict['war_count']:,} (editors reverting each other, one of them {within})"
+    ]
+    for number, war in enumerate(conflict["edit_wars"], start=1):
+        reverts, edits = (
+            count(war["reverts"], "revert", "reverts"),
+            count(war["edits"], "edit", "edits"),
+        )
+        lines.append(f"  #{number} {war['start']} – {war['end']}: {reverts} among {edits}")
+        for c in war["combatants"]:
+            undid = ", ".join(
+                f"{o['name']} ({count(o['reverts'], 'time', 'times')})" for o in c["reverted"]
+            )
+            lines.append(f"     {c['name']} reverted {undid}")
+    median = vandalism["median_seconds"]
+    lines.append(
+        f"vandalism_undone: {count(vandalism['acts'], 'act', 'acts')}"
+        + ("" if median is None else f", median time to revert {median / 60:,.1f} minutes")
+        + (f", {vandalism['bot_share']:.0%} by bots" if vandalism["acts"] else "")
+    )
+    return lines
