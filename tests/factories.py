@@ -248,27 +248,72 @@ def example() -> History:
 
 
 def war_history() -> History:
-    """Edit wars: Alice, Bob and Carol on 1–2 May 2020 (six reverts, two days); Dave
-    alone reverting Eve three times on 10 June (one editor: no war); Hal and Ida on
-    1 July, Frank and Gina on 3 July (three reverts each)."""
+    """Edit wars by the three-revert rule, and what is no war:
+
+    - 1–2 May 2020: Bob and Alice undo each other (Bob three times in a day), then Carol
+      and Bob: one war of 8 reverts, Bob 4 (of Alice 3, of Carol 1), Alice 2, Carol 2;
+    - 10 June: Dave undoes Eve, Fay and Gus, who never undo him: not mutual, no war;
+    - 1 July: Hal and Ida (Ida 3 reverts, Hal 2), a war; 2 July: the bot ClueBot undoes
+      an IP's blanking (vandalism, no war); 3 July: Frank and Gina, a war like 1 July's.
+    """
     h = History("War")
-    day1, day2 = "2020-05-01T0{}:00:00Z", "2020-05-02T0{}:00:00Z"
-    h.edit("Alice", day1.format(0), 100)
-    h.edit("Alice", day1.format(1), 200)
-    h.edit("Bob", day1.format(2), reverts=1)
-    h.edit("Alice", day1.format(3), reverts=1)
-    h.edit("Bob", day1.format(4), reverts=1)
-    h.edit("Alice", day2.format(1), reverts=1)
-    h.edit("Carol", day2.format(2), reverts=1)
-    h.edit("Bob", day2.format(3), reverts=1)
-    for i in range(3):
-        h.edit("Eve", f"2020-06-10T0{2 * i}:00:00Z", 300 + i)
+    h.edit("Alice", "2020-05-01T00:00:00Z", 100)
+    h.edit("Alice", "2020-05-01T01:00:00Z", 200)
+    for hour, who in enumerate(("Bob", "Alice", "Bob", "Alice", "Bob"), start=2):
+        h.edit(who, f"2020-05-01T{hour:02d}:00:00Z", reverts=1)
+    for hour, who in enumerate(("Carol", "Bob", "Carol"), start=1):
+        h.edit(who, f"2020-05-02T{hour:02d}:00:00Z", reverts=1)
+    for i, victim in enumerate(("Eve", "Fay", "Gus")):
+        h.edit(victim, f"2020-06-10T0{2 * i}:00:00Z", 300 + 10 * i)
         h.edit("Dave", f"2020-06-10T0{2 * i + 1}:00:00Z", reverts=1)
     for day, (a, b) in (("01", ("Hal", "Ida")), ("03", ("Frank", "Gina"))):
         h.edit(a, f"2020-07-{day}T00:00:00Z", 500)
-        h.edit(b, f"2020-07-{day}T01:00:00Z", reverts=1)
-        h.edit(a, f"2020-07-{day}T02:00:00Z", reverts=1)
-        h.edit(b, f"2020-07-{day}T03:00:00Z", reverts=1)
+        for hour, who in enumerate((b, a, b, a, b), start=1):
+            h.edit(who, f"2020-07-{day}T{hour:02d}:00:00Z", reverts=1)
+        if day == "01":
+            h.edit("192.0.2.9", "2020-07-02T00:00:00Z", 0, tags=("mw-blank",))
+            h.edit("ClueBot", "2020-07-02T00:01:00Z", reverts=1)
+    return h
+
+
+def vandalism_history() -> History:
+    """Vandalism undone, and what is not:
+
+    #   when (UTC)   who             size  what                               stood
+    0   00:00        Alice           5000  creation
+    1   01:00        192.0.2.1          0  blanking, tagged mw-blank             -
+    2   01:01        ClueBot         5000  reverts 1 (a bot)                  1 min
+    3   02:00        192.0.2.2       5020  +20 junk, no tag                      -
+    4   02:03        ClueBot         5000  reverts 3 (a bot)                  3 min
+    5   03:00        ~2025-00002-01  3000  −2000, a temporary account            -
+    6   03:10        Bob             5000  reverts 5 (much removed)          10 min
+    7   04:00        192.0.2.3       5010  +10, no tag                           -
+    8   04:20        Bob             5000  rollback of 7 (tag only)          20 min
+    9   05:00        Carol           5100  +100, a registered editor             -
+    10  06:00        Bob             5000  reverts 9: a dispute, no vandalism    -
+    11  07:00        192.0.2.4       5050  +50                                   -
+    12  08:00        192.0.2.4       5000  undoes own 11 (mw-undo): no act       -
+    13  09:00        Dave            4990  −10, tagged "possible vandalism"      -
+    14  11:00        Erin            5000  mw-manual-revert, undoes 13       2 hours
+    All on 2020-03-01. Five acts, two by a bot; median 10 minutes.
+    """
+    h = History("Vandalism")
+    day = "2020-03-01T{}:00Z"
+    h.edit("Alice", day.format("00:00"), 5000)
+    h.edit("192.0.2.1", day.format("01:00"), 0, tags=("mw-blank",))
+    h.edit("ClueBot", day.format("01:01"), reverts=1)
+    h.edit("192.0.2.2", day.format("02:00"), 5020)
+    h.edit("ClueBot", day.format("02:03"), reverts=1)
+    h.edit("~2025-00002-01", day.format("03:00"), 3000)
+    h.edit("Bob", day.format("03:10"), reverts=1)
+    h.edit("192.0.2.3", day.format("04:00"), 5010)
+    h.edit("Bob", day.format("04:20"), 5000, tags=("mw-rollback",))
+    h.edit("Carol", day.format("05:00"), 5100)
+    h.edit("Bob", day.format("06:00"), reverts=1)
+    h.edit("192.0.2.4", day.format("07:00"), 5050)
+    h.edit("192.0.2.4", day.format("08:00"), 5000, tags=("mw-undo",))
+    h.edit("Dave", day.format("09:00"), 4990, tags=("possible vandalism",))
+    h.edit("Erin", day.format("11:00"), 5000, tags=("mw-manual-revert",))
     return h
 
 

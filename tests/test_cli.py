@@ -80,6 +80,30 @@ def test_stats_json_has_the_figures(env: dict[str, str]) -> None:
         assert key in figures
     plain = run(env, "stats", "Synthetic 800")
     assert "edits: 800" in plain.stdout
+    vandalism = figures["conflict"]["vandalism"]
+    assert f"vandalism_undone: {vandalism['acts']:,} acts, median time to revert" in plain.stdout
+    wars = figures["conflict"]["war_count"]
+    assert (
+        f"edit_wars: {wars} (editors reverting each other, one of them 3 times within 24 hours)"
+        in (plain.stdout)
+    )
+    for war in figures["conflict"]["edit_wars"]:
+        for c in war["combatants"]:
+            assert f"     {c['name']} reverted {c['reverted'][0]['name']} (" in plain.stdout
+
+
+def test_stats_of_a_page_at_war(env: dict[str, str]) -> None:
+    assert run(env, "fetch", "Edit war").returncode == 0
+    plain = run(env, "stats", "Edit war")
+    assert plain.returncode == 0, plain.stderr
+    assert "edit_wars: 8 (" in plain.stdout and "  #1 " in plain.stdout
+    assert "vandalism_undone: 34 acts, median time to revert 2.3 minutes, 62% by bots" in (
+        plain.stdout
+    )
+    stricter = {**env, "WIKIVICE_WAR_REVERTS": "6"}
+    figures = orjson.loads(run(stricter, "stats", "Edit war", "--json").stdout)
+    assert figures["conflict"]["war_rule"] == {"reverts": 6, "hours": 24}
+    assert 0 < figures["conflict"]["war_count"] < 8
 
 
 def test_stats_of_an_article_never_fetched(env: dict[str, str]) -> None:

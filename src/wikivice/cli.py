@@ -194,6 +194,7 @@ def fetch(title: str, wiki: str | None, as_json: bool) -> None:
 def stats(title: str, wiki: str | None, as_json: bool) -> None:
     """The dashboard's figures for an article already fetched."""
     from wikivice.figures.cache import figures_for
+    from wikivice.figures.conflict import WarThreshold, in_words
     from wikivice.jobs.runtime import Runtime
     from wikivice.store import pages
 
@@ -205,7 +206,7 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
             page = pages.find_page(conn, site.key, _normal(title))
         if page is None:
             _fail(f"{title!r} has not been fetched from {site.key} yet: run wikivice fetch")
-        figures = figures_for(rt.db, page.id)
+        figures = figures_for(rt.db, page.id, WarThreshold.of(settings))
     finally:
         rt.close()
     if as_json:
@@ -216,6 +217,8 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
             click.echo(f"{key}: {value:,}" if isinstance(value, int) else f"{key}: {value}")
         elif isinstance(value, dict) and {"revid", "timestamp"} <= value.keys():
             click.echo(f"{key}: {value['timestamp']} by {value.get('user') or '(hidden)'}")
+    for line in in_words(figures["conflict"]):
+        click.echo(line)
     click.echo("(the whole set, charts' data included: --json)")
 
 

@@ -223,6 +223,24 @@ class Settings(BaseSettings):
             "data is shown at once while a refresh runs."
         ),
     )
+    war_reverts: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description=(
+            "Mutual reverts are an edit war when one of the editors made at least this many "
+            "of them within `WIKIVICE_WAR_HOURS` (English Wikipedia's three-revert rule)."
+        ),
+    )
+    war_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 365,
+        description=(
+            "The window of the edit-war rule, in hours: reverts this close are mutual, and "
+            "`WIKIVICE_WAR_REVERTS` of them by one editor within it make a war."
+        ),
+    )
     workers: int = Field(
         default=2,
         ge=1,

@@ -11,10 +11,12 @@ from sqlalchemy import select, update
 from factories import History, epoch, example
 from wikivice.figures import cache
 from wikivice.figures.cache import cached_figures, figures_for, store_figures
+from wikivice.figures.conflict import WarThreshold
 from wikivice.store.database import Database
 from wikivice.store.models import Page, PageStats
 
 NOW = epoch("2021-06-01T12:00:00Z")
+RULE = WarThreshold()  # the three-revert rule
 REV = 10_000_000  # the example's first revid (page 1)
 
 
@@ -58,13 +60,27 @@ def test_cached_figures_miss_on_new_version(db: Database, monkeypatch: pytest.Mo
         assert cached_figures(conn, page_id) is None
 
 
-def test_analyse_caches_and_replaces(db: Database) -> None:
+def test_cached_figures_miss_under_another_war_rule(db: Database) -> None:
+    page_id = example().store(db)
+    store_figures(db, page_id, NOW)
+    stricter = WarThreshold(reverts=4, hours=24)
+    with db.read() as conn:
+        assert cached_figures(conn, page_id, threshold=RULE) is not None
+        assert cached_figures(conn, page_id, threshold=stricter) is None
+    figures = figures_for(db, page_id, stricter)  # recomputed and cached under it
+    assert figures["conflict"]["war_rule"] == {"reverts": 4, "hours": 24}
+    with db.read() as conn:
+        assert cached_figures(conn, page_id, threshold=stricter) is not None
+
+
+def test_analyser_caches_and_replaces(db: Database) -> None:
     page_id = example().store(db)
     page = SimpleNamespace(id=page_id)
-    cache.analyse(db, page)  # type: ignore[arg-type]
-    cache.analyse(db, page)  # type: ignore[arg-type]  # an upsert: no duplicate key
+    analyse = cache.analyser(WarThreshold(reverts=5, hours=12))
+    analyse(db, page)  # type: ignore[arg-type]
+    analyse(db, page)  # type: ignore[arg-type]  # an upsert: no duplicate key
     with db.read() as conn:
-        cached = cached_figures(conn, page_id)
+        cached = cached_figures(conn, page_id, threshold=WarThreshold(reverts=5, hours=12))
         analysed_at = conn.execute(select(Page.analysed_at).where(Page.id == page_id)).scalar()
     assert cached is not None and cached["edits"] == 10
     assert analysed_at is not None
@@ -72,11 +88,11 @@ def test_analyse_caches_and_replaces(db: Database) -> None:
 
 def test_figures_for_computes_once_then_reads_the_cache(db: Database) -> None:
     page_id = example().store(db)
-    first = figures_for(db, page_id)  # nothing cached: computed and stored
+    first = figures_for(db, page_id, RULE)  # nothing cached: computed and stored
     with db.read() as conn:
         stored = conn.execute(select(PageStats.computed_at).where(PageStats.page_id == page_id))
         computed_at = stored.scalar_one()
-    again = figures_for(db, page_id)
+    again = figures_for(db, page_id, RULE)
     with db.read() as conn:
         assert conn.execute(select(PageStats.computed_at)).scalar_one() == computed_at
     assert {k: v for k, v in again.items() if k != "now"} == {
@@ -89,6 +105,6 @@ def test_figures_for_recomputes_what_is_stale(db: Database) -> None:
     store_figures(db, page_id, NOW)
     with db.write() as conn:
         conn.execute(update(PageStats).values(version=cache.FIGURES_VERSION - 1))
-    assert figures_for(db, page_id)["version"] == cache.FIGURES_VERSION
+    assert figures_for(db, page_id, RULE)["version"] == cache.FIGURES_VERSION
     with db.read() as conn:
         assert conn.execute(select(PageStats.version)).scalar_one() == cache.FIGURES_VERSION

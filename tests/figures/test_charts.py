@@ -150,8 +150,22 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
     bars, wars = chart["data"]
     assert list(wars["x"]) == ["2020-05-01", "2020-07-01", "2020-07-03"]
     assert list(wars["text"]) == ["#1", "#2", "#3"]
-    assert "Alice, Bob, Carol" in wars["customdata"][0]
-    assert len(chart["layout"]["shapes"]) == 3
+    assert wars["customdata"][0].split("<br>") == [
+        "<b>2020-05-01 – 2020-05-02</b>",
+        "8 reverts among 8 edits",
+        "Bob: 4 reverts of Alice, Carol",
+        "Alice: 2 reverts of Bob",
+        "Carol: 2 reverts of Bob",
+    ]
+    assert wars["customdata"][1].startswith("<b>2020-07-01</b><br>5 reverts among 5 edits")
+    shapes = chart["layout"]["shapes"]
+    assert [(s["x0"], s["x1"]) for s in shapes][0] == ("2020-05-01", "2020-05-02 23:59:59")
+    assert len(shapes) == 3
+
+
+def test_reverts_per_month_without_wars_has_no_markers(db: Database) -> None:
+    chart = charts.reverts_per_month(figures_of(db, example()))
+    assert len(chart["data"]) == 1 and not chart["layout"].get("shapes")
 
 
 def test_year_table_chart(db: Database) -> None:

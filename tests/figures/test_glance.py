@@ -116,20 +116,32 @@ def test_recent_edits_windows_end_at_now(db: Database) -> None:
 
 def test_basic_figures_largest_addition_and_removal(db: Database) -> None:
     f = glance_of(db, example())
+    # Not the +350 of Alice's revert, nor the −350 it undid, nor Bob's −50 revert.
     assert f["largest_addition"] == {
-        "revid": REV + 5,
-        "delta": 350,
-        "timestamp": "2020-02-01T13:00:00Z",
+        "revid": REV + 3,
+        "delta": 300,
+        "timestamp": "2020-01-03T00:00:00Z",
         "user": "Alice",
         "kind": "user",
     }
-    assert f["largest_removal"] == {
-        "revid": REV + 4,
-        "delta": -350,
-        "timestamp": "2020-02-01T12:00:00Z",
-        "user": "~2025-00001-01",
-        "kind": "temp",
-    }
+    assert f["largest_removal"] is None
+
+
+def test_largest_addition_is_no_rollback_of_a_blanking(db: Database) -> None:
+    h = History()
+    h.edit("Alice", "2020-01-01T00:00:00Z", 113_886)
+    h.edit("Bob", "2020-01-02T00:00:00Z", 114_886)  # +1,000
+    h.edit("Carol", "2020-01-03T00:00:00Z", 113_886)  # −1,000
+    h.edit("192.0.2.1", "2020-01-04T00:00:00Z", 0, tags=("mw-blank",))  # −113,886
+    h.edit("Dave", "2020-01-04T00:02:00Z", tags=("mw-rollback",), reverts=1)  # +113,886
+    # A flood, undone by an undo known by its tag: MediaWiki tags the flood mw-reverted.
+    h.edit("198.51.100.1", "2020-01-05T00:00:00Z", 900_000, tags=("mw-reverted",))
+    h.edit("ClueBot", "2020-01-05T00:01:00Z", 113_886, tags=("mw-undo",))
+    f = glance_of(db, h)
+    addition, removal = f["largest_addition"], f["largest_removal"]
+    assert addition is not None and removal is not None
+    assert (addition["user"], addition["delta"]) == ("Bob", 1000)
+    assert (removal["user"], removal["delta"]) == ("Carol", -1000)
 
 
 def test_basic_figures_largest_addition_ties_go_to_the_earliest(db: Database) -> None:

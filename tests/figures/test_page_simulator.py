@@ -20,7 +20,6 @@ import pytest
 from iptocc import country_code
 from pydantic import TypeAdapter
 
-from wikivice.figures.conflict import WAR_EDITORS, WAR_REVERTS
 from wikivice.figures.glance import RECENT
 from wikivice.figures.page import page_figures
 from wikivice.figures.types import PageFigures
@@ -102,9 +101,7 @@ def test_simulated_edges_and_sizes_match(figures: PageFigures, truth: list[dict[
     assert figures["current_size"] == truth[-1]["size"]
     gaps = [ts(b) - ts(a) for a, b in zip(truth, truth[1:], strict=False)]
     assert figures["median_interval"] == median(gaps)
-    deltas = [
-        (b["size"] - a["size"], ts(b), b["revid"]) for a, b in zip(truth, truth[1:], strict=False)
-    ]
+    deltas = stood(truth)
     largest = max(deltas, key=lambda d: (d[0], -d[1], -d[2]))
     assert (figures["largest_addition"]["delta"], figures["largest_addition"]["revid"]) == (
         largest[0],
@@ -178,6 +175,18 @@ def identity_reverts(truth: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
     return reverting, reverted
 
 
+def stood(truth: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """(size change, ts, revid) of every edit after the first that neither reverts nor
+    was reverted: the candidates for the largest addition and removal."""
+    reverting, reverted = identity_reverts(truth)
+    left_out = reverting | reverted
+    return [
+        (b["size"] - a["size"], ts(b), b["revid"])
+        for a, b in zip(truth, truth[1:], strict=False)
+        if b["revid"] not in left_out
+    ]
+
+
 def test_simulated_shares_intervals_and_recent_edits_match(
     figures: PageFigures, truth: list[dict[str, Any]]
 ) -> None:
@@ -190,11 +199,10 @@ def test_simulated_shares_intervals_and_recent_edits_match(
     for name, seconds in RECENT.items():
         expected = sum(1 for r in truth if NOW - seconds < ts(r) <= NOW)
         assert figures["recent_edits"][name] == expected, name
-    deltas = [
-        (b["size"] - a["size"], ts(b), b["revid"]) for a, b in zip(truth, truth[1:], strict=False)
-    ]
-    smallest = min(deltas, key=lambda d: (d[0], d[1], d[2]))
+    smallest = min(stood(truth), key=lambda d: (d[0], d[1], d[2]))
     assert figures["largest_removal"]["delta"] == smallest[0]
+    everything = [b["size"] - a["size"] for a, b in zip(truth, truth[1:], strict=False)]
+    assert min(everything) < smallest[0]  # a blanking, undone, is no largest removal
 
 
 def test_simulated_concentration_matches(figures: PageFigures, truth: list[dict[str, Any]]) -> None:
@@ -221,28 +229,6 @@ def test_simulated_timeline_and_reverted_edits_match(
     assert figures["reverts"] == len(reverting)
     assert figures["reverted_edits"] == len(reverted)
     assert sum(timeline["reverts"]) == len(reverting)
-
-
-def test_simulated_edit_wars_follow_their_rule(
-    figures: PageFigures, truth: list[dict[str, Any]]
-) -> None:
-    reverting, _ = identity_reverts(truth)
-    per_day: dict[str, list[str]] = {}
-    for r in truth:
-        if r["revid"] in reverting:
-            day = datetime.fromtimestamp(ts(r), UTC).strftime("%Y-%m-%d")
-            per_day.setdefault(day, []).append(r.get("user", ""))
-    war_days = {
-        d
-        for d, users in per_day.items()
-        if len(users) >= WAR_REVERTS and len(set(users) - {""}) >= WAR_EDITORS
-    }
-    wars = figures["conflict"]["edit_wars"]
-    assert wars, "the page has edit wars to find"
-    for war in wars:
-        days = [d for d in sorted(war_days) if war["start"] <= d <= war["end"]]
-        assert len(days) == war["days"]
-        assert war["reverts"] == sum(len(per_day[d]) for d in days)
 
 
 def test_simulated_figures_are_page_figures_key_for_key(figures: PageFigures) -> None:

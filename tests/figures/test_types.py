@@ -17,7 +17,8 @@ from factories import History, epoch, example, war_history
 from wikivice.figures import activity, profiles
 from wikivice.figures.cache import cached_figures, store_figures
 from wikivice.figures.page import page_figures
-from wikivice.figures.types import EditorProfile, EditRow, Incident, PageFigures
+from wikivice.figures.profiles import EditorProfile
+from wikivice.figures.types import EditRow, Incident, PageFigures
 from wikivice.store.database import Database
 from wikivice.store.models import PageStats, Wiki
 

@@ -24,6 +24,7 @@ from wikivice.simulator.editors import (
     user_name,
 )
 from wikivice.simulator.faults import FaultInjector
+from wikivice.simulator.history import INTENTS
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 ANCHOR_TS = int(ANCHOR.timestamp())
@@ -374,3 +375,24 @@ def test_fault_decisions_are_reproducible_and_bounded() -> None:
 
 def _seconds(stamp: str) -> int:
     return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+
+
+def test_edit_war_page_wars_are_editors_reverting_each_other(sim: Simulator) -> None:
+    history = page(sim, "Edit war")
+    rows = list(history.iter())
+    intents = [history.intent(i) for i in range(len(rows))]
+    assert set(intents) <= set(INTENTS) and intents[0] == "creation"
+    runs: list[list[int]] = []
+    for i, intent in enumerate(intents):
+        if intent == "war edit":
+            runs.append([i])
+        elif intent == "war revert":
+            runs[-1].append(i)
+    assert len(runs) >= 5
+    for run in runs:
+        who = [rows[i].get("user") for i in run]
+        undid = {(who[n], who[n - 1]) for n in range(1, len(run))}  # each undoes the last
+        assert {(b, a) for a, b in undid} == undid  # and is undone by whom it undid
+        assert 2 <= len(set(who)) <= 3 and all("mw-rollback" not in rows[i]["tags"] for i in run)
+    vandalism = [i for i, intent in enumerate(intents) if intent == "vandalism"]
+    assert vandalism and all(intents[i + 1] in ("vandalism", "rollback") for i in vandalism)

@@ -171,7 +171,10 @@ def test_stats_of_a_hand_made_history_are_page_figures(settings: Settings, db: D
         with httpx.Client(base_url=live.url, timeout=30) as http:
             stats = http.get("/api/pages/en/War/stats")
     assert_page_figures(stats)
-    assert len(stats.json()["conflict"]["edit_wars"]) == 3
+    conflict = stats.json()["conflict"]
+    assert len(conflict["edit_wars"]) == conflict["war_count"] == 3
+    assert [c["name"] for c in conflict["edit_wars"][0]["combatants"]] == ["Bob", "Alice", "Carol"]
+    assert conflict["vandalism"]["acts"] == 1
 
 
 def test_openapi_describes_the_figures_from_their_types(client: httpx.Client) -> None:
@@ -190,9 +193,14 @@ def test_openapi_describes_the_figures_from_their_types(client: httpx.Client) ->
     assert list(figures) == list(PageFigures.__annotations__)
     assert set(properties(figures["timeline"])) == {"months", "days"}
     assert "reverted" in properties(properties(figures["timeline"])["months"])
-    assert set(properties(figures["conflict"])) == {"edit_wars", "war_rule", "most_reverted"}
-    war = properties(properties(figures["conflict"])["edit_wars"]["items"])
-    assert "participants" in war and "participant_count" in war
+    conflict = properties(figures["conflict"])
+    assert list(conflict) == ["edit_wars", "war_count", "war_rule", "vandalism", "most_reverted"]
+    war = properties(conflict["edit_wars"]["items"])
+    assert "combatants" in war and "combatant_count" in war
+    combatant = properties(war["combatants"]["items"])
+    assert set(properties(combatant["reverted"]["items"])) == {"name", "kind", "reverts"}
+    assert set(properties(conflict["war_rule"])) == {"reverts", "hours"}
+    assert {"acts", "by_bots", "median_seconds"} <= set(properties(conflict["vandalism"]))
     ranked = properties(properties(figures["top_editors"])["by_edits"]["items"])
     assert {"name", "kind", "edits", "share", "added", "first", "last"} <= set(ranked)
     assert schemas["EditorKind"]["enum"] == [kind.value for kind in EditorKind]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from support import (
+    ARTIFACTS,
     SECTIONS,
     BrowserPage,
     Stack,
@@ -135,3 +136,40 @@ def test_hostile_strings_are_shown_never_run(browser_page: BrowserPage, make_sta
     assert dialogs == []
     assert view.console_errors == []
     assert view.foreign_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("title", "wars"), [("Edit war", 8), ("Alan Turing", 1)], ids=["edit-war", "alan-turing"]
+)
+def test_conflict_section_shows_wars_and_vandalism_undone(
+    browser_page: BrowserPage, make_stack: Any, title: str, wars: int
+) -> None:
+    stack = make_stack()
+    view, page = browser_page, browser_page.page
+    analyse(stack, title)
+    page.goto(f"{stack.url}/wiki/{quote(wiki_key(stack))}/{quote(title.replace(' ', '_'))}")
+    wait_for_dashboard(view)
+    wait_until(view, CHARTS_DRAWN)
+    shown = min(wars, 5)
+    assert page.locator("#edit-wars li.war").count() == shown
+    count = page.text_content("#war-count") or ""
+    assert count.startswith(f"{wars} edit war{'' if wars == 1 else 's'}")
+    first = page.locator("#edit-wars li.war").first
+    assert first.locator("li.combatant").count() >= 2
+    combatant = " ".join((first.locator("li.combatant").first.text_content() or "").split())
+    assert " reverted " in combatant and " times" in combatant
+    vandalism = " ".join((page.text_content("#vandalism") or "").split())
+    assert "acts of vandalism undone, median time to revert" in vandalism and "by bots" in vandalism
+    glance = page.text_content("#fig-largest-addition") or ""
+    assert "largest addition (not counting reverts)" in glance
+    # The timeline chart's markers are the wars shown, #1 first.
+    markers = page.evaluate(
+        """Array.from(document.querySelectorAll(
+            '#chart-reverts_per_month .cartesianlayer .textpoint text')).map(t => t.textContent)"""
+    )
+    assert markers == [f"#{n}" for n in range(1, shown + 1)]
+    view.screenshot("dashboard")
+    for section in ("conflict", "glance"):  # close-ups, to look at
+        name = f"{section}-{title.lower().replace(' ', '-')}.png"
+        page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / "screenshots" / name))
+    assert view.console_errors == []

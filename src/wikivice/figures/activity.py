@@ -6,15 +6,13 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import Connection, RowMapping, text
 
+from wikivice.figures.reverts import VANDALISM_MARKS
 from wikivice.figures.types import Badge, EditRow, Incident
 from wikivice.store.models import HIDDEN_COMMENT, HIDDEN_SHA1, HIDDEN_USER, SUPPRESSED
 from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.timestamps import iso
 
 RECENT_EDITS = 20
-# Tags that mark an edit as likely vandalism (Wikipedia's abuse filters and the core
-# blanking/replacement tags), matched as substrings, lower case.
-VANDALISM_MARKS = ("vandal", "mw-blank", "mw-replace", "blanking")
 
 # What `edit_row` reads: a revision `r` and its editor `e`.
 EDIT_COLUMNS = """

@@ -3,17 +3,20 @@
 The cache is one `page_stats` row per page holding the figures' JSON, keyed by the
 page's newest stored revision and `FIGURES_VERSION`: a fetch that stores more
 revisions, or code whose figures differ, makes it stale, and the next reader recomputes.
+So do figures computed under another edit-war rule (`WarThreshold`, from the settings).
 `figures_for` is the one way to a page's figures, cached or computed.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import Connection, func, select, update
 
+from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.glance import recent_edits
 from wikivice.figures.page import FIGURES_VERSION, page_figures
 from wikivice.figures.types import PageFigures
@@ -26,27 +29,34 @@ if TYPE_CHECKING:
     from wikivice.store.pages import PageRef
 
 
-def figures_for(db: Database, page_id: int) -> PageFigures:
-    """The page's figures: from the cache when it matches what is stored, else computed
-    now (and cached for the next reader)."""
+def figures_for(db: Database, page_id: int, threshold: WarThreshold) -> PageFigures:
+    """The page's figures, their edit wars by `threshold` (`WarThreshold.of(settings)`):
+    from the cache when it matches what is stored, else computed now (and cached for
+    the next reader)."""
     with db.read() as conn:
-        cached = cached_figures(conn, page_id)
-    return cached if cached is not None else store_figures(db, page_id)
+        cached = cached_figures(conn, page_id, threshold=threshold)
+    return cached if cached is not None else store_figures(db, page_id, threshold=threshold)
 
 
-def analyse(db: Database, page: PageRef) -> None:
-    """Compute the page's figures once after a fetch and keep them for the dashboard
-    (the worker's `Analyser`; `store_figures` does the same and returns them)."""
-    store_figures(db, page.id)
+def analyser(threshold: WarThreshold) -> Callable[[Database, PageRef], None]:
+    """The worker's `Analyser`: computes a page's figures once after a fetch and keeps
+    them for the dashboard (as `store_figures` does)."""
+
+    def analyse(db: Database, page: PageRef) -> None:
+        store_figures(db, page.id, threshold=threshold)
+
+    return analyse
 
 
-def store_figures(db: Database, page_id: int, now: float | None = None) -> PageFigures:
+def store_figures(
+    db: Database, page_id: int, now: float | None = None, *, threshold: WarThreshold | None = None
+) -> PageFigures:
     """Compute the page's figures and cache them (replacing any older ones)."""
     with db.read() as conn:
         # The revid first: should a fetch store more revisions while this computes, the
         # cache says it is older than it is, and the next reader recomputes.
         revid = conn.execute(select(Page.stored_latest_revid).where(Page.id == page_id)).scalar()
-        figures = page_figures(conn, page_id, now)
+        figures = page_figures(conn, page_id, now, threshold)
     values = {
         "revid": revid or 0,
         "version": FIGURES_VERSION,
@@ -62,10 +72,17 @@ def store_figures(db: Database, page_id: int, now: float | None = None) -> PageF
     return figures
 
 
-def cached_figures(conn: Connection, page_id: int, now: float | None = None) -> PageFigures | None:
+def cached_figures(
+    conn: Connection,
+    page_id: int,
+    now: float | None = None,
+    *,
+    threshold: WarThreshold | None = None,
+) -> PageFigures | None:
     """The cached figures if they describe the page's stored history with this code's
-    FIGURES_VERSION, else None (then call `store_figures`). `recent_edits` and `now` are
-    recounted against `now` (default: the current time)."""
+    FIGURES_VERSION and the edit-war `threshold` (default: the three-revert rule's),
+    else None (then call `store_figures`). `recent_edits` and `now` are recounted
+    against `now` (default: the current time)."""
     data = conn.execute(
         select(PageStats.data)
         .join(Page, Page.id == PageStats.page_id)
@@ -80,6 +97,8 @@ def cached_figures(conn: Connection, page_id: int, now: float | None = None) -> 
     # Stored by store_figures from a PageFigures: read back as one, unchecked (the
     # warm dashboard's path; tests validate the stored shape against the type).
     figures: PageFigures = orjson.loads(data)
+    if figures["conflict"]["war_rule"] != (threshold or WarThreshold()).rule:
+        return None  # computed under another rule: the settings changed
     now = time.time() if now is None else now
     figures["now"] = iso(now)
     figures["recent_edits"] = recent_edits(conn, page_id, now)

@@ -175,7 +175,7 @@ def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
 
 
 def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
-    """Reverts per month, with the busiest edit-war periods marked (shaded and pinned)."""
+    """Reverts per month, with the edit wars of most reverts marked (shaded and pinned)."""
     months = figures["timeline"]["months"]
     wars = figures["conflict"]["edit_wars"]
     traces: list[Any] = [
@@ -188,20 +188,21 @@ def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
     if wars:
         traces.append(
             go.Scatter(
-                x=[war["start"] for war in wars],
+                x=[_day(war["start"]) for war in wars],
                 y=[war["reverts"] for war in wars],
                 mode="markers+text",
                 name="edit wars",
                 text=[f"#{i}" for i in range(1, len(wars) + 1)],
                 textposition="top center",
+                cliponaxis=False,
                 marker={"symbol": "triangle-down", "size": 12, "color": "#000"},
                 customdata=[_war_text(war) for war in wars],
                 hovertemplate="%{customdata}<extra></extra>",
             )
         )
     shaded = [
-        {"type": "rect", "xref": "x", "yref": "paper", "x0": war["start"],
-         "x1": f"{war['end']} 23:59:59", "y0": 0, "y1": 1, "fillcolor": COLOURS["revert"],
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": _day(war["start"]),
+         "x1": f"{_day(war['end'])} 23:59:59", "y0": 0, "y1": 1, "fillcolor": COLOURS["revert"],
          "opacity": 0.2, "line": {"width": 0}, "layer": "below"}
         for war in wars
     ]  # fmt: skip
@@ -321,12 +322,21 @@ def _editor_bars(
     return to_json(fig)
 
 
+def _day(timestamp: str) -> str:
+    """`2020-05-01T12:00:00Z` → `2020-05-01`: a war is marked on the days it spans."""
+    return timestamp[:10]
+
+
 def _war_text(war: EditWar) -> str:
-    names = ", ".join(label(p["name"], LABEL_MAX) for p in war["participants"][:5])
-    more = war["participant_count"] - min(5, len(war["participants"]))
+    """A war's hover text: its days, its reverts, and who reverted whom."""
+    first, last = _day(war["start"]), _day(war["end"])
+    lines = [f"<b>{first if first == last else f'{first} – {last}'}</b>"]
+    lines.append(f"{war['reverts']:,} reverts among {war['edits']:,} edits")
+    for c in war["combatants"][:4]:
+        undid = ", ".join(label(o["name"], LABEL_MAX) for o in c["reverted"][:3])
+        times = "revert" if c["reverts"] == 1 else "reverts"
+        lines.append(f"{label(c['name'], LABEL_MAX)}: {c['reverts']:,} {times} of {undid}")
+    more = war["combatant_count"] - min(4, len(war["combatants"]))
     if more > 0:
-        names += f" and {more} more"
-    return (
-        f"<b>{war['start']} – {war['end']}</b><br>{war['reverts']} reverts among "
-        f"{war['edits']} edits<br>{names}"
-    )
+        lines.append(f"and {more} more editor{'' if more == 1 else 's'}")
+    return "<br>".join(lines)

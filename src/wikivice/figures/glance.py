@@ -1,6 +1,7 @@
 """The at-a-glance figures: counts and shares by kind of editor, the first and last edit,
 the intervals between edits and the activity label, recent edits, the largest addition
-and removal, and the concentration figures they quote (`GlanceFigures`).
+and removal (reverts and reverted edits left out), and the concentration figures they
+quote (`GlanceFigures`).
 
 One aggregate query counts everything; the rest reads a handful of rows through the
 page's (page_id, ts) index.
@@ -212,6 +213,8 @@ def _median_interval(conn: Connection, page_id: int, edits: int) -> float | None
 def _extreme(
     conn: Connection, page_id: int, first: EdgeEdit | None, *, largest: bool
 ) -> ExtremeEdit | None:
+    """The largest addition (or removal) that stood: reverts and the edits they undid
+    left out (a rollback of a blanking restores bytes, it adds none)."""
     if first is None:
         return None
     sign, order = (">", "DESC") if largest else ("<", "ASC")
@@ -220,6 +223,7 @@ def _extreme(
         SELECT r.revid, r.delta, r.ts, r.kind, e.name FROM revisions r
         LEFT JOIN editors e ON e.id = r.editor_id
         WHERE r.page_id = :page AND r.revid != :first AND r.delta {sign} 0
+            AND NOT r.is_revert AND NOT r.reverted
         ORDER BY r.delta {order}, r.ts, r.revid LIMIT 1
         """),
         {"page": page_id, "first": first["revid"]},

@@ -6,7 +6,8 @@ the database about fifteen scans of its rows and Python a few thousand rows.
 
 The modules it gathers: `glance` (the at-a-glance figures), `timeline` (per day, month,
 year, size, weekday × hour), `authorship` (top editors, concentration), `conflict`
-(edit wars) and `geography` (anonymous editors' countries). `cache` keeps the result.
+(edit wars and vandalism undone, from `reverts`: who undid whom) and `geography`
+(anonymous editors' countries). `cache` keeps the result.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ from wikivice.figures.types import PageFigures, PageHeader
 from wikivice.store.models import Page, Wiki
 from wikivice.wiki.timestamps import iso
 
-FIGURES_VERSION = 2  # bump when the figures change: cached ones are then recomputed
+FIGURES_VERSION = 3  # bump when the figures change: cached ones are then recomputed
 
 
-def page_figures(conn: Connection, page_id: int, now: float | None = None) -> PageFigures:
+def page_figures(
+    conn: Connection,
+    page_id: int,
+    now: float | None = None,
+    threshold: conflict.WarThreshold | None = None,
+) -> PageFigures:
     """Everything `wikivice stats --json` and the dashboard show about a page (see
-    `PageFigures`); "recent" counts are relative to `now` (default: the current time).
+    `PageFigures`); "recent" counts are relative to `now` (default: the current time),
+    edit wars follow `threshold` (default: the three-revert rule's).
     LookupError if there is no such page."""
     now = time.time() if now is None else now
     glance.no_jit(conn)
@@ -51,11 +58,7 @@ def page_figures(conn: Connection, page_id: int, now: float | None = None) -> Pa
         "years": timeline.years(conn, page_id),
         "top_editors": {"by_edits": rankings["by_edits"], "by_bytes": rankings["by_bytes"]},
         "concentration": spread,
-        "conflict": {
-            "edit_wars": conflict.edit_wars(conn, page_id),
-            "war_rule": {"reverts_per_day": conflict.WAR_REVERTS, "editors": conflict.WAR_EDITORS},
-            "most_reverted": rankings["most_reverted"][: conflict.TOP_REVERTED],
-        },
+        "conflict": conflict.conflict_figures(conn, page_id, rankings["most_reverted"], threshold),
         "countries": geography.country_figures(conn, page_id),
     }
 

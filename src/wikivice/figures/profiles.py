@@ -9,18 +9,12 @@ name is hidden on the wiki have no row and no profile.
 from __future__ import annotations
 
 from sqlalchemy import Connection, select, text
+from typing_extensions import TypedDict
 
 from wikivice.figures import countries
 from wikivice.figures.activity import EDIT_COLUMNS, edit_row
 from wikivice.figures.authorship import share
-from wikivice.figures.types import (
-    EditorProfile,
-    EditorSummary,
-    EditRow,
-    ProfileArticle,
-    ProfileEdit,
-    ProfileTotals,
-)
+from wikivice.figures.types import EditRow
 from wikivice.store.models import Editor
 from wikivice.store.vocabulary import EditorKind
 from wikivice.wiki.timestamps import iso
@@ -33,6 +27,61 @@ KIND_LABELS = {
     EditorKind.ANON: "anonymous (IP address)",
     EditorKind.TEMP: "temporary account",
 }
+
+
+class EditorSummary(TypedDict):
+    """An editor of a wiki: country (ISO alpha-2) only for IP editors located offline."""
+
+    id: int
+    name: str
+    kind: EditorKind
+    kind_label: str
+    userid: int
+    country: str | None
+    country_name: str | None
+
+
+class ProfileTotals(TypedDict):
+    """An editor's edits everywhere here (added, reverted, reverts as in `RankedEditor`)."""
+
+    edits: int
+    articles: int
+    first: str | None
+    last: str | None
+    minor: int
+    added: int
+    reverted: int
+    reverts: int
+
+
+class ProfileArticle(TypedDict):
+    """An editor's edits on one analysed article; share of the article's stored edits."""
+
+    title: str
+    page_id: int
+    edits: int
+    share: float
+    first: str
+    last: str
+    added: int
+    reverted: int
+    reverts: int
+
+
+class ProfileEdit(EditRow):
+    """One of an editor's edits, with the article's title."""
+
+    title: str
+
+
+class EditorProfile(TypedDict):
+    """Everything known here about an editor: articles most edits first, latest edits
+    newest first."""
+
+    editor: EditorSummary
+    totals: ProfileTotals
+    articles: list[ProfileArticle]
+    latest: list[ProfileEdit]
 
 
 def find_editor(conn: Connection, wiki_id: int, name: str) -> EditorSummary | None:

@@ -55,7 +55,8 @@ class EdgeEdit(TypedDict):
 
 
 class ExtremeEdit(TypedDict):
-    """The largest addition or removal in bytes (`delta`), the page's creation left out."""
+    """The largest addition or removal in bytes (`delta`), the page's creation, reverts
+    and reverted edits left out (a rollback of a blanking is no addition)."""
 
     revid: int
     delta: int
@@ -232,39 +233,64 @@ class Concentration(TypedDict):
     top10pct_share: float | None
 
 
-class WarParticipant(TypedDict):
-    """An editor who reverted or was reverted during an edit war."""
+class Opponent(TypedDict):
+    """An editor whom a combatant reverted in a war, and how many times."""
 
     name: str
     kind: EditorKind
     reverts: int
-    reverted: int
+
+
+class Combatant(TypedDict):
+    """An editor in an edit war: reverts made in it, the most of them within the rule's
+    `hours` (peak), and whom they reverted, most first."""
+
+    name: str
+    kind: EditorKind
+    reverts: int
+    peak: int
+    reverted: list[Opponent]
 
 
 class EditWar(TypedDict):
-    """A run of edit-war days, `start` to `end` inclusive; edits: all edits in it;
-    participants: the most involved, at most `conflict.TOP_PARTICIPANTS` of
-    `participant_count`."""
+    """An edit war (`figures.conflict`), its first to its last mutual revert; edits: all
+    from start to end; combatants: the first `conflict.TOP_COMBATANTS`, most reverts first."""
 
     start: str
     end: str
-    days: int
     reverts: int
     edits: int
-    participant_count: int
-    participants: list[WarParticipant]
+    combatant_count: int
+    combatants: list[Combatant]
 
 
 class WarRule(TypedDict):
-    """An edit-war day has at least `reverts_per_day` reverts by at least `editors`."""
+    """Mutual reverts are a war when one editor made `reverts` of them within `hours`."""
 
-    reverts_per_day: int
-    editors: int
+    reverts: int
+    hours: int
+
+
+class Vandalism(TypedDict):
+    """Acts of vandalism undone (edits, `figures.reverts`), those a bot undid, the median
+    seconds an act stood before its revert (None without acts), and the bytes that an
+    anonymous edit undone must remove to count (or half the page)."""
+
+    acts: int
+    by_bots: int
+    bot_share: float
+    median_seconds: float | None
+    much_removed: int
 
 
 class Conflict(TypedDict):
+    """The `conflict.TOP_WARS` wars with most reverts (of `war_count`), their rule, the
+    vandalism undone, and the most reverted editors."""
+
     edit_wars: list[EditWar]
+    war_count: int
     war_rule: WarRule
+    vandalism: Vandalism
     most_reverted: list[RankedEditor]
 
 
@@ -310,7 +336,7 @@ class PageFigures(StampedHeader, GlanceFigures):
 class EditRow(TypedDict):
     """A revision as the recent-activity list shows it: user and comment None when
     hidden; tags a list; the four hidden flags from the revision's hidden bits; badges
-    what to flag it with (vandalism: a tag in `activity.VANDALISM_MARKS`)."""
+    what to flag it with (vandalism: a tag in `reverts.VANDALISM_MARKS`)."""
 
     revid: int
     parent_id: int
@@ -337,58 +363,3 @@ class Incident(EditRow):
     """The latest revert, reverted or vandalism-tagged edit; a revert lists whom it undid."""
 
     undid: list[str]
-
-
-class EditorSummary(TypedDict):
-    """An editor of a wiki: country (ISO alpha-2) only for IP editors located offline."""
-
-    id: int
-    name: str
-    kind: EditorKind
-    kind_label: str
-    userid: int
-    country: str | None
-    country_name: str | None
-
-
-class ProfileTotals(TypedDict):
-    """An editor's edits everywhere here (added, reverted, reverts as in `RankedEditor`)."""
-
-    edits: int
-    articles: int
-    first: str | None
-    last: str | None
-    minor: int
-    added: int
-    reverted: int
-    reverts: int
-
-
-class ProfileArticle(TypedDict):
-    """An editor's edits on one analysed article; share of the article's stored edits."""
-
-    title: str
-    page_id: int
-    edits: int
-    share: float
-    first: str
-    last: str
-    added: int
-    reverted: int
-    reverts: int
-
-
-class ProfileEdit(EditRow):
-    """One of an editor's edits, with the article's title."""
-
-    title: str
-
-
-class EditorProfile(TypedDict):
-    """Everything known here about an editor: articles most edits first, latest edits
-    newest first."""
-
-    editor: EditorSummary
-    totals: ProfileTotals
-    articles: list[ProfileArticle]
-    latest: list[ProfileEdit]

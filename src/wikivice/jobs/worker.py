@@ -110,10 +110,12 @@ class Reaper:
 
 def run_worker_process(settings: Settings, *, threads: int | None = None) -> None:
     """`wikivice worker`: consume until SIGTERM or Ctrl-C, then hand running jobs back."""
-    from wikivice.figures.cache import analyse
+    from wikivice.figures.cache import analyser
+    from wikivice.figures.conflict import WarThreshold
 
     logs.configure(settings.log_level, settings.log_format)
     rt = Runtime.create(settings)
+    analyse = analyser(WarThreshold.of(settings))
     if settings.metrics_port is not None:
         metrics.serve(settings.metrics_port)
     worker = Worker(rt, threads or settings.workers, analyse=analyse)

@@ -5,11 +5,11 @@ Block contents: registered users (Zipf: a few editors make most edits), IPv4/IPv
 editors (`anon`), temporary accounts from 2025 on (`temp`), bots (5-10% of edits),
 identity reverts (a revert restores the exact sha1 and size of a revision 2..15 back;
 the edits it undid carry `mw-reverted`), edit wars (2-3 editors undoing each other
-minutes apart), IP vandalism rolled back by ClueBot NG within minutes, rare
-revision-deleted fields (`userhidden`, `commenthidden`, `sha1hidden`, `suppressed`),
-and in every block one hostile user name and one hostile edit summary, cycling
-through the kinds, so any 500 revisions hold every kind. Reverts only reach back
-inside their block, which keeps each block independent of the others.
+minutes apart: A against B, or A against B and C in turn), IP vandalism rolled back by
+ClueBot NG within minutes, rare revision-deleted fields (`userhidden`, `commenthidden`,
+`sha1hidden`, `suppressed`), and in every block one hostile user name and one hostile
+edit summary, cycling through the kinds, so any 500 revisions hold every kind. Reverts
+only reach back inside their block, which keeps each block independent of the others.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class Block:
     times: list[int]
     reverted_by: list[int]  # absolute index of the first revert that undid it, or -1
     keys: list[tuple[int, int, int]]  # content identity: (key, size, kind)
+    plan: list[int]  # what each revision was made as (plan.py's kinds): the ground truth
 
 
 class BlockCache:
@@ -164,7 +165,7 @@ class BlockGenerator:
                 war = [(*self._registered(rand()), _REG) for _ in range(3 if v < 0.3 else 2)]
                 war_start = j
             if kind in (WAR_EDIT, WAR_REVERT) and war:
-                name, uid, flavor = war[(j - war_start) % len(war)]
+                name, uid, flavor = war[_side(j - war_start, len(war))]
             elif j == slot_u:
                 name = HOSTILE_USERS[k % len(HOSTILE_USERS)]
                 uid, flavor = HOSTILE_USER_IDS[name], _REG
@@ -274,7 +275,7 @@ class BlockGenerator:
             if by >= 0:  # tag order is not guaranteed by MediaWiki either
                 old = rows[j]["tags"]
                 rows[j]["tags"] = ["mw-reverted", *old] if j % 2 else [*old, "mw-reverted"]
-        return Block(rows, times, reverted_by, keys)
+        return Block(rows, times, reverted_by, keys, plan)
 
     def _comment(
         self,
@@ -332,6 +333,16 @@ class BlockGenerator:
 
 
 _REG, _ANON, _TEMP, _BOT = range(4)
+
+
+def _side(step: int, editors: int) -> int:
+    """Who makes a war's `step`-th edit: A, B, A, B… or A, B, A, C, A, B…, so every
+    revert is undone by the editor it undid (a war is editors reverting each other)."""
+    if step % 2 == 0:
+        return 0
+    return 1 if editors == 2 else 1 + (step // 2) % 2
+
+
 _REASONS = ("", "rv", "unsourced", "see talk", "rv POV", "WP:BRD", "not an improvement")
 _VANDAL_SAYS = ("lol", "fixed it", "this is TRUE", "hi mom", "<3", "updated")
 # Editing interfaces as tags: visual editor, 2010 wikitext editor, mobile web, apps.

@@ -35,9 +35,12 @@ from .editors import BOT_IDS
 from .plan import BLOCK, Profile
 from .timeline import Timeline, activity
 
-__all__ = ["BLOCK", "REVID_STRIDE", "Profile", "SyntheticHistory"]
+__all__ = ["BLOCK", "INTENTS", "REVID_STRIDE", "Profile", "SyntheticHistory"]
 
 _M64 = (1 << 64) - 1
+# What a revision was made as, by plan.py's kinds: the ground truth behind the history
+# that a figure of vandalism or edit wars can be checked against.
+INTENTS = ("creation", "edit", "vandalism", "rollback", "revert", "war edit", "war revert")
 
 
 class SyntheticHistory:
@@ -122,6 +125,12 @@ class SyntheticHistory:
             out.extend(rows)
             i += take
         return out
+
+    def intent(self, i: int) -> str:
+        """What revision `i` was made as: one of INTENTS (vandalism, rollback, …)."""
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return INTENTS[self._block(i // BLOCK).plan[i % BLOCK]]
 
     def timestamp(self, i: int) -> int:
         """Unix seconds of revision `i`."""

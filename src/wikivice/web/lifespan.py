@@ -43,8 +43,10 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
         stop = threading.Event()
         job_worker = None
         if worker:
-            from wikivice.figures.cache import analyse
+            from wikivice.figures.cache import analyser
+            from wikivice.figures.conflict import WarThreshold
 
+            analyse = analyser(WarThreshold.of(settings))
             job_worker = Worker(rt, settings.workers, analyse=analyse)
             job_worker.start()
             reaper = job_worker.reaper

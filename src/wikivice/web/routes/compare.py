@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from wikivice.figures.cache import figures_for
 from wikivice.figures.charts import compared_edits
+from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.runtime import Runtime
 from wikivice.web import urls
@@ -55,9 +56,10 @@ def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
     """One column: the stored article's figures, or None with a link to analyse it."""
     page = analysed_page(rt, site, asked)
     title = page.title if page is not None else asked
+    threshold = WarThreshold.of(rt.settings)
     return {
         "asked": asked,
         "title": title,
         "url": urls.article(site.key, title),
-        "figures": figures_for(rt.db, page.id) if page is not None else None,
+        "figures": None if page is None else figures_for(rt.db, page.id, threshold),
     }

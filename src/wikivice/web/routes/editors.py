@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wikivice.figures import profiles
-from wikivice.figures.types import EditorProfile
+from wikivice.figures.profiles import EditorProfile
 from wikivice.store import pages
 from wikivice.web import urls
 from wikivice.web.deps import NO_NUL, RuntimeDep, SiteDep, TemplatesDep

@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Response
 
 from wikivice.figures.cache import figures_for
+from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.types import PageFigures
 from wikivice.web.deps import RuntimeDep, SiteDep, TitleParam, stored_page
 from wikivice.web.schemas import ErrorOut
@@ -25,4 +26,5 @@ def read_page_stats(site: SiteDep, title: TitleParam, rt: RuntimeDep) -> Respons
     figures go out as orjson bytes, not through pydantic again: validating ~160 kB of
     them would add ~2 ms to a ~6 ms answer (Synthetic 100000, measured)."""
     page = stored_page(rt, site, title)
-    return Response(orjson.dumps(figures_for(rt.db, page.id)), media_type="application/json")
+    figures = figures_for(rt.db, page.id, WarThreshold.of(rt.settings))
+    return Response(orjson.dumps(figures), media_type="application/json")

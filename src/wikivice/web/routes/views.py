@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from wikivice.figures.cache import figures_for
+from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import (
@@ -197,7 +198,7 @@ def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[s
     """A stored history's figures and charts, how long ago it was known current,
     whether to offer a refresh (not while one runs, nor when it would stop at once),
     and why the history stops short (`capped`, the revision limit), if it does."""
-    figures = figures_for(rt.db, page.id)
+    figures = figures_for(rt.db, page.id, WarThreshold.of(rt.settings))
     checked = checked_at(page)
     capped = stopped_at_limit(rt, page)
     return {
