@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from services import PostgresCluster, RedisServer
 from support import BrowserPage, LiveServer, Process, Stack, free_port, make_settings
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -283,3 +284,24 @@ def key(simulator: SimulatorServer) -> str:
     from wikivice.wiki.sites import parse_wiki
 
     return parse_wiki(simulator.api_url).key
+
+
+# -- servers of a test's own, to stop and start (tests/services.py) ----------------------
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster of the test's own (`initdb`), running."""
+    require(PostgresCluster.available(), "PostgreSQL's initdb", "apt-get install -y postgresql")
+    cluster = PostgresCluster().init()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of the test's own, running."""
+    require(RedisServer.available(), "redis-server", "apt-get install -y redis-server")
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -5,33 +5,15 @@ middle of a job. Either way the job ends done, every revision stored once."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import require
 from services import PostgresCluster, RedisServer
 from support import Process, free_port, simulator_process
 
 BIG = 20_000
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresCluster]:
-    require(PostgresCluster.available(), "PostgreSQL's initdb", "apt-get install -y postgresql")
-    cluster = PostgresCluster().init()
-    yield cluster
-    cluster.remove()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    require(RedisServer.available(), "redis-server", "apt-get install -y redis-server")
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def start_fleet(tmp_path: Path, **settings: str) -> tuple[list[Process], str]:

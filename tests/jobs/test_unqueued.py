@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from support import RedisServer, free_port, make_settings
+from services import RedisServer
+from support import free_port, make_settings
 from wikivice.jobs import unqueued
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.queue import QueueUnavailable

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import BlackHole, LiveServer, RedisServer, read_events
+from services import RedisServer
+from support import BlackHole, LiveServer, read_events
 from wikivice.jobs import unqueued
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
@@ -21,15 +22,8 @@ from wikivice.web.headers import SECURITY_HEADERS
 
 
 @pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_app(wiki_settings: Settings, redis_server: RedisServer) -> Iterator[httpx.Client]:
-    settings = wiki_settings.model_copy(update={"redis_url": redis_server.url})
+def redis_app(wiki_settings: Settings, own_redis: RedisServer) -> Iterator[httpx.Client]:
+    settings = wiki_settings.model_copy(update={"redis_url": own_redis.url})
     with LiveServer(create_app(settings)) as live:
         with httpx.Client(base_url=live.url, timeout=30) as client:
             yield client
@@ -44,9 +38,9 @@ def assert_service_unavailable(response: httpx.Response) -> None:
 
 
 def test_a_submission_while_redis_is_down_is_503_and_runs_once_it_is_back(
-    redis_app: httpx.Client, redis_server: RedisServer, wiki_settings: Settings
+    redis_app: httpx.Client, own_redis: RedisServer, wiki_settings: Settings
 ) -> None:
-    redis_server.stop()
+    own_redis.stop()
     started = time.monotonic()
     refused = redis_app.post("/api/analyses", json={"title": "Synthetic 40"})
     assert time.monotonic() - started < 5
@@ -66,7 +60,7 @@ def test_a_submission_while_redis_is_down_is_503_and_runs_once_it_is_back(
         assert stream.status_code == 200
         assert next(stream.iter_lines()).startswith("retry:")
 
-    redis_server.start()  # the reaper puts the job on the queue; a worker runs it
+    own_redis.start()  # the reaper puts the job on the queue; a worker runs it
     deadline = time.monotonic() + 30
     while redis_app.get(f"/api/jobs/{job_id}").json()["status"] != "done":
         assert time.monotonic() < deadline, "the job never ran"

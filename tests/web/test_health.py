@@ -4,13 +4,11 @@ database and Redis going away and coming back (on servers of the test's own)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import require
 from services import PostgresCluster, RedisServer
 from support import LiveServer, make_settings
 from wikivice.web.app import create_app
@@ -40,22 +38,6 @@ def poll(url: str, status: int, timeout: float = 10) -> dict[str, object]:
             return body
         assert time.monotonic() < deadline, f"{url}: {response.status_code} {response.text}"
         time.sleep(0.2)
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    require(RedisServer.available(), "redis-server", "apt-get install -y redis-server")
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresCluster]:
-    require(PostgresCluster.available(), "PostgreSQL's initdb", "apt-get install -y postgresql")
-    cluster = PostgresCluster().init()
-    yield cluster
-    cluster.remove()
 
 
 @pytest.mark.redis
