@@ -253,3 +253,19 @@ def test_a_setting_that_is_not_what_it_should_be_is_one_line(
     result = run({**plain_env, "WIKIVICE_DB_TIMEOUT": "soon"}, "worker")
     assert result.returncode == 1
     assert only_line(result.stderr).startswith("wikivice: WIKIVICE_DB_TIMEOUT: Input should be")
+
+
+def test_languages_are_read_again_from_a_site_matrix(
+    env: dict[str, str], simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    """`wikivice languages --refresh` reads the simulator's site matrix (as it would
+    meta.wikimedia.org's): its Wikipedias, closed ones included, and nothing else."""
+    listed = run(env, "languages")
+    assert listed.returncode == 0 and "Wikipedia languages, from" in listed.stdout
+    output = tmp_path / "languages.txt"
+    done = run(env, "languages", "--refresh", "--wiki", simulator.api_url, "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"3 Wikipedia languages written to {output}")
+    lines = output.read_text().splitlines()
+    assert lines[0].startswith("# Wikipedia language codes")
+    assert [line for line in lines if not line.startswith("#")] == ["aa", "en", "fr"]

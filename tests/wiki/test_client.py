@@ -100,7 +100,7 @@ def test_a_walk_frees_each_answer_without_the_garbage_collector(
     wiki: MediaWiki, simulator: SimulatorServer
 ) -> None:
     # httpx's responses sit in reference cycles, freed only when the collector runs
-    # (rarely, in a wikivice process: `cli.tune_interpreter`): none may hold its body.
+    # (rarely, in a wikivice process: `cli.interpreter.tune_interpreter`): none may hold its body.
     history = simulator.sim.history("Synthetic 20000")
     assert history is not None
     gc.collect()

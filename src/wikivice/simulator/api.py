@@ -134,6 +134,27 @@ def opensearch(req: Request) -> list[Any]:
     return [search, titles, [""] * len(titles), [wiki_url(req.server, t) for t in titles]]
 
 
+# A few of Wikimedia's language wikis (one of them closed) and a special wiki: enough
+# for `wikivice languages --refresh` to read as it reads meta.wikimedia.org's matrix.
+_MATRIX = [("en", "English", False), ("fr", "français", False), ("aa", "Qafár af", True)]
+
+
+def sitematrix(req: Request) -> dict[str, Any]:
+    """action=sitematrix (Extension:SiteMatrix): languages by number, then `specials`."""
+    matrix: dict[str, Any] = {"count": len(_MATRIX) * 2 + 1}
+    for n, (code, name, closed) in enumerate(_MATRIX):
+        sites = [
+            {"url": f"https://{code}.{project}.org", "dbname": f"{code}{suffix}", "code": suffix}
+            | ({"closed": True} if closed else {})
+            for project, suffix in (("wikipedia", "wiki"), ("wiktionary", "wiktionary"))
+        ]
+        matrix[str(n)] = {"code": code, "name": name, "site": sites, "dir": "ltr"}
+    matrix["specials"] = [
+        {"url": "https://commons.wikimedia.org", "dbname": "commonswiki", "code": "commons"}
+    ]
+    return {"sitematrix": matrix}
+
+
 def help_page(req: Request) -> dict[str, Any]:
     return {"help": {"mime": "text/html", "help": "<p>Simulated MediaWiki API.</p>"}}
 
@@ -142,5 +163,6 @@ ACTIONS: dict[str, Callable[[Request], Any]] = {
     "query": query,
     "opensearch": opensearch,
     "compare": compare,
+    "sitematrix": sitematrix,
     "help": help_page,
 }

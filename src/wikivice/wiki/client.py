@@ -97,6 +97,19 @@ class MediaWiki:
             raise WikiUnavailable(f"{self._host} answered with something other than a query")
         return data
 
+    def wikipedia_languages(self) -> list[str]:
+        """The Wikipedia language codes of a Wikimedia site matrix (ask meta.wikimedia.org:
+        `action=sitematrix`), open and closed wikis alike, sorted."""
+        matrix = self.query({"action": "sitematrix", "smtype": "language"}).get("sitematrix", {})
+        codes = {
+            (urlsplit(str(site.get("url", ""))).hostname or "").removesuffix(".wikipedia.org")
+            for key, language in matrix.items()
+            if key.isdigit() and isinstance(language, dict)
+            for site in language.get("site", [])
+            if isinstance(site, dict) and site.get("code") == "wiki"
+        }
+        return sorted(code for code in codes if code and "." not in code)
+
     def resolve(self, title: str) -> ResolvedPage:
         """Normalize `title`, follow redirects, and return the page; raise `PageMissing`
         (with suggestions) or `InvalidTitle`. One request (plus opensearch if missing)."""

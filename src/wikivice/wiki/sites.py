@@ -55,11 +55,29 @@ class WikiSite:
         return f"{base}?{query}"
 
 
+LANGUAGES_HEADER = """\
+# Wikipedia language codes (subdomains of wikipedia.org), one per line: the open
+# wikis and the closed ones (read-only, their histories still there). From Wikimedia's
+# site matrix, {when}; refresh with `wikivice languages --refresh`.
+"""
+
+
+def languages_path() -> Path:
+    """The language list shipped with the package."""
+    return Path(__file__).parent / LANGUAGES_FILE
+
+
+def write_languages(codes: list[str], path: Path, when: str) -> None:
+    """Write a language list as the package ships it (`when`: the matrix's date)."""
+    path.write_text(LANGUAGES_HEADER.format(when=when) + "".join(f"{c}\n" for c in codes))
+    wikipedia_languages.cache_clear()
+
+
 @cache
 def wikipedia_languages() -> frozenset[str]:
     """The Wikipedia language codes shipped with the package (`languages.txt`, refreshed
     by `wikivice languages --refresh`): a code is known before any request is sent."""
-    text = (Path(__file__).parent / LANGUAGES_FILE).read_text(encoding="utf-8")
+    text = languages_path().read_text(encoding="utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 import threading
@@ -17,6 +16,7 @@ import orjson
 from pydantic import ValidationError
 
 from wikivice import __version__
+from wikivice.cli.interpreter import hand_the_gil_over_quickly, tune_interpreter
 from wikivice.settings import Settings, settings_markdown, settings_problem
 from wikivice.store.errors import DatabaseUnavailable
 from wikivice.wiki.errors import InvalidTitle, MediaWikiError, PageMissing
@@ -68,26 +68,6 @@ def run() -> None:
     except (BrokenPipeError, ValueError):  # a closed pipe (`wikivice … | head`)
         code = code or 1
     os._exit(code)
-
-
-def tune_interpreter() -> None:
-    """CPython's collector, set for short scripts, tuned for processes that stream
-    hundreds of thousands of revisions: its youngest generation is collected every
-    10,000 new containers instead of 700. A fetch allocates a dict per revision, and
-    collecting every 700 cost 0.3 s of the 4.5 s of CPU of a 100,000-revision fetch
-    (docs/benchmarks.md, Ingest). `wikivice serve` goes further once its modules are
-    loaded (`web/server.py`)."""
-    gc.set_threshold(10_000, 10, 10)
-
-
-def _hand_the_gil_over_quickly() -> None:
-    """For `wikivice fetch`: a thread waiting for the GIL gets it within 1 ms instead of
-    5. The thread that walks the history waits for it each time an answer arrives, while
-    the one storing the batch before runs Python, and each millisecond there delays the
-    next request. Not for `wikivice serve`: there its event loop, writing to 1,000
-    streams, lost the GIL to the worker's threads that much more often, and events
-    reached the streams seconds late (bench/streams.py: p50 0.15-1.5 s -> 3.6-4.7 s)."""
-    sys.setswitchinterval(0.001)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,9 +139,9 @@ def migrate() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 def fetch(title: str, wiki: str | None, as_json: bool) -> None:
     """Fetch (or refresh) an article's whole revision history, with a progress bar."""
-    _hand_the_gil_over_quickly()
+    hand_the_gil_over_quickly()
     settings = Settings()
-    site = _site(wiki or settings.default_wiki)
+    site = site_of(wiki or settings.default_wiki)
     started = time.monotonic()
     try:
         head = _head_start(settings, site, title)
@@ -199,7 +179,7 @@ def stats(title: str, wiki: str | None, as_json: bool) -> None:
     from wikivice.store import pages
 
     settings = Settings()
-    site = _site(wiki or settings.default_wiki)
+    site = site_of(wiki or settings.default_wiki)
     rt = Runtime.create(settings)
     try:
         with rt.db.read() as conn:
@@ -359,7 +339,7 @@ def _describe(summary: FetchSummary) -> str:
     return text
 
 
-def _site(spec: str) -> WikiSite:
+def site_of(spec: str) -> WikiSite:
     try:
         return parse_wiki(spec)
     except WikiSpecError as exc:
@@ -395,3 +375,7 @@ def cli_markdown() -> str:
         sub = click.Context(command, info_name=name, parent=ctx)
         lines += [f"## wikivice {name}", "", "```", command.get_help(sub), "```", ""]
     return "\n".join(lines)
+
+
+# Commands kept in modules of their own (registered on `main` when imported).
+from wikivice.cli import languages as _languages  # noqa: E402, F401
