@@ -138,7 +138,11 @@ def migrate() -> None:
 @click.option("--wiki", default=None, help=WIKI_HELP + " [WIKIVICE_DEFAULT_WIKI]")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 def fetch(title: str, wiki: str | None, as_json: bool) -> None:
-    """Fetch (or refresh) an article's whole revision history, with a progress bar."""
+    """Fetch (or refresh) an article's whole revision history, with a progress bar.
+
+    Run by the machine's own user, it trusts --wiki: any wiki at any address, a local one
+    included (WIKIVICE_ALLOWED_WIKIS binds only what the web app fetches for strangers),
+    and no cap on the history's size (WIKIVICE_MAX_REVISIONS is the web app's)."""
     hand_the_gil_over_quickly()
     settings = Settings()
     site = site_of(wiki or settings.default_wiki)
