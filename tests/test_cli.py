@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -269,3 +270,18 @@ def test_languages_are_read_again_from_a_site_matrix(
     lines = output.read_text().splitlines()
     assert lines[0].startswith("# Wikipedia language codes")
     assert [line for line in lines if not line.startswith("#")] == ["aa", "en", "fr"]
+
+
+def test_serve_on_a_port_in_use_says_so_with_the_option_to_change_it(
+    env: dict[str, str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(env, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert (
+        result.stderr == f"Error: port {port} is in use on 127.0.0.1: choose another with --port\n"
+    )
+    assert "WikiVice at" not in result.stderr + result.stdout  # no address that is not ours

@@ -96,6 +96,7 @@ def _with_log_level(settings: Settings, level: str | None) -> Settings:
 @LOG_LEVEL
 def serve(host: str, port: int, no_worker: bool, demo: bool, log_level: str | None) -> None:
     """Run the web app (and, unless --no-worker, the job worker in the same process)."""
+    from wikivice.web.server import port_taken
     from wikivice.web.server import serve as run_server
 
     settings = _with_log_level(Settings(), log_level)
@@ -105,6 +106,8 @@ def serve(host: str, port: int, no_worker: bool, demo: bool, log_level: str | No
         from wikivice.store.database import check_database
 
         check_database(settings.sqlalchemy_url, settings.db_timeout)
+    if port_taken(host, port):
+        raise click.ClickException(f"port {port} is in use on {host}: choose another with --port")
     run_server(settings, host=host, port=port, worker=not no_worker, demo=demo)
 
 

@@ -80,10 +80,16 @@ def _demo(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update=update)
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether `wikivice serve` could not listen there (another server has the port)."""
+    return port != 0 and not _port_free(port, host)
