@@ -31,6 +31,7 @@ from wikivice.web.problems import install_error_handlers
 from wikivice.web.ratelimits import RateLimits
 from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
 from wikivice.web.routes import assets as asset_routes
+from wikivice.web.routes import docs as docs_routes
 from wikivice.web.routes import health as health_routes
 from wikivice.web.routes import metrics as metrics_routes
 from wikivice.web.routes import pages as page_routes
@@ -82,6 +83,7 @@ class _AnsweredErrors:
 ROUTERS = (
     asset_routes.router,  # before the /static mount: it writes /static/js/vocabulary.js
     health_routes.router,
+    docs_routes.router,
     metrics_routes.router,
     analyses.router,
     jobs.router,
@@ -107,6 +109,8 @@ def create_app(
         version=__version__,
         summary="See what happens behind a Wikipedia article.",
         lifespan=lifespan_for(settings, worker=worker, runtime=runtime),
+        docs_url=None,  # ours, served locally (routes/docs.py)
+        redoc_url=None,  # ReDoc loads fonts from Google
     )
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
@@ -129,6 +133,12 @@ def create_app(
             headers={**headers, "Content-Encoding": "gzip"},
         )
 
+    # Before /static, which would take these paths too.
+    app.mount(
+        docs_routes.SWAGGER_URL,
+        StaticFiles(directory=docs_routes.SWAGGER_UI),
+        name="swagger-ui",
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # Pages, fragments and JSON compressed; event streams are left alone (Starlette
