@@ -73,8 +73,8 @@ def run_claimed(
 ) -> IngestResult | None:
     """Run a claimed job to its end (`head_start`: see `ingest`)."""
     jobs = rt.jobs
-    # The queue is built on first use (`wikivice fetch` seldom needs it).
     logs.bind(job=claim.job_id)
+    # The queue is built on first use (`wikivice fetch` seldom needs it).
     again = requeue or (lambda job_id: unqueued.enqueue(rt, job_id))
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
