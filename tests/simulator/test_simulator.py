@@ -533,9 +533,12 @@ def test_latency_delays_every_answer_and_concurrency_is_counted(
     assert get(client, fresh).status_code == 200
     assert time.perf_counter() - started >= 0.2
     fresh.sim.reset_stats()
+    fresh.sim.latency = 0.5  # wide enough for three requests to overlap on a busy machine
+    ready = threading.Barrier(3)
 
     def one_request() -> None:
-        with httpx.Client(headers={"User-Agent": UA}) as own:
+        with httpx.Client(headers={"User-Agent": UA}) as own:  # made before the barrier
+            ready.wait(10)
             assert get(own, fresh).status_code == 200
 
     threads = [threading.Thread(target=one_request) for _ in range(3)]
