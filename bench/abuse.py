@@ -14,7 +14,6 @@ and an unknown language take to be refused.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
@@ -28,7 +27,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import NO_LIMITS, USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import USER_AGENT, WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
 
 
 class BlackHole:
@@ -65,15 +64,8 @@ def main() -> None:
     hole_api = f"http://127.0.0.1:{hole.port}/w/api.php"
     with simulator() as api, tempfile.TemporaryDirectory() as data:
         port = free_port()
-        env = {
-            **os.environ,
-            "WIKIVICE_DATA_DIR": data,
-            "WIKIVICE_DATABASE_URL": "",
-            "WIKIVICE_REDIS_URL": "",
-            "WIKIVICE_DEFAULT_WIKI": api,
-            "WIKIVICE_ALLOWED_WIKIS": f"*.wikipedia.org,127.0.0.1:{hole.port},nowhere.invalid",
-            **NO_LIMITS,  # one client sends everything here: the limits are not measured
-        }
+        allowed = f"*.wikipedia.org,127.0.0.1:{hole.port},nowhere.invalid"
+        env = server_env(data, api, allowed_wikis=allowed)
         server = subprocess.Popen(
             [WIKIVICE, "serve", "--port", str(port)],
             env=env,

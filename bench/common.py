@@ -32,6 +32,21 @@ NO_LIMITS = {
 }
 
 
+def server_env(data: str, api: str, **settings: str) -> dict[str, str]:
+    """The environment of a `wikivice serve` a benchmark starts: this process's, SQLite in
+    `data`, no Redis, `api` as the default wiki, the limits lifted, and `settings`
+    (WIKIVICE_ names without the prefix) on top."""
+    return {
+        **os.environ,
+        "WIKIVICE_DATA_DIR": data,
+        "WIKIVICE_DATABASE_URL": "",
+        "WIKIVICE_REDIS_URL": "",
+        "WIKIVICE_DEFAULT_WIKI": api,
+        **NO_LIMITS,
+        **{f"WIKIVICE_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import NO_LIMITS, USER_AGENT, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import USER_AGENT, WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
 
 ARTICLES = [f"Synthetic {n}" for n in (1500, 3000, 6000, 12000)]
 
@@ -46,14 +45,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.streams)), hard))
     port = free_port()
     with simulator(latency=args.latency) as api, tempfile.TemporaryDirectory() as data:
-        env = {
-            **os.environ,
-            "WIKIVICE_DATA_DIR": data,
-            "WIKIVICE_DATABASE_URL": "",
-            "WIKIVICE_REDIS_URL": "",
-            "WIKIVICE_DEFAULT_WIKI": api,
-            **NO_LIMITS,  # every client is this one machine (the limits are not measured)
-        }
+        env = server_env(data, api)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         server = subprocess.Popen([WIKIVICE, "serve", "--port", str(port)], env=env, **quiet)  # type: ignore[call-overload]
         base = f"http://127.0.0.1:{port}"

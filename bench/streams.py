@@ -27,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 AT = re.compile(rb'"at":([0-9.]+)')
 TIMELINE: list[tuple[float, float]] = []
-from common import NO_LIMITS, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
 
 
 async def follow(
@@ -92,17 +92,16 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.streams)), hard))
     port = free_port()
     with simulator(latency=0.02) as api, tempfile.TemporaryDirectory() as data:
-        env = {"WIKIVICE_DATA_DIR": data, "WIKIVICE_DATABASE_URL": "", "WIKIVICE_REDIS_URL": "",
-               "WIKIVICE_DEFAULT_WIKI": api, **NO_LIMITS}  # fmt: skip
+        env = server_env(data, api)
         if args.separate_worker:  # the web process only serves; Redis carries wake-ups
             env["WIKIVICE_REDIS_URL"] = args.redis_url
         command = [WIKIVICE, "serve", "--port", str(port)]
         command += ["--no-worker"] if args.separate_worker else []
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        server = subprocess.Popen(command, env={**os.environ, **env}, **quiet)  # type: ignore[call-overload]
+        server = subprocess.Popen(command, env=env, **quiet)  # type: ignore[call-overload]
         worker = None
         if args.separate_worker:
-            worker = subprocess.Popen([WIKIVICE, "worker"], env={**os.environ, **env}, **quiet)  # type: ignore[call-overload]
+            worker = subprocess.Popen([WIKIVICE, "worker"], env=env, **quiet)  # type: ignore[call-overload]
         try:
             wait_for(f"http://127.0.0.1:{port}/static/app.css")
             job = httpx.post(

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import NO_LIMITS, WIKIVICE, free_port, simulator, wait_for  # noqa: E402
+from common import WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
 
 POLL = 0.02
 
@@ -50,18 +50,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     rows: list[tuple[float, float, float]] = []
     with simulator(latency=args.latency) as api, tempfile.TemporaryDirectory() as data:
-        env = {
-            "WIKIVICE_DATA_DIR": data,
-            "WIKIVICE_DATABASE_URL": "",
-            "WIKIVICE_REDIS_URL": "",
-            "WIKIVICE_DEFAULT_WIKI": api,
-            **NO_LIMITS,
-        }
-        import os
-
         server = subprocess.Popen(
             [WIKIVICE, "serve", "--port", str(port)],
-            env={**os.environ, **env},
+            env=server_env(data, api),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -327,14 +327,15 @@ def wait_for_dashboard(view: BrowserPage, timeout: float = 30_000) -> None:
 
 
 class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it accepts."""
+    """A TCP listener on 127.0.0.1 that counts the connections it accepts (and closes
+    them at once)."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
+        self.sock.listen(64)
         self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
+        self.port = int(self.sock.getsockname()[1])
         self.accepted = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -347,7 +348,10 @@ class Listener:
             except OSError:
                 continue
             self.accepted += 1
-            conn.close()
+            self.took(conn)
+
+    def took(self, conn: socket.socket) -> None:
+        conn.close()
 
     def close(self) -> None:
         self._stop.set()
@@ -355,38 +359,24 @@ class Listener:
         self.sock.close()
 
 
-class BlackHole:
-    """A TCP listener on 127.0.0.1 that accepts connections and never answers: a
-    database or service that hangs. It holds what it accepts until closed."""
+class BlackHole(Listener):
+    """A listener that accepts connections and never answers: a database or service
+    that hangs. It holds what it accepts until closed."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
         self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__()
 
     def __enter__(self) -> BlackHole:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(2)
+        self.close()
         for conn in self.held:
             conn.close()
-        self.sock.close()
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.held.append(conn)
+    def took(self, conn: socket.socket) -> None:
+        self.held.append(conn)
 
 
 # -- the job state machine ---------------------------------------------------------------
@@ -407,3 +397,12 @@ def kinds(db: Database, job_id: int) -> list[str]:
     from wikivice.jobs.events import events_after
 
     return [e.kind for e in events_after(db, job_id)]
+
+
+def delivered(rt: Runtime) -> list[int]:
+    """The job ids the queue holds, taken off it."""
+    got: list[int] = []
+    rt.queue.handle_with(got.append)
+    while rt.queue.run_next():
+        pass
+    return got

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from support import fetch
+from support import delivered, fetch
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import SimulatorServer
@@ -20,15 +20,6 @@ from wikivice.wiki.sites import WikiSite, parse_wiki
 @pytest.fixture
 def site(simulator: SimulatorServer) -> WikiSite:
     return parse_wiki(simulator.api_url)
-
-
-def delivered(rt: Runtime) -> list[int]:
-    """The job ids the queue holds, taken off it."""
-    got: list[int] = []
-    rt.queue.handle_with(got.append)
-    while rt.queue.run_next():
-        pass
-    return got
 
 
 def page_rows(rt: Runtime) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from services import RedisServer
-from support import free_port, make_settings
+from support import delivered, free_port, make_settings
 from wikivice.jobs import unqueued
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
 from wikivice.jobs.queue import QueueUnavailable
@@ -45,14 +45,6 @@ def down_rt(
     runtime = Runtime.create(changed)
     yield runtime
     runtime.close()
-
-
-def delivered(rt: Runtime) -> list[int]:
-    got: list[int] = []
-    rt.queue.handle_with(got.append)
-    while rt.queue.run_next():
-        pass
-    return got
 
 
 def test_a_job_the_queue_refused_stays_queued_and_marked(down_rt: Runtime) -> None:
