@@ -2,6 +2,7 @@
 // wait for it. Charts on screen are drawn first, the others one by one right after, so
 // the dashboard is readable without waiting for all twelve.
 import { sleep } from "./dom.js";
+import { localHeatmap } from "./heatmap.js";
 import { times } from "./timing.js";
 import { URLS } from "./vocabulary.js";
 
@@ -115,6 +116,8 @@ export async function renderCharts(root) {
     drawChart(holder);
   }
   root.dataset.charts = "drawn";
+  const body = root.querySelector("#dashboard-body");
+  if (body?.dataset.wiki) localHeatmap(root, { wiki: body.dataset.wiki, title: body.dataset.title });
 }
 
 // The dashboard is "ready" (for people and for tests) once the charts on screen are drawn.
