@@ -23,12 +23,22 @@ class Suggestions {
   close() {
     this.list.hidden = true;
     this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
   }
 
+  // The highlighted option is the input's active descendant: a screen reader reads it
+  // while the focus stays in the box.
   highlight(index) {
-    this.items().forEach((li, i) => li.setAttribute("aria-selected", i === index ? "true" : "false"));
+    const items = this.items();
+    items.forEach((li, i) => li.setAttribute("aria-selected", i === index ? "true" : "false"));
     this.active = index;
+    if (index >= 0) {
+      this.input.setAttribute("aria-activedescendant", items[index].id);
+      items[index].scrollIntoView({ block: "nearest" });
+    } else {
+      this.input.removeAttribute("aria-activedescendant");
+    }
   }
 
   choose(title) {
@@ -39,9 +49,11 @@ class Suggestions {
 
   show(titles) {
     this.list.replaceChildren();
-    for (const title of titles) {
+    for (const [i, title] of titles.entries()) {
       const li = document.createElement("li");
+      li.id = `suggestion-${i}`;
       li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
       li.textContent = title;
       li.addEventListener("mousedown", (e) => {
         e.preventDefault();
@@ -51,6 +63,7 @@ class Suggestions {
     }
     this.list.hidden = titles.length === 0;
     this.input.setAttribute("aria-expanded", titles.length ? "true" : "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
   }
 
