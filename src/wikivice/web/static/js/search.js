@@ -10,10 +10,15 @@ class Suggestions {
     this.form = form;
     this.input = $("#title", form);
     this.wiki = $("#wiki", form);
+    this.wikiUrl = $("#wiki-url", form); // "another wiki": wins over the picker when filled
     this.list = $("#suggestions", form);
     this.active = -1;
     this.lastQuery = "";
     this.controller = null;
+  }
+
+  wikiKey() {
+    return (this.wikiUrl && this.wikiUrl.value.trim()) || this.wiki.value;
   }
 
   items() {
@@ -75,7 +80,7 @@ class Suggestions {
     if (this.controller) this.controller.abort();
     this.controller = new AbortController();
     try {
-      const url = urlFor("suggestions", { wiki: this.wiki.value, q });
+      const url = urlFor("suggestions", { wiki: this.wikiKey(), q });
       const response = await fetch(url, { signal: this.controller.signal });
       if (response.ok && this.input.value.trim() === q) this.show(await response.json());
     } catch (e) {
@@ -113,6 +118,12 @@ export function initSearch(form, onWikiChange) {
   box.input.addEventListener("blur", () => setTimeout(() => box.close(), 100));
   box.wiki.addEventListener("change", () => {
     box.lastQuery = "";
-    onWikiChange(box.wiki.value);
+    onWikiChange(box.wikiKey());
   });
+  if (box.wikiUrl) {
+    box.wikiUrl.addEventListener("change", () => {
+      box.lastQuery = "";
+      onWikiChange(box.wikiKey());
+    });
+  }
 }
