@@ -166,3 +166,17 @@ def test_the_keyboard_reaches_the_content_and_the_suggestions(stack: Stack, open
     assert page.get_attribute(f"#{active}", "aria-selected") == "true"
     page.keyboard.press("Escape")
     assert page.get_attribute("#title", "aria-activedescendant") is None
+
+
+def test_compare_analyses_what_it_needs_and_follows_it(stack: Stack, open_page: Any) -> None:
+    view = open_page()
+    page = view.page
+    wiki = stack.sim_url.split("://", 1)[1]
+    first = page.goto(f"{stack.url}/compare?wiki={wiki}&a=Synthetic+5000&b=Synthetic+2345")
+    assert first is not None and 'id="pending"' in first.text()  # never analysed here
+    page.wait_for_selector("#compare-table", timeout=60_000)  # analysed, then reloaded
+    page.wait_for_selector("#chart-compare_edits .main-svg")
+    assert page.locator("#compare-table thead th").count() == 3
+    assert page.query_selector("#pending") is None
+    view.screenshot("compare")
+    assert view.console_errors == []
