@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 BENCHES = {
     "ingest": ["ingest.py", "--repeat", "5", "--flat"],
+    "ingest-postgres": ["ingest_postgres.py", "--revisions", "100000", "--repeat", "3"],
     "stats": ["stats_bench.py", "--revisions", "100000"],
     "dashboard": ["dashboard.py"],
     "web": ["web.py", "--latency", "0.2", "--runs", "5"],
