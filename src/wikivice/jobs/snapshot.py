@@ -61,6 +61,10 @@ class JobSnapshot:
     started_at: float | None
     finished_at: float | None
     heartbeat_at: float | None
+    # While queued (`jobs.lanes.place_in_line`): its place in line (1: next), and the
+    # seconds it is expected to wait (None: no recent run to go by).
+    position: int | None = None
+    expected_wait: float | None = None
 
     @property
     def finished(self) -> bool:
