@@ -134,7 +134,21 @@ def place_in_line(db: Database, job: JobSnapshot, threshold: int) -> JobSnapshot
         seconds = [float(s) for s in runs if s is not None]
     position = int(ahead) + 1
     wait = expected_wait(position, int(running), seconds) if own_small else None
-    return replace(job, position=position, expected_wait=wait)
+    return replace(job, position=position, expected_wait=wait, place=describe(position, wait))
+
+
+def describe(position: int, wait: float | None) -> str:
+    """"next in line, about 5 s", "3rd in line, about 2 min", "12th in line"."""
+    place = "next" if position == 1 else _ordinal(position)
+    if wait is None:
+        return f"{place} in line"
+    about = f"{max(1, round(wait))} s" if wait < 90 else f"{round(wait / 60)} min"
+    return f"{place} in line, about {about}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 def expected_wait(position: int, running: int, recent_runs: list[float]) -> float | None:

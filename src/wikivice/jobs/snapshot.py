@@ -65,6 +65,7 @@ class JobSnapshot:
     # seconds it is expected to wait (None: no recent run to go by).
     position: int | None = None
     expected_wait: float | None = None
+    place: str | None = None  # both in words: "3rd in line, about 20 s"
 
     @property
     def finished(self) -> bool:

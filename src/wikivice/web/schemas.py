@@ -88,6 +88,11 @@ class JobOut(BaseModel):
         description="While queued: about how many seconds until it starts, from the recent "
         "small jobs' run times (None: nothing to go by yet, or a huge job).",
     )
+    place: str | None = Field(
+        default=None,
+        description="While queued: both in words, as the article's page shows them "
+        "(`3rd in line, about 20 s`).",
+    )
 
     @classmethod
     def from_job(cls, job: JobSnapshot, events_url: str) -> JobOut:
