@@ -85,7 +85,8 @@ def one_fetch(api: str, title: str, database: str) -> tuple[float, float]:
 
 
 def spread(values: list[float]) -> str:
-    return f"median {statistics.median(values):6.2f} s  (min {min(values):.2f}, max {max(values):.2f})"
+    median = statistics.median(values)
+    return f"median {median:6.2f} s  (min {min(values):.2f}, max {max(values):.2f})"
 
 
 def main() -> None:

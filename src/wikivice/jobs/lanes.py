@@ -138,7 +138,7 @@ def place_in_line(db: Database, job: JobSnapshot, threshold: int) -> JobSnapshot
 
 
 def describe(position: int, wait: float | None) -> str:
-    """"next in line, about 5 s", "3rd in line, about 2 min", "12th in line"."""
+    """A place in words: "next in line, about 5 s", "3rd in line, about 2 min"."""
     place = "next" if position == 1 else _ordinal(position)
     if wait is None:
         return f"{place} in line"
