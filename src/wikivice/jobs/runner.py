@@ -129,17 +129,16 @@ def _run(
     turn: Turn | None,
 ) -> IngestResult | None:
     """The job's way when nothing goes wrong: resolve, ingest, analyse, finish."""
-    jobs = rt.jobs
     with rt.db.read() as conn:
         page = pages.page_by_id(conn, claim.page_id)
         site = pages.site_by_id(conn, page.wiki_id) if page else None
     if page is None or site is None:
-        jobs.fail(claim, "the page is no longer in the database")
+        rt.jobs.fail(claim, "the page is no longer in the database")
         return None
     logs.bind(wiki=site.key, title=page.title)
     resuming = " from its checkpoint" if claim.checkpoint else ""
     log.info("job %s started%s (attempt %s)", claim.job_id, resuming, claim.attempt)
-    listener = JobProgress(jobs, claim, site, page.stored_revisions)
+    listener = JobProgress(rt.jobs, claim, site, page.stored_revisions)
 
     def sleep(seconds: float) -> None:
         if stop.wait(seconds) or beat.lost.is_set():
@@ -154,13 +153,13 @@ def _run(
         with rt.db.write() as conn:
             page = pages.upsert_page(conn, page.wiki_id, resolved)
     if page.is_current and claim.checkpoint is None:
-        jobs.finish(claim, "already up to date", new_revisions=0)
+        rt.jobs.finish(claim, "already up to date", new_revisions=0)
         return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
     limit = claim.revision_limit
     if limit is not None and page.stored_revisions >= limit:
         # No walk: a refresh would only find more of what this server does not fetch.
         result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
-        _finish(jobs, claim, result, listener.started, limit)
+        _finish(rt.jobs, claim, result, listener.started, limit)
         return result
     result = ingest(
         rt.db,
@@ -174,11 +173,11 @@ def _run(
     )
     if analyse is not None:
         done = result.stored_revisions
-        jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
+        rt.jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
-    _finish(jobs, claim, result, listener.started, limit)
+    _finish(rt.jobs, claim, result, listener.started, limit)
     return result
 
 

@@ -153,10 +153,7 @@ def store_batch(
     last_size = state.last_size
     wiki_id = page.wiki_id
     bots = editors.bots
-    revisions = batch.revisions if last_key is None else _after(batch.revisions, last_key)
-    if sql.copy:
-        revisions = without_nul(revisions)
-    revisions = _within_limit(revisions, state)
+    revisions = _to_store(batch.revisions, state, sql)
     for rev in revisions:
         get = rev.get
         revid = rev["revid"]
@@ -216,6 +213,18 @@ def _editor_kind(
     if get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
         return _TEMP, hidden
     return (_BOT if name in bots else _USER), hidden
+
+
+def _to_store(
+    revisions: list[dict[str, Any]], state: BatchState, sql: Statements
+) -> list[dict[str, Any]]:
+    """Those of a batch to store: after the newest stored, within the page's limit, and
+    on PostgreSQL without NUL (`store.bulk`)."""
+    if state.last_key is not None:
+        revisions = _after(revisions, state.last_key)
+    if sql.copy:
+        revisions = without_nul(revisions)
+    return _within_limit(revisions, state)
 
 
 def _within_limit(revisions: list[dict[str, Any]], state: BatchState) -> list[dict[str, Any]]:
