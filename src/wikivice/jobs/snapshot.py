@@ -38,6 +38,9 @@ TIME_COLUMNS = (
     FetchJob.heartbeat_at,
 )
 
+# Not columns: filled in for a queued job by `jobs.lanes.place_in_line`.
+PLACE_FIELDS = ("position", "expected_wait", "place")
+
 
 @dataclass(frozen=True)
 class JobSnapshot:
