@@ -49,7 +49,9 @@ async def read_article_form(request: Request) -> ArticleForm:
     fields: dict[str, str] = {}
     for name, value in pairs:
         fields.setdefault(name, value)  # a repeated field: its first value
-    form = ArticleForm(fields.get("wiki", "").strip(), fields.get("title", ""))
+    # The home page's "another wiki" field, when filled, wins over its language picker.
+    wiki = fields.get("wiki_url", "").strip() or fields.get("wiki", "").strip()
+    form = ArticleForm(wiki, fields.get("title", ""))
     for name, value, most in (("wiki", form.wiki, WIKI_CHARS), ("title", form.title, TITLE_CHARS)):
         if len(value) > most:
             kind = "invalid" if name == "title" else "error"
