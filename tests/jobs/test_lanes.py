@@ -153,13 +153,13 @@ def test_a_small_job_submitted_after_huge_ones_finishes_first_with_two_workers(
     worker.start()
     try:  # huge: 400 requests of 50 ms at the least, far longer than the test waits
         huge = [start_analysis(fair_rt, site, f"Synthetic {n}").job_id for n in (200_000, 200_001)]
-        wait_until(lambda: all(running(fair_rt, j) for j in huge), 10)
+        wait_until(lambda: all(running(fair_rt, j) for j in huge), 30)
         small = start_analysis(fair_rt, site, "Synthetic 700").job_id
         assert small is not None
-        wait_until(lambda: finished(fair_rt, small), 15)
+        wait_until(lambda: finished(fair_rt, small), 30)
         assert not any(finished(fair_rt, j) for j in huge)  # both still under way
         # The one that gave way is taken again once the small one is through.
-        wait_until(lambda: any(len(claims(fair_rt, j)) >= 2 for j in huge), 15)
+        wait_until(lambda: any(len(claims(fair_rt, j)) >= 2 for j in huge), 30)
     finally:
         worker.stop()  # the huge ones go back to the queue, to resume later
     job = fair_rt.jobs.get(small)
