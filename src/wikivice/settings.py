@@ -247,6 +247,17 @@ class Settings(BaseSettings):
         description="Fetch jobs one worker process (or the worker inside `wikivice serve`) runs "
         "at once.",
     )
+    huge_job_revisions: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "A fetch job expected to store more revisions than this (from the wiki's count, "
+            "known after its first requests) is huge: while a smaller job has waited for a "
+            "worker for a second or more, a huge one goes back to the queue between batches "
+            "(after running at least a few seconds) and resumes from its checkpoint, so "
+            "small analyses are never stuck behind huge ones."
+        ),
+    )
     heartbeat_seconds: float = Field(
         default=2.0,
         gt=0,

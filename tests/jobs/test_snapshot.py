@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from wikivice.jobs.machine import Jobs
-from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS, TIME_COLUMNS, JobSnapshot, event_data
+from wikivice.jobs.snapshot import (
+    PLACE_FIELDS,
+    SNAPSHOT_COLUMNS,
+    TIME_COLUMNS,
+    JobSnapshot,
+    event_data,
+)
 from wikivice.store import pages
 from wikivice.store.database import Database
 from wikivice.store.models import FetchJob
@@ -47,7 +53,12 @@ def row(**changes: Any) -> dict[str, Any]:
 
 def test_snapshot_columns_are_the_snapshots_fields() -> None:
     columns = [column.key for column in (*SNAPSHOT_COLUMNS, *TIME_COLUMNS)]
-    assert sorted(columns) == sorted(f.name for f in fields(JobSnapshot))
+    assert sorted([*columns, *PLACE_FIELDS]) == sorted(f.name for f in fields(JobSnapshot))
+
+
+def test_a_snapshot_from_a_row_has_no_place_in_line_until_one_is_given() -> None:
+    job = JobSnapshot.from_row(row())
+    assert (job.position, job.expected_wait, job.place) == (None, None, None)
 
 
 def test_from_row_turns_words_into_enums() -> None:

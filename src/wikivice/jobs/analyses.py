@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from wikivice.jobs import unqueued
 from wikivice.jobs.caps import check_caps, limit_reached
+from wikivice.jobs.lanes import place_in_line
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store import pages
@@ -107,6 +108,8 @@ def open_article(rt: Runtime, site: WikiSite, title: str) -> ArticleState:
         return ArticleState(page.title, page, None, title)
     job_id = rt.jobs.active_for_page(page.id)
     job = rt.jobs.get(job_id) if job_id is not None else None
+    if job is not None:
+        job = place_in_line(rt.db, job, rt.settings.huge_job_revisions)
     if job is None and page.fetched_at is None:
         last = rt.jobs.latest_for_page(page.id)
         if last is not None and last.status == JobStatus.FAILED:

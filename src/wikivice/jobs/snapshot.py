@@ -38,6 +38,9 @@ TIME_COLUMNS = (
     FetchJob.heartbeat_at,
 )
 
+# Not columns: filled in for a queued job by `jobs.lanes.place_in_line`.
+PLACE_FIELDS = ("position", "expected_wait", "place")
+
 
 @dataclass(frozen=True)
 class JobSnapshot:
@@ -61,6 +64,11 @@ class JobSnapshot:
     started_at: float | None
     finished_at: float | None
     heartbeat_at: float | None
+    # While queued (`jobs.lanes.place_in_line`): its place in line (1: next), and the
+    # seconds it is expected to wait (None: no recent run to go by).
+    position: int | None = None
+    expected_wait: float | None = None
+    place: str | None = None  # both in words: "3rd in line, about 20 s"
 
     @property
     def finished(self) -> bool:

@@ -52,7 +52,7 @@ class Worker:
         self.reaper.join(timeout)
 
     def _run(self, job_id: int) -> None:
-        run_job(self.rt, job_id, self.stop_event, analyse=self.analyse)
+        run_job(self.rt, job_id, self.stop_event, analyse=self.analyse, give_way=True)
 
     def _consume(self) -> None:
         queue = self.rt.queue

@@ -78,6 +78,21 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    position: int | None = Field(
+        default=None,
+        description="While queued: its place in line (1: the next to start). Small jobs "
+        "go before huge ones (more than WIKIVICE_HUGE_JOB_REVISIONS revisions).",
+    )
+    expected_wait: float | None = Field(
+        default=None,
+        description="While queued: about how many seconds until it starts, from the recent "
+        "small jobs' run times (None: nothing to go by yet, or a huge job).",
+    )
+    place: str | None = Field(
+        default=None,
+        description="While queued: both in words, as the article's page shows them "
+        "(`3rd in line, about 20 s`).",
+    )
 
     @classmethod
     def from_job(cls, job: JobSnapshot, events_url: str) -> JobOut:

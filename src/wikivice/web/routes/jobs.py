@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from wikivice.jobs.hub import EventHub
+from wikivice.jobs.lanes import place_in_line
 from wikivice.web import urls
 from wikivice.web.clients import client_key
-from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep
+from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep, RuntimeDep
 from wikivice.web.schemas import ErrorOut, JobOut
 from wikivice.web.streams import HeldStream, StreamSlotsDep
 
@@ -21,8 +22,10 @@ KEEPALIVE = b": keep-alive\n\n"
 
 
 @router.get("/{job_id}", responses={404: {"model": ErrorOut}})
-def read_job(job: JobDep) -> JobOut:
-    """A fetch job's state and progress."""
+def read_job(job: JobDep, rt: RuntimeDep) -> JobOut:
+    """A fetch job's state and progress; while queued, its place in line and the wait
+    expected."""
+    job = place_in_line(rt.db, job, rt.settings.huge_job_revisions)
     return JobOut.from_job(job, urls.events(job.id))
 
 

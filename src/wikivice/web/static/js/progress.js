@@ -16,6 +16,9 @@ import {
 
 const RECONNECT_MS = 1500;
 const FRAGMENT_ATTEMPTS = 5;
+// A queued job's place in line changes as others start, which are not its events: the
+// page asks for it (GET /api/jobs/{id}: `place`, "3rd in line, about 20 s") this often.
+const PLACE_POLL_MS = 2000;
 
 const show = (view, kind, job) => view.render(kind, job);
 
@@ -81,6 +84,8 @@ class ProgressView {
     this.bar = $("#progress-bar", section);
     this.fill = $(".fill", this.bar);
     this.message = $("#progress-message", section);
+    this.place = $("#progress-place", section);
+    this.placeTimer = null;
     this.error = $("#progress-error", section);
     this.retryForm = $("#retry-form", section);
     this.retry = $("#retry", section);
@@ -145,6 +150,33 @@ class ProgressView {
     this.finished = true;
     if (this.source) this.source.close();
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.placeTimer);
+  }
+
+  // While the job is queued: its place in line, kept until the next look (events do not
+  // carry it), and looked up again every PLACE_POLL_MS.
+  showPlace(job) {
+    const queued = job.status === JobStatus.QUEUED;
+    if (job.place) this.place.textContent = job.place;
+    this.place.hidden = !queued || !this.place.textContent;
+    clearTimeout(this.placeTimer);
+    if (queued && !this.finished && this.section.dataset.jobUrl) {
+      this.placeTimer = setTimeout(() => this.lookUpPlace(), PLACE_POLL_MS);
+    }
+  }
+
+  async lookUpPlace() {
+    try {
+      const response = await fetch(this.section.dataset.jobUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const job = await response.json();
+        if (this.section.dataset.status === JobStatus.QUEUED) this.showPlace(job);
+        return;
+      }
+    } catch (e) {
+      /* looked up again below */
+    }
+    this.showPlace({ status: this.section.dataset.status });
   }
 
   render(kind, job, message = null) {
@@ -153,6 +185,7 @@ class ProgressView {
     this.stage.textContent = STAGE_LABELS[job.stage] || job.stage;
     this.counts.textContent = describeCounts(job, this.bar, this.fill);
     this.message.textContent = message || job.message || "";
+    this.showPlace(job);
     this.section.classList.remove("disconnected");
     const failed = job.status === JobStatus.FAILED;
     this.error.hidden = !failed;
@@ -204,6 +237,7 @@ class ProgressView {
         await this.showDashboard();
       } else if (response.status === 202) {
         this.lastSeq = 0;
+        if (body.job_url) this.section.dataset.jobUrl = body.job_url;
         this.start(body.events_url);
       } else {
         this.fail(body.detail);
