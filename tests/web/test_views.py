@@ -108,9 +108,13 @@ def test_search_shows_where_a_redirect_came_from(
     moved = client.get(f"/wiki/{key}/alan_Turing")
     assert moved.status_code == 301
     assert moved.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=alan_Turing"
-    # A redirect's own title is not stored: only the wiki knows where it leads.
+    # A redirect's title followed once is remembered: its page leads to the article's.
     direct = client.get(f"/wiki/{key}/Turing")
-    assert direct.status_code == 200 and offered(direct.text, key, "Turing")
+    assert direct.status_code == 301
+    assert direct.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=Turing"
+    # A redirect never followed here: only the wiki knows where it leads.
+    other = client.get(f"/wiki/{key}/Ada_Byron")
+    assert other.status_code == 200 and offered(other.text, key, "Ada Byron")
     assert simulator.sim.stats.requests == 0
 
 
