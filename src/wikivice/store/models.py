@@ -182,6 +182,7 @@ class FetchJob(Base):
         Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_fetch_jobs_requested_by_status", "requested_by", "status"),
         Index("ix_fetch_jobs_status_finished", "status", "finished_at"),
+        Index("ix_fetch_jobs_page_id", "page_id"),  # a page's latest job
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import Database
@@ -42,6 +42,12 @@ class SqlSlots:
                 .where(WikiSlot.host == host, WikiSlot.holder == token)
                 .values(holder=None, expires_at=None)
             )
+
+    def in_use(self, host: str) -> int:
+        now = time.time()
+        held = and_(WikiSlot.host == host, WikiSlot.holder.is_not(None), WikiSlot.expires_at >= now)
+        with self.db.read() as conn:
+            return int(conn.execute(select(func.count()).where(held)).scalar_one())
 
     def _claim(self, host: str, token: str) -> bool:
         if host not in self._seeded:

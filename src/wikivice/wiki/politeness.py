@@ -37,13 +37,16 @@ log = logging.getLogger(__name__)
 class Slots(Protocol):
     """Every backend: `take` returns a lease token once a slot of `host` is free, or None
     after `timeout` seconds; `give` hands the slot back (a token that expired meanwhile
-    is ignored)."""
+    is ignored); `in_use` says how many of the host's slots are held now, across the
+    fleet (for the operator: the job inspector)."""
 
     limit: int
 
     def take(self, host: str, timeout: float) -> str | None: ...
 
     def give(self, host: str, token: str) -> None: ...
+
+    def in_use(self, host: str) -> int: ...
 
 
 class LocalSlots:
@@ -63,6 +66,11 @@ class LocalSlots:
 
     def give(self, host: str, token: str) -> None:
         self._hosts[host].release()
+
+    def in_use(self, host: str) -> int:
+        slots = self._hosts.get(host)
+        # A BoundedSemaphore's count of free slots has no public reader.
+        return 0 if slots is None else self.limit - int(slots._value)
 
 
 class FileSlots:
@@ -87,8 +95,26 @@ class FileSlots:
             fd = self._held.pop(token)
         os.close(fd)  # closing the file releases its lock
 
+    def in_use(self, host: str) -> int:
+        """The host's lock files that some process holds: each is tried for a shared
+        lock, given back at once (a take racing it finds the slot busy for those
+        microseconds, and tries the next or again)."""
+        held = 0
+        for n in range(self.limit):
+            path = self.folder / f"{_stem(host)}.{n}"
+            if not path.exists():
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held += 1
+            finally:
+                os.close(fd)  # and its lock, if it took one
+        return held
+
     def _try(self, host: str, found: list[str]) -> bool:
-        stem = hashlib.sha1(host.encode()).hexdigest()[:16]  # any host: a safe file name
+        stem = _stem(host)
         for n in range(self.limit):
             fd = os.open(self.folder / f"{stem}.{n}", os.O_RDWR | os.O_CREAT, 0o600)
             try:
@@ -102,6 +128,10 @@ class FileSlots:
             found.append(token)
             return True
         return False
+
+
+def _stem(host: str) -> str:
+    return hashlib.sha1(host.encode()).hexdigest()[:16]  # any host: a safe file name
 
 
 # KEYS[1]: the host's sorted set of leases (member: token, score: expiry, Redis's clock).
@@ -157,6 +187,14 @@ class RedisSlots:
             self._local.give(host, token)
             return
         self._redis.zrem(KEY_PREFIX + host, token)
+
+    def in_use(self, host: str) -> int:
+        """Leases not expired on Redis's clock (the fallback's, while Redis is away)."""
+        try:
+            seconds, micros = self._redis.time()
+            return int(self._redis.zcount(KEY_PREFIX + host, seconds + micros / 1e6, "+inf"))
+        except self._error:
+            return self._local.in_use(host)
 
     def close(self) -> None:
         self._redis.close()

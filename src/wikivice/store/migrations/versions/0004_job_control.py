@@ -1,5 +1,5 @@
 """job control (issues 11 and 13): who cancelled a job; finished jobs found by status and
-time (the inspector's lists, and pruning old failed jobs)
+time (the inspector's lists, and pruning old failed jobs); a page's latest job
 
 Revision ID: 0004
 Revises: 0003
@@ -23,9 +23,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_fetch_jobs_status_finished", ["status", "finished_at"], unique=False
         )
+        batch_op.create_index("ix_fetch_jobs_page_id", ["page_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("fetch_jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_fetch_jobs_page_id")
         batch_op.drop_index("ix_fetch_jobs_status_finished")
         batch_op.drop_column("cancelled_by")
