@@ -64,3 +64,16 @@ def test_processes_with_their_own_slots_objects_share_the_rows(db: Database) -> 
     first, second = SqlSlots(db, 1, 30), SqlSlots(db, 1, 30)
     assert first.take("shared.org", 1) is not None
     assert second.take("shared.org", 0.1) is None
+
+
+def test_in_use_counts_live_leases_of_every_holder(db: Database) -> None:
+    first, second = SqlSlots(db, 3, 30), SqlSlots(db, 3, lease_seconds=0.3)
+    assert first.in_use("seen.org") == 0
+    token = first.take("seen.org", 1)
+    assert token is not None and second.take("seen.org", 1) is not None
+    assert first.in_use("seen.org") == second.in_use("seen.org") == 2
+    assert first.in_use("other.org") == 0
+    first.give("seen.org", token)
+    assert second.in_use("seen.org") == 1
+    time.sleep(0.4)  # the other lease ends on its own
+    assert first.in_use("seen.org") == 0

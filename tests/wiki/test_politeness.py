@@ -130,3 +130,47 @@ def test_wait_for_tries_until_the_timeout() -> None:
     assert not wait_for(lambda: bool(calls.append(time.monotonic())), 0.3)
     assert 3 <= len(calls) <= 20  # it looks less often as it waits
     assert wait_for(lambda: True, 0)
+
+
+def in_use_follows_takes_and_gives(slots: Slots, other: Slots) -> None:
+    """`in_use` of `slots` counts what `other` (another process's view) holds too."""
+    assert slots.in_use("seen.org") == 0
+    first, second = other.take("seen.org", 1), slots.take("seen.org", 1)
+    assert first is not None and second is not None
+    assert slots.in_use("seen.org") == other.in_use("seen.org") == 2
+    assert slots.in_use("other.org") == 0
+    other.give("seen.org", first)
+    assert slots.in_use("seen.org") == 1
+    slots.give("seen.org", second)
+    assert slots.in_use("seen.org") == 0
+
+
+def test_local_slots_in_use() -> None:
+    slots = LocalSlots(3)
+    in_use_follows_takes_and_gives(slots, slots)
+
+
+def test_file_slots_in_use_across_objects_and_a_probe_takes_nothing(tmp_path: Path) -> None:
+    slots, other = FileSlots(tmp_path / "slots", 3), FileSlots(tmp_path / "slots", 3)
+    in_use_follows_takes_and_gives(slots, other)
+    held = [other.take("full.org", 1) for _ in range(3)]
+    assert slots.in_use("full.org") == 3
+    assert slots.take("full.org", 0.05) is None  # counting left no lock behind
+    other.give("full.org", str(held[0]))
+    assert slots.in_use("full.org") == 2 and slots.take("full.org", 1) is not None
+
+
+@pytest.mark.redis
+def test_redis_slots_in_use_and_an_expired_lease_is_not(
+    redis_url: str, redis_slots: RedisSlots
+) -> None:
+    first, other = RedisSlots(redis_url, 3, 30), RedisSlots(redis_url, 3, 30)
+    try:
+        in_use_follows_takes_and_gives(first, other)
+    finally:
+        first.close()
+        other.close()
+    assert redis_slots.take("gone.org", 1) is not None  # never given back
+    assert redis_slots.in_use("gone.org") == 1
+    time.sleep(0.6)  # past lease_seconds
+    assert redis_slots.in_use("gone.org") == 0

@@ -1,7 +1,7 @@
 // The job inspector (/admin): its list refreshed every two seconds (the server renders
 // it: the same HTML as the page's own), and a job's event log following the job's event
 // stream, each new event a row. Without JavaScript both work by reloading.
-import { $, el } from "./dom.js";
+import { $, el, LoadState } from "./dom.js";
 import { formatNumber } from "./format.js";
 import { EventKind, TERMINAL_EVENT_KINDS } from "./vocabulary.js";
 
@@ -23,7 +23,7 @@ function followList(holder) {
     try {
       const response = await fetch(holder.dataset.rowsUrl, { headers: { Accept: "text/html" } });
       if (!response.ok) {
-        holder.dataset.live = "stopped";
+        holder.dataset.state = LoadState.FAILED; // signed out, say: a reload shows why
         return;
       }
       const html = await response.text();
@@ -31,10 +31,10 @@ function followList(holder) {
         holder.innerHTML = html; // rendered by the server, autoescaped
         holder.dataset.shown = html;
       }
-      holder.dataset.live = "yes";
+      holder.dataset.state = LoadState.LOADED;
       holder.dataset.refreshed = String(Number(holder.dataset.refreshed || 0) + 1);
     } catch (e) {
-      holder.dataset.live = "retrying";
+      holder.dataset.state = LoadState.FAILED; // tried again in two seconds
     }
   };
   setInterval(refresh, REFRESH_MS);
@@ -64,7 +64,7 @@ function followLog(table) {
   const url = new URL(table.dataset.eventsUrl, document.baseURI);
   url.searchParams.set("after", String(last));
   const source = new EventSource(url.href);
-  table.dataset.live = "yes";
+  table.dataset.state = LoadState.LOADING; // following: more may come
   for (const kind of Object.values(EventKind)) {
     source.addEventListener(kind, (e) => {
       const seq = Number(e.lastEventId);
@@ -76,7 +76,7 @@ function followLog(table) {
       table.dataset.status = data.status;
       if (TERMINAL_EVENT_KINDS.includes(kind)) {
         source.close();
-        table.dataset.live = "ended";
+        table.dataset.state = LoadState.LOADED; // the job ended: nothing more comes
       }
     });
   }

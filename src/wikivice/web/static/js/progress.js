@@ -201,7 +201,7 @@ class ProgressView {
   }
 
   // Cancel or Resume through the API, staying on this page: a cancelled job's stream
-  // ends with its `cancelled` event; a resumed one is followed again from where it was.
+  // ends with its last event; a resumed one is followed again from where it was.
   async control(form, saying) {
     const button = $("button", form);
     button.disabled = true;
