@@ -77,6 +77,7 @@ class JobOut(BaseModel):
     cancelled_by: Canceller | None = Field(
         description="Who cancelled it (while `status` is `cancelled`): `requester` or `operator`."
     )
+    events: int = Field(description="The id of its newest event so far (see `events_url`).")
     events_url: str
     created_at: datetime
     started_at: datetime | None

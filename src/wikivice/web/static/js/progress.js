@@ -214,7 +214,12 @@ class ProgressView {
         return;
       }
       this.render(form === this.resumeForm ? EventKind.RESUMED : EventKind.CANCELLED, body);
-      if (body.status === JobStatus.QUEUED) this.start(body.events_url);
+      if (body.status === JobStatus.QUEUED) {
+        // From the `resumed` event on: what came before (its `cancelled` included,
+        // which would end the stream) is on the page already.
+        this.lastSeq = Math.max(this.lastSeq, body.events - 1);
+        this.start(body.events_url);
+      }
     } catch (e) {
       this.message.textContent = "The server did not answer; please try again.";
     } finally {
