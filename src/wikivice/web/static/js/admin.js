@@ -58,6 +58,19 @@ function eventRow(seq, kind, data) {
   return el("tr", { id: `event-${seq}`, dataset: { kind } }, cells);
 }
 
+// The job's facts and actions as the server renders them now (its page, read again).
+async function refreshFacts() {
+  const facts = $("#job-facts");
+  try {
+    const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const fresh = $("#job-facts", new DOMParser().parseFromString(await response.text(), "text/html"));
+    if (fresh) facts.replaceChildren(...fresh.childNodes);
+  } catch (e) {
+    /* the next change of state tries again */
+  }
+}
+
 function followLog(table) {
   const body = $("tbody", table);
   let last = Number(table.dataset.lastSeq || 0);
@@ -73,6 +86,7 @@ function followLog(table) {
       const data = JSON.parse(e.data);
       body.append(eventRow(seq, kind, data));
       table.dataset.lastSeq = String(seq);
+      if (data.status !== table.dataset.status) refreshFacts(); // its state and actions
       table.dataset.status = data.status;
       if (TERMINAL_EVENT_KINDS.includes(kind)) {
         source.close();
