@@ -224,18 +224,18 @@ def test_a_finished_job_cannot_be_cancelled_and_only_the_operator_retries_failur
 def test_a_run_cancelled_mid_fetch_stops_keeps_its_rows_and_resumes_exact(
     rt: Runtime, simulator: SimulatorServer
 ) -> None:
-    title = "Synthetic 6000"
+    title, size = "Synthetic 10000", 10_000
     job_id = started_by(rt, ALICE, title)
     cancelled: list[int] = []
 
     def cancel_once(job_id: int) -> None:
         job = rt.jobs.get(job_id)
-        if not cancelled and job is not None and job.done >= 1000:
+        if not cancelled and job is not None and job.done > 0:
             cancelled.append(job.done)
             control.cancel_job(rt, job_id, Who(ALICE))
 
     rt.notifier.subscribe(cancel_once)  # in the runner's thread, after a batch commits
-    simulator.sim.latency = 0.01
+    simulator.sim.latency = 0.03
     claim = rt.jobs.claim(job_id)
     assert claim is not None
     requeued: list[int] = []
@@ -243,7 +243,7 @@ def test_a_run_cancelled_mid_fetch_stops_keeps_its_rows_and_resumes_exact(
     job = job_of(rt.jobs, job_id)
     assert job.status == JobStatus.CANCELLED and requeued == []
     stored = stored_revids(rt, job.page_id)
-    assert job.done == len(stored) == cancelled[0] < 6000  # stopped within one batch
+    assert job.done == len(stored) == cancelled[0] < size  # stopped within one batch
     history = simulator.sim.history(title)
     assert history is not None
     assert stored == [rev["revid"] for rev in history.iter(0, len(stored))]
@@ -253,8 +253,8 @@ def test_a_run_cancelled_mid_fetch_stops_keeps_its_rows_and_resumes_exact(
     assert again is not None and again.checkpoint is not None
     run_claimed(rt, again, threading.Event(), requeue=requeued.append)
     job = job_of(rt.jobs, job_id)
-    assert job.status == JobStatus.DONE and job.done == 6000
-    assert stored_revids(rt, job.page_id) == [rev["revid"] for rev in history.iter(0, 6000)]
+    assert job.status == JobStatus.DONE and job.done == size
+    assert stored_revids(rt, job.page_id) == [rev["revid"] for rev in history.iter(0, size)]
     assert kinds(rt.db, job_id).count(EventKind.CANCELLED) == 1
 
 

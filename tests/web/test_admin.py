@@ -207,6 +207,9 @@ def test_the_article_page_cancels_and_resumes_without_javascript(
     assert "Cancelled by you after 0 edits; resume to fetch the rest." in mine
     theirs = http.get(cancel.headers["location"], headers=BOB).text
     assert "Cancelled by the person who started it after 0 edits." in theirs
+    assert 'id="resume-form"' not in theirs  # but Try again, which starts a new analysis
+    assert 'id="retry-form" method="post" action="/analyse" hidden' not in theirs
+    assert 'id="retry-form" method="post" action="/analyse" hidden' in mine  # Resume instead
     resume = http.post(f"/jobs/{job_id}/resume", headers={**ALICE, **FORM})
     assert resume.status_code == 303
     assert http.get(f"/api/jobs/{job_id}").json()["status"] == JobStatus.QUEUED

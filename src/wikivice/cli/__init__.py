@@ -336,7 +336,9 @@ def _describe(summary: FetchSummary) -> str:
 
     if summary["status"] != "done":
         ended = escape(str(summary["status"]))
-        return f"[red]{escape(summary['title'])}: {ended}: {escape(str(summary.get('error')))}[/red]"
+        return (
+            f"[red]{escape(summary['title'])}: {ended}: {escape(str(summary.get('error')))}[/red]"
+        )
     text = (
         f"{escape(summary['title'])}: {summary['revisions']:,} revisions stored "
         f"({summary['new_revisions']:,} new) in {summary['seconds']:.1f} s"

@@ -183,13 +183,14 @@ class ProgressView {
     this.message.textContent = message || job.message || "";
     this.section.classList.remove("disconnected");
     const failed = job.status === JobStatus.FAILED;
+    const cancelled = job.status === JobStatus.CANCELLED;
     this.error.hidden = !failed;
-    this.retryForm.hidden = !failed;
+    // Try again: after a failure, or for a visitor who cannot resume a cancelled job.
+    this.retryForm.hidden = !(failed || (cancelled && !this.resumeForm));
     if (failed) {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");
     }
-    const cancelled = job.status === JobStatus.CANCELLED;
     this.cancelled.hidden = !cancelled;
     if (cancelled) {
       const mine = this.section.dataset.startedIt === "yes";
