@@ -1,8 +1,8 @@
 """job control (issues 11 and 13): who cancelled a job; finished jobs found by status and
 time (the inspector's lists, and pruning old failed jobs); a page's latest job
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 10:15:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
