@@ -216,8 +216,8 @@ class ProgressView {
       }
       this.render(form === this.resumeForm ? EventKind.RESUMED : EventKind.CANCELLED, body);
       if (body.status === JobStatus.QUEUED) {
-        // From the `resumed` event on: what came before (its `cancelled` included,
-        // which would end the stream) is on the page already.
+        // From the resume's own event on: what came before (the cancellation
+        // included, which would end the stream) is on the page already.
         this.lastSeq = Math.max(this.lastSeq, body.events - 1);
         this.start(body.events_url);
       }
