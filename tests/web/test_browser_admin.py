@@ -60,8 +60,8 @@ def test_the_inspector_lists_logs_retries_and_cancels(
         kinds = page.eval_on_selector_all(
             "#event-log tbody tr", "rows => rows.map(r => r.dataset.kind)"
         )
-        assert kinds[:2] == ["queued", "started"] and kinds[-1] == "failed"
-        assert "retrying" in kinds
+        assert kinds[0] == "queued" and kinds[-1] == "failed"  # ("waiting" if workers are slow)
+        assert kinds.index("started") < kinds.index("retrying")
         seqs = page.eval_on_selector_all(
             "#event-log tbody tr td:first-child", "c => c.map(x => +x.textContent)"
         )
