@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -244,9 +244,3 @@ def _get(rt: Runtime, job_id: int) -> JobSnapshot:
     if job is None:
         raise ControlRefused(404, f"There is no job {job_id}.")
     return job
-
-
-def count_failed(rt: Runtime) -> int:
-    with rt.db.read() as conn:
-        query = select(func.count()).select_from(FetchJob).where(FetchJob.status == FAILED)
-        return int(conn.execute(query).scalar_one())
