@@ -36,6 +36,7 @@ def test_jobs_by_status_stalled_and_the_queue(rt: Runtime) -> None:
         JobStatus.RUNNING: 1,
         JobStatus.DONE: 1,
         JobStatus.FAILED: 1,
+        JobStatus.CANCELLED: 0,
     }
     assert state.stalled == 0 and state.queue_depth == 1
     stale = rt.settings.model_copy(update={"stale_seconds": -1.0})  # every beat is old

@@ -41,6 +41,7 @@ def row(**changes: Any) -> dict[str, Any]:
         "attempts": 1,
         "max_attempts": 3,
         "error": None,
+        "cancelled_by": None,
         "events": 4,
         "created_at": 1_700_000_000.0,
         "started_at": 1_700_000_001.0,
@@ -103,9 +104,9 @@ def test_from_row_reads_rows_as_the_database_returns_them(db: Database) -> None:
 
 
 @pytest.mark.parametrize("status", list(JobStatus))
-def test_finished_exactly_for_done_and_failed(status: JobStatus) -> None:
+def test_finished_exactly_for_done_failed_and_cancelled(status: JobStatus) -> None:
     finished = JobSnapshot.from_row(row(status=status)).finished
-    assert finished is (status in (JobStatus.DONE, JobStatus.FAILED))
+    assert finished is (status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED))
 
 
 def test_as_dict_holds_every_field_and_encodes_as_json() -> None:

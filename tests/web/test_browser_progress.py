@@ -165,3 +165,46 @@ def test_a_queued_article_shows_its_place_and_wait_then_overtakes_a_huge_one(
         assert job(huge["job_url"])["status"] != "done"
         assert view.page.evaluate(f"{PLACE}.hidden")
     assert view.console_errors == []
+
+
+CANCELLED_NOTE = "document.querySelector('#progress-cancelled')"
+
+
+def test_cancel_then_resume_from_the_article_page(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    import httpx
+
+    title = "Synthetic 30000"
+    stack = make_stack(latency=0.1)  # 60 requests: six seconds, time to press Cancel
+    view = browser_page
+    search(view, stack, title)
+    view.page.wait_for_selector("#cancel", state="visible")
+    assert view.page.is_hidden("#resume")
+    wait_until(view, f"{WIDTH} > 1")
+    view.page.click("#cancel")
+    wait_until(view, f"!{CANCELLED_NOTE}.hidden")
+    note = view.page.text_content("#progress-cancelled") or ""
+    view.screenshot("cancelled")
+    found = re.fullmatch(
+        r"Cancelled by you after ([\d,]+) of 29,\d{3} edits; resume to fetch the rest\.", note
+    )
+    assert found, note
+    assert view.page.is_visible("#resume") and view.page.is_hidden("#cancel")
+    assert view.page.evaluate("document.querySelector('#progress').dataset.status") == "cancelled"
+    job = view.page.evaluate("JSON.parse(document.querySelector('#job-data').textContent)")
+    cancelled = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled_by"] == "requester"
+    assert 0 < cancelled["done"] < 30000
+    time.sleep(1.0)  # the worker stopped: nothing more is stored
+    assert httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()["done"] == cancelled["done"]
+    # A reload says the same, from the server.
+    view.page.reload()
+    assert view.page.text_content("#progress-cancelled") == note
+    view.page.click("#resume")
+    wait_for_dashboard(view, timeout=60_000)
+    view.screenshot("resumed")
+    final = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
+    assert final["status"] == "done" and final["done"] == 30000
+    assert final["attempts"] == 2  # resumed from its checkpoint, not started again
+    assert view.console_errors == []

@@ -88,8 +88,8 @@ def run_claimed(
     except Interrupted:
         if not beat.lost.is_set():  # the worker stops, or a huge job gives way (jobs.lanes)
             _give_back(jobs, claim, again, GAVE_WAY if not stop.is_set() else None)
-    except LeaseLost:
-        log.info("job %s was taken over by another worker", claim.job_id)
+    except LeaseLost:  # nothing of the run is written after this: what it stored stays
+        log.info("job %s stopped: cancelled, or taken over by another worker", claim.job_id)
     except PageMissing as exc:
         _fail(jobs, claim, f"the page was deleted or moved away ({exc})")
     except WikiUnavailable as exc:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from wikivice.store.models import FetchJob
-from wikivice.store.vocabulary import JobStatus, Stage
+from wikivice.store.vocabulary import Canceller, JobStatus, Stage
 
 # The columns a transition returns, written into its event row.
 SNAPSHOT_COLUMNS = (
@@ -30,6 +30,7 @@ SNAPSHOT_COLUMNS = (
     FetchJob.max_attempts,
     FetchJob.error,
     FetchJob.events,
+    FetchJob.cancelled_by,
 )
 TIME_COLUMNS = (
     FetchJob.created_at,
@@ -60,6 +61,7 @@ class JobSnapshot:
     max_attempts: int
     error: str | None
     events: int  # the number of its newest event
+    cancelled_by: Canceller | None  # who cancelled it (None: nobody, or resumed since)
     created_at: float
     started_at: float | None
     finished_at: float | None
@@ -72,7 +74,7 @@ class JobSnapshot:
 
     @property
     def finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+        return self.status.finished
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> JobSnapshot:
@@ -81,6 +83,7 @@ class JobSnapshot:
                 **row,
                 "status": JobStatus(row["status"]),
                 "stage": Stage(row["stage"]),
+                "cancelled_by": Canceller(row["cancelled_by"]) if row["cancelled_by"] else None,
                 "total_is_lower_bound": bool(row["total_is_lower_bound"]),
                 "total_is_estimate": bool(row["total_is_estimate"]),
             }

@@ -165,8 +165,9 @@ class FetchJob(Base):
     """One fetch of one page's history: the source of truth for its state and progress.
 
     status: queued → running → done | failed (running → queued again when a worker
-    stops or stalls). `claimed_by` is the lease token of the worker running it; every
-    write a worker makes is conditional on still holding it.
+    stops or stalls; queued or running → cancelled → queued when resumed). `claimed_by`
+    is the lease token of the worker running it; every write a worker makes is
+    conditional on still holding it (cancelling clears it).
     """
 
     __tablename__ = "fetch_jobs"
@@ -180,6 +181,8 @@ class FetchJob(Base):
         ),
         Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_fetch_jobs_requested_by_status", "requested_by", "status"),
+        Index("ix_fetch_jobs_status_finished", "status", "finished_at"),
+        Index("ix_fetch_jobs_page_id", "page_id"),  # a page's latest job
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -208,6 +211,8 @@ class FetchJob(Base):
     # the most revisions it may store (None: no limit, as for `wikivice fetch`).
     requested_by: Mapped[str | None] = mapped_column(String(64))
     revision_limit: Mapped[int | None] = mapped_column(Integer)
+    # Who cancelled it (a `Canceller`: the requester or the operator), while it is cancelled.
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class JobEvent(Base):

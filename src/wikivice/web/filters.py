@@ -50,6 +50,12 @@ def day(value: Any) -> str:
     return moment.strftime("%-d %b %Y") if moment else "–"
 
 
+def clock(value: Any) -> str:
+    """Epoch seconds as `18:05:12.345 UTC` (the job inspector's event times)."""
+    moment = _moment(value)
+    return moment.strftime("%H:%M:%S.%f")[:-3] + " UTC" if moment else "–"
+
+
 def duration(seconds: Any) -> str:
     if seconds is None:
         return "–"
@@ -85,6 +91,7 @@ def install(env: Environment) -> None:
         percent=percent,
         when=when,
         day=day,
+        clock=clock,
         duration=duration,
         script_json=script_json,
     )

@@ -37,7 +37,8 @@ def read_job(job: JobDep, rt: RuntimeDep) -> JobOut:
             "content": {"text/event-stream": {}},
             "description": "Server-Sent Events: `id:` (the event number), `event:` "
             "(queued, started, stage, progress, retrying, requeued, stalled, waiting, "
-            "done, failed) and `data:` (the job's state at that moment, as JSON).",
+            "resumed, done, failed, cancelled) and `data:` (the job's state at that "
+            "moment, as JSON).",
         },
         404: {"model": ErrorOut},
         429: {"model": ErrorOut, "description": "Too many streams open from this client."},
@@ -54,7 +55,8 @@ async def stream_job_events(
     """The job's events as Server-Sent Events, each with an `id:`.
 
     Replays the stored events after `Last-Event-ID` (or `after`, or from the start),
-    then follows new ones; ends after the terminal event (`done` or `failed`). A client
+    then follows new ones; ends after the terminal event (`done`, `failed` or `cancelled`:
+    a cancelled job resumed is followed again with `after` its last event id). A client
     holds at most `max_streams_per_client` streams at once (429 past it)."""
     start = max(last_event_id or 0, after)
     client = client_key(request)

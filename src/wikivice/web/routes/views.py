@@ -47,6 +47,7 @@ from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit
+from wikivice.web.routes.control import job_controls
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import WikiSite, parse_wiki
@@ -188,6 +189,7 @@ def render_article(
         "fragment_url": urls.dashboard_fragment(site.key, state.title),
         "figures": None,
         "charts": [],
+        "controls": job_controls(request, rt, job),  # Cancel, Resume (routes/control.py)
     }
     if page is not None and page.fetched_at is not None:  # a history is stored
         context.update(dashboard_context(rt, page, refreshing=job is not None))

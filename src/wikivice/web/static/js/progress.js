@@ -6,6 +6,7 @@ import { formatNumber, formatSeconds } from "./format.js";
 import { times } from "./timing.js";
 import { urlFor } from "./urls.js";
 import {
+  Canceller,
   EventKind,
   FINISHED_JOB_STATUSES,
   JobStatus,
@@ -40,6 +41,8 @@ export const HANDLERS = Object.freeze({
     view.showDashboard();
   },
   [EventKind.FAILED]: show,
+  [EventKind.CANCELLED]: show,
+  [EventKind.RESUMED]: show,
 });
 
 // While a job runs its bar stops short of full: an estimated total can be a little low,
@@ -64,13 +67,26 @@ function describeCounts(job, bar, fill) {
     bar.setAttribute("aria-valuemax", String(most));
   } else {
     counts = done ? `${formatNumber(done)} revisions` : "";
-    bar.classList.toggle("indeterminate", job.status !== JobStatus.DONE);
+    bar.classList.toggle("indeterminate", !FINISHED_JOB_STATUSES.includes(job.status));
     if (job.status === JobStatus.DONE) fill.style.width = "100%";
   }
   bar.setAttribute("aria-valuenow", String(done));
   if (job.rate) counts += ` · ${formatNumber(Math.round(job.rate))}/s`;
   if (job.eta) counts += ` · about ${formatSeconds(job.eta)} left`;
   return counts;
+}
+
+// "Cancelled by you after 6,500 of about 50,000 edits" (as web/routes/control.py says it).
+export function cancelledNote(job, startedIt) {
+  let by = startedIt ? "you" : "the person who started it";
+  if (job.cancelled_by === Canceller.OPERATOR) by = "the operator";
+  const done = job.done || 0;
+  let of = "";
+  if (job.total) {
+    const about = job.total_is_estimate ? "about " : job.total_is_lower_bound ? "at least " : "";
+    of = ` of ${about}${formatNumber(Math.max(job.total, done))}`;
+  }
+  return `Cancelled by ${by} after ${formatNumber(done)}${of} edits`;
 }
 
 class ProgressView {
@@ -89,6 +105,10 @@ class ProgressView {
     this.error = $("#progress-error", section);
     this.retryForm = $("#retry-form", section);
     this.retry = $("#retry", section);
+    this.cancelled = $("#progress-cancelled", section);
+    // Cancel and Resume: only on the page of whoever started the job (or the operator).
+    this.cancelForm = $("#cancel-form", section);
+    this.resumeForm = $("#resume-form", section);
     this.lastSeq = 0;
     this.source = null;
     this.reconnectTimer = null;
@@ -98,6 +118,14 @@ class ProgressView {
     this.retryForm.addEventListener("submit", (e) => {
       e.preventDefault();
       this.restart();
+    });
+    this.cancelForm?.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.control(this.cancelForm, "Cancelling…");
+    });
+    this.resumeForm?.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.control(this.resumeForm, "Resuming…");
     });
     const initial = $("#job-data", section);
     if (initial) this.render("initial", JSON.parse(initial.textContent));
@@ -188,11 +216,48 @@ class ProgressView {
     this.showPlace(job);
     this.section.classList.remove("disconnected");
     const failed = job.status === JobStatus.FAILED;
+    const cancelled = job.status === JobStatus.CANCELLED;
     this.error.hidden = !failed;
-    this.retryForm.hidden = !failed;
+    // Try again: after a failure, or for a visitor who cannot resume a cancelled job.
+    this.retryForm.hidden = !(failed || (cancelled && !this.resumeForm));
     if (failed) {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");
+    }
+    this.cancelled.hidden = !cancelled;
+    if (cancelled) {
+      const mine = this.section.dataset.startedIt === "yes";
+      const next = this.resumeForm ? "; resume to fetch the rest." : ".";
+      this.cancelled.textContent = cancelledNote(job, mine) + next;
+    }
+    if (this.cancelForm) this.cancelForm.hidden = FINISHED_JOB_STATUSES.includes(job.status);
+    if (this.resumeForm) this.resumeForm.hidden = !cancelled;
+  }
+
+  // Cancel or Resume through the API, staying on this page: a cancelled job's stream
+  // ends with its last event; a resumed one is followed again from where it was.
+  async control(form, saying) {
+    const button = $("button", form);
+    button.disabled = true;
+    this.message.textContent = saying;
+    try {
+      const response = await fetch(form.dataset.api, { method: "POST", headers: { Accept: "application/json" } });
+      const body = await response.json();
+      if (!response.ok) {
+        this.message.textContent = body.detail || `HTTP ${response.status}`;
+        return;
+      }
+      this.render(form === this.resumeForm ? EventKind.RESUMED : EventKind.CANCELLED, body);
+      if (body.status === JobStatus.QUEUED) {
+        // From the resume's own event on: what came before (the cancellation
+        // included, which would end the stream) is on the page already.
+        this.lastSeq = Math.max(this.lastSeq, body.events - 1);
+        this.start(body.events_url);
+      }
+    } catch (e) {
+      this.message.textContent = "The server did not answer; please try again.";
+    } finally {
+      button.disabled = false;
     }
   }
 
