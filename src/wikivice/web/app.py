@@ -29,7 +29,17 @@ from wikivice.web.headers import SecurityHeaders
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.ratelimits import RateLimits
-from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
+from wikivice.web.routes import (
+    analyses,
+    compare,
+    diffs,
+    editors,
+    exports,
+    history,
+    jobs,
+    views,
+    wikis,
+)
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import docs as docs_routes
 from wikivice.web.routes import health as health_routes
@@ -92,6 +102,7 @@ ROUTERS = (
     wikis.analyses_router,
     diffs.router,
     exports.router,
+    history.router,
     editors.router,
     editors.pages_router,
     compare.router,

@@ -1,0 +1,38 @@
+"""the history explorer (issue 12 part 3): keyset paging on (page_id, ts, revid), and
+each wiki's tag display names
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-05 10:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("wikis", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tag_names", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("tags_checked_at", sa.Float(), nullable=True))
+    # (page_id, ts, revid) serves whatever (page_id, ts) served, and orders a page of a
+    # history without a sort: it replaces it, so ingest maintains no more indexes than
+    # before.
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.create_index("ix_revisions_page_ts_revid", ["page_id", "ts", "revid"])
+        batch_op.drop_index("ix_revisions_page_ts")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.create_index("ix_revisions_page_ts", ["page_id", "ts"])
+        batch_op.drop_index("ix_revisions_page_ts_revid")
+    with op.batch_alter_table("wikis", schema=None) as batch_op:
+        batch_op.drop_column("tags_checked_at")
+        batch_op.drop_column("tag_names")
