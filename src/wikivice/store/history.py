@@ -63,7 +63,7 @@ class Cursor:
     def parse(cls, token: str) -> Cursor:
         """A cursor from its `token`; ValueError for anything else."""
         ts, sep, revid = token.partition("-")
-        if not sep or not ts.isdigit() or not revid.isdigit() or len(token) > 40:
+        if not sep or not _digits(ts) or not _digits(revid) or len(token) > 40:
             raise ValueError(f"{token!r} is not a position in a history (TIMESTAMP-REVID)")
         cursor = cls(int(ts), int(revid))
         if cursor.ts >= 2**63 or cursor.revid >= 2**63:
@@ -232,6 +232,10 @@ def _reverts(which: RevertFilter) -> ColumnElement[bool]:
             return or_(reverted, revert)
         case RevertFilter.NONE:
             return and_(Revision.reverted.is_(False), Revision.is_revert.is_(False))
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _escape_like(text: str) -> str:
