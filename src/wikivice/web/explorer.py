@@ -10,13 +10,14 @@ alone (`store.history`): no wiki is asked. Summaries become text and links
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from starlette.datastructures import QueryParams
 
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import history, tags
@@ -198,14 +199,13 @@ class HistoryView:
     older_link: str | None
     newer_link: str | None
     filtered: bool
+    kind_labels: Mapping[EditorKind, str] = field(default_factory=lambda: KIND_LABELS)
+    revert_labels: Mapping[RevertFilter, str] = field(default_factory=lambda: REVERT_LABELS)
 
 
-def history_view(
-    rt: Runtime, site: WikiSite, page: PageRef, params: Mapping[str, Sequence[str]]
-) -> HistoryView:
-    """The explorer as the article page shows it, from the page's query string (each
-    name with its values)."""
-    raw = {name: list(values) if name == "kind" else values[-1] for name, values in params.items()}
+def history_view(rt: Runtime, site: WikiSite, page: PageRef, params: QueryParams) -> HistoryView:
+    """The explorer as the article page shows it, from the page's query string."""
+    raw = {name: params.getlist(name) if name == "kind" else params[name] for name in params}
     with rt.db.read() as conn:
         labels = tags.tag_labels(conn, page.wiki_id)
     try:

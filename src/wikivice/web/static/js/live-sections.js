@@ -1,7 +1,9 @@
 // The dashboard's parts loaded after it is on screen, from the JSON API: the article's
-// lead and its latest edits (with the latest revert or vandalism, its diff open).
+// lead and its latest edits (with the latest revert or vandalism, its diff open); and the
+// history explorer made live (history.js).
 import { $, LoadState, el, getJson } from "./dom.js";
 import { toggleDiff } from "./diffs.js";
+import { initHistory } from "./history.js";
 import { signed, when } from "./format.js";
 
 const INCIDENT_TITLES = {
@@ -105,4 +107,5 @@ export function initLiveSections(root) {
   if (context) loadExtract(context);
   const recent = $("#recent", root);
   if (recent) loadRecent(recent, page);
+  initHistory($("#history", root), page);
 }
