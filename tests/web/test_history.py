@@ -67,8 +67,14 @@ def test_history_lists_every_revision_newest_first_page_by_page(
     ("params", "keep"),
     [
         ({"kind": "anon"}, lambda r: "anon" in r),
-        ({"kind": ["anon", "bot"]}, lambda r: "anon" in r or r.get("user", "").endswith("Bot")
-         or r.get("user") in ("ClueBot NG", "AnomieBOT", "Citation bot")),  # fmt: skip
+        (
+            {"kind": ["anon", "bot"]},
+            lambda r: (
+                "anon" in r
+                or r.get("user", "").endswith("Bot")
+                or r.get("user") in ("ClueBot NG", "AnomieBOT", "Citation bot")
+            ),
+        ),  # fmt: skip
         ({"tag": "mw-rollback"}, lambda r: "mw-rollback" in r["tags"]),
         ({"min_change": 1000}, None),
         ({"q": "RV"}, lambda r: "rv" in (r.get("comment") or "").lower()),
@@ -206,7 +212,9 @@ def test_diff_after_a_hidden_text_says_so(
     db = Database(wiki_settings.sqlalchemy_url)
     try:
         with db.write() as conn:
-            conn.execute(update(Revision).where(Revision.revid == rows[hidden]["revid"]).values(hidden=0))
+            conn.execute(
+                update(Revision).where(Revision.revid == rows[hidden]["revid"]).values(hidden=0)
+            )
     finally:
         db.dispose()
     asked = simulator.sim.stats.by_action.get("compare", 0)
