@@ -245,6 +245,7 @@ SECTIONS = (
     "glance",
     "context",
     "recent",
+    "history",
     "activity",
     "size",
     "editors",

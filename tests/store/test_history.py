@@ -35,10 +35,10 @@ def revids(page: HistoryPage) -> list[int]:
 
 
 def read(
-    db: Database, page_id: int, where: HistoryFilter = HistoryFilter(), **kw: object
+    db: Database, page_id: int, where: HistoryFilter | None = None, **kw: object
 ) -> HistoryPage:
     with db.read() as conn:
-        return history_page(conn, page_id, where, **kw)  # type: ignore[arg-type]
+        return history_page(conn, page_id, where or HistoryFilter(), **kw)  # type: ignore[arg-type]
 
 
 def test_history_is_newest_first_with_every_fact(db: Database) -> None:
