@@ -3,8 +3,9 @@
 Paging is by keyset on (ts, revid), never OFFSET: a page starts strictly before (or
 after) the last row the previous page showed, so page 1,000 of a 100,000-revision
 history reads the same few rows of the `(page_id, ts, revid)` index as page 1
-(`ix_revisions_page_ts_revid`, migration 0004). A filter that matches few rows walks
-that index until it has a page, one scan of the page's rows at worst.
+(`ix_revisions_page_ts_revid`, migration 0004; one editor's, of
+`ix_revisions_editor_page_ts`). A filter that matches few rows walks the page's index
+until it has a page: one scan of the page's rows at worst (about 100 ms for 100,000).
 
 Filters (`HistoryFilter`) combine with AND: a time range, one editor by name, editor
 kinds, one tag, reverts, a size change range, and a summary substring (case-insensitive
@@ -196,7 +197,12 @@ def _conditions(conn: Connection, page_id: int, where: HistoryFilter) -> list[Co
         if not findable(where.text, MAX_TEXT_CHARS):
             return [false()]
         pattern = "%" + _escape_like(where.text) + "%"
-        found.append(Revision.comment.ilike(pattern, escape="\\"))
+        # SQLite's LIKE already ignores the case of ASCII letters, and lower() on each row
+        # (what ilike() becomes there) took 2.5 times as long (bench/history.py).
+        if conn.dialect.name == "postgresql":
+            found.append(Revision.comment.ilike(pattern, escape="\\"))
+        else:
+            found.append(Revision.comment.like(pattern, escape="\\"))
     return found
 
 

@@ -122,7 +122,9 @@ class Revision(Base):
         UniqueConstraint("wiki_id", "revid", name="uq_revisions_wiki_revid"),
         # Keyset paging of a history (store/history.py) and every scan of a page by time.
         Index("ix_revisions_page_ts_revid", "page_id", "ts", "revid"),
-        Index("ix_revisions_editor", "editor_id"),
+        # An editor's revisions (editor pages), and of one page newest first (the history
+        # explorer's editor filter: SQLite would otherwise walk the whole page).
+        Index("ix_revisions_editor_page_ts", "editor_id", "page_id", "ts", "revid"),
     )
 
     id: Mapped[int] = mapped_column(

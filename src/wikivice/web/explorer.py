@@ -97,7 +97,9 @@ class HistoryQuery(BaseModel):
     def where(self) -> HistoryFilter:
         return HistoryFilter(
             since=_epoch(self.since) if self.since else None,
-            until=_epoch(self.until + timedelta(days=1)) if self.until else None,
+            until=_epoch(self.until + timedelta(days=1))
+            if self.until not in (None, date.max)
+            else None,
             editor=" ".join(self.editor.replace("_", " ").split()) if self.editor else None,
             kinds=tuple(dict.fromkeys(self.kind)),
             tag=self.tag,

@@ -1,5 +1,5 @@
-"""the history explorer (issue 12 part 3): keyset paging on (page_id, ts, revid), and
-each wiki's tag display names
+"""the history explorer (issue 12 part 3): keyset paging on (page_id, ts, revid) and
+(editor_id, page_id, ts, revid), and each wiki's tag display names
 
 Revision ID: 0004
 Revises: 0003
@@ -24,13 +24,22 @@ def upgrade() -> None:
     # (page_id, ts, revid) serves whatever (page_id, ts) served, and orders a page of a
     # history without a sort: it replaces it, so ingest maintains no more indexes than
     # before.
+    # Likewise (editor_id, page_id, ts, revid) for (editor_id): one editor's revisions of
+    # one page, newest first, without walking the page (SQLite's planner has no statistics
+    # to choose otherwise).
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.create_index("ix_revisions_page_ts_revid", ["page_id", "ts", "revid"])
         batch_op.drop_index("ix_revisions_page_ts")
+        batch_op.create_index(
+            "ix_revisions_editor_page_ts", ["editor_id", "page_id", "ts", "revid"]
+        )
+        batch_op.drop_index("ix_revisions_editor")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.create_index("ix_revisions_editor", ["editor_id"])
+        batch_op.drop_index("ix_revisions_editor_page_ts")
         batch_op.create_index("ix_revisions_page_ts", ["page_id", "ts"])
         batch_op.drop_index("ix_revisions_page_ts_revid")
     with op.batch_alter_table("wikis", schema=None) as batch_op:
