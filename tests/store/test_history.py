@@ -167,3 +167,51 @@ def test_history_refuses_before_and_after_together(db: Database) -> None:
     _, page_id = stored(db)
     with pytest.raises(ValueError, match="not both"):
         read(db, page_id, before=Cursor(1, 1), after=Cursor(1, 1))
+
+
+def walk(
+    db: Database, page_id: int, where: HistoryFilter, **kw: object
+) -> tuple[list[int], list[HistoryPage]]:
+    """Every page older and older from the newest: the revisions in order, and the pages."""
+    pages: list[HistoryPage] = []
+    cursor: Cursor | None = None
+    while True:
+        page = read(db, page_id, where, before=cursor, **kw)
+        pages.append(page)
+        if page.older is None:
+            return [r for p in pages for r in revids(p)], pages
+        cursor = page.older
+
+
+def test_a_scanning_filter_reads_a_window_at_a_time_and_misses_nothing(db: Database) -> None:
+    _, page_id = stored(db)
+    where = HistoryFilter(kinds=(EditorKind.USER,))  # 9, 5, 3, 2, 0
+    found, pages = walk(db, page_id, where, limit=2, window=3)
+    assert found == [9, 5, 3, 2, 0]
+    # The first window (9, 8, 7) holds one match: a short page saying where it stopped.
+    assert revids(pages[0]) == [9] and pages[0].searched_to is not None
+    assert pages[0].older == pages[0].searched_to and pages[0].searched_to.revid % 100 == 7
+    assert all(p.older == p.searched_to for p in pages if p.searched_to is not None)
+    # Up again from the bottom: the same revisions, window by window.
+    up: list[int] = []
+    cursor = pages[-1].revisions[-1].cursor
+    up += [0]
+    while cursor is not None:
+        page = read(db, page_id, where, after=cursor, limit=2, window=3)
+        up = revids(page) + up
+        cursor = page.newer
+    assert up == [9, 5, 3, 2, 0]
+
+
+def test_a_window_starts_within_the_date_range(db: Database) -> None:
+    _, page_id = stored(db)
+    where = HistoryFilter(kinds=(EditorKind.USER,), until=epoch("2020-01-03T00:00:01Z"))
+    page = read(db, page_id, where, limit=5, window=2)
+    assert revids(page) == [3, 2]  # the window is the range's newest two, not the page's
+    assert revids(read(db, page_id, where, before=page.older, limit=5, window=2)) == [0]
+
+
+def test_filters_an_index_serves_read_no_window(db: Database) -> None:
+    _, page_id = stored(db)
+    page = read(db, page_id, HistoryFilter(editor="Alice"), limit=10, window=1)
+    assert revids(page) == [9, 5, 3, 0] and page.searched_to is None

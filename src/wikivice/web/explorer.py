@@ -164,6 +164,11 @@ class HistoryOut(BaseModel):
     newer: str | None = Field(description="`after` for the next newer page (None: no more).")
     older_url: str | None
     newer_url: str | None
+    searched_to: str | None = Field(
+        description="When set, the page is short because a filter no index serves read "
+        "its share of revisions (20,000 at most) and stopped here (ISO time): `older` (or "
+        "`newer`, paging up) continues the search."
+    )
 
 
 def explore(rt: Runtime, site: WikiSite, page: PageRef, query: HistoryQuery) -> HistoryOut:
@@ -185,6 +190,7 @@ def explore(rt: Runtime, site: WikiSite, page: PageRef, query: HistoryQuery) -> 
         newer=newer.token if newer else None,
         older_url=_with(api, query.params(before=older.token)) if older else None,
         newer_url=_with(api, query.params(after=newer.token)) if newer else None,
+        searched_to=iso(found.searched_to.ts) if found.searched_to else None,
     )
 
 

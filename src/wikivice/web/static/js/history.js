@@ -54,12 +54,16 @@ function withDiff(item, page) {
   item.append(diff);
 }
 
+// What the list shows; a search a filter cut short (`searched_to`) says how far it read.
 function statusText(body, filtered) {
   const rows = body.revisions;
-  if (!rows.length) return filtered ? "No revision matches these filters." : "No revisions here.";
+  const further = body.searched_to
+    ? ` Searched the revisions as far as ${when(Date.parse(body.searched_to) / 1000)}: more may match further on.`
+    : "";
+  if (!rows.length) return (filtered ? `No revision ${further ? "here " : ""}matches these filters.` : "No revisions here.") + further;
   const plural = rows.length === 1 ? "" : "s";
   const match = filtered ? " that match" : "";
-  return `Showing ${rows.length} revision${plural}${match}, ${when(rows[0].ts)} back to ${when(rows.at(-1).ts)}.`;
+  return `Showing ${rows.length} revision${plural}${match}, ${when(rows[0].ts)} back to ${when(rows.at(-1).ts)}.${further}`;
 }
 
 export function initHistory(section, page) {
