@@ -126,7 +126,7 @@ export function initHistory(section, page) {
     form.reset();
     for (const field of form.elements) {
       if (field.type === "checkbox") field.checked = false;
-      else if (field.name && field.type !== "hidden") field.value = "";
+      else if (field.name && field.name !== "limit") field.value = ""; // the page size stays
     }
     show(formQuery(form));
   });
