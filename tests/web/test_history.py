@@ -223,3 +223,21 @@ def test_diff_after_a_hidden_text_says_so(
     late = client.get(f"{api}/diffs/{rows[hidden + 1]['revid']}")
     assert late.status_code == 200 and late.json()["parent_hidden"]
     assert simulator.sim.stats.by_action.get("compare", 0) == asked + 1
+
+
+def test_recent_edits_carry_summaries_as_links_and_tags_display_names(
+    client: httpx.Client, simulator: SimulatorServer
+) -> None:
+    api = analysed(client, "Synthetic 2000")
+    body = client.get(f"{api}/recent-edits").json()
+    edits = body["edits"] + [body["incident"]]
+    article = simulator.api_url.replace("/w/api.php", "/wiki/")
+    linked = [e for e in edits if "[[" in (e["comment"] or "")]
+    assert linked  # the incident: a revert's summary links the editor it reverted
+    for edit in linked:
+        assert any((p["href"] or "").startswith(article) for p in edit["summary"])
+        assert "[[" not in "".join(p["text"] for p in edit["summary"] if p["href"])
+    for edit in edits:
+        labels = dict(zip(edit["tags"], edit["tag_labels"], strict=True))
+        assert labels.get("mw-rollback", "Rollback") == "Rollback"
+        assert all("<" not in label for label in labels.values())

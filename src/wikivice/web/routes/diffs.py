@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from wikivice.figures import activity
 from wikivice.figures.types import EditRow
 from wikivice.jobs.runtime import Runtime
+from wikivice.store import tags
 from wikivice.web import urls
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.lookups import LookupsDep
@@ -24,6 +26,7 @@ from wikivice.web.ratelimits import LookupsLimit
 from wikivice.web.schemas import ErrorOut
 from wikivice.wiki.diffs import Diffs
 from wikivice.wiki.errors import ApiError
+from wikivice.wiki.markup import summary_parts
 from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
@@ -49,13 +52,25 @@ def get_diffs(request: Request) -> Diffs:
 DiffsDep = Annotated[Diffs, Depends(get_diffs)]
 
 
-def with_links(site: WikiSite, edit: Mapping[str, Any]) -> dict[str, Any]:
-    """An edit row plus where to see it: its diff on the wiki and its editor here."""
-    user = edit.get("user")
+def with_links(
+    site: WikiSite,
+    edit: Mapping[str, Any],
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """An edit row plus where to see it (its diff on the wiki, its editor here), its
+    summary as text and links (`wiki.markup`; `title`: its article, else the row's
+    own), and its tags' display names (`labels`, else their names)."""
+    user, comment = edit.get("user"), edit.get("comment")
+    title = title or str(edit.get("title") or "")
+    labels = labels or {}
+    parts = summary_parts(comment, site, title) if comment else []
     return {
         **edit,
         "diff_url": site.diff_url(edit["revid"]),
         "editor_url": urls.editor(site.key, user) if user else None,
+        "summary": [asdict(part) for part in parts],
+        "tag_labels": [labels.get(tag) or tag for tag in edit.get("tags", [])],
     }
 
 
@@ -67,14 +82,15 @@ def list_recent_edits(site: SiteDep, page: StoredPageDep, rt: RuntimeDep) -> dic
     with rt.db.read() as conn:
         edits = activity.latest_edits(conn, page.id)
         incident = activity.latest_incident(conn, page.id)
+        labels = tags.tag_labels(conn, page.wiki_id)
     linked = None
     if incident is not None:
         undid = [{"name": n, "editor_url": urls.editor(site.key, n)} for n in incident["undid"]]
-        linked = {**with_links(site, incident), "undid": undid}
+        linked = {**with_links(site, incident, page.title, labels), "undid": undid}
     return {
         "wiki": site.key,
         "title": page.title,
-        "edits": [with_links(site, edit) for edit in edits],
+        "edits": [with_links(site, edit, page.title, labels) for edit in edits],
         "incident": linked,
     }
 
