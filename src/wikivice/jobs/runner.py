@@ -191,13 +191,18 @@ def _finish(
     )
     jobs.finish(
         claim,
-        limit_reached(limit or 0) if capped else f"{result.new_revisions:,} new revisions",
+        limit_reached(limit or 0) if capped else _new_revisions(result.new_revisions),
         new_revisions=result.new_revisions,
         done=result.stored_revisions,
         total=result.stored_revisions,
         total_is_lower_bound=False,
         total_is_estimate=False,
     )
+
+
+def _new_revisions(count: int) -> str:
+    """The finished job's message: "1 new revision", "4,000 new revisions"."""
+    return f"{count:,} new revision{'' if count == 1 else 's'}"
 
 
 def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:

@@ -3,7 +3,7 @@
 Paging is by keyset on (ts, revid), never OFFSET: a page starts strictly before (or
 after) the last row the previous page showed, so page 1,000 of a 100,000-revision
 history reads the same few rows of the `(page_id, ts, revid)` index as page 1
-(`ix_revisions_page_ts_revid`, migration 0004; one editor's, of
+(`ix_revisions_page_ts_revid`, migration 0005; one editor's, of
 `ix_revisions_editor_page_ts`). A filter that matches few rows walks the page's index
 until it has a page: one scan of the page's rows at worst (about 100 ms for 100,000).
 

@@ -94,6 +94,19 @@ class Page(Base):
     analysed_at: Mapped[float | None] = mapped_column(Float)
 
 
+class PageRedirect(Base):
+    """A redirect's title that led to a page when it was analysed: "Turing" → Alan Turing,
+    so every route finds the page by the title a person typed."""
+
+    __tablename__ = "page_redirects"
+
+    wiki_id: Mapped[int] = mapped_column(
+        ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(512), primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+
+
 class Editor(Base):
     """Someone who edited: a registered user, a bot, an IP address or a temporary account."""
 

@@ -27,6 +27,14 @@ def number(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def count(value: Any, one: str, many: str | None = None) -> str:
+    """`3` and "edit" → "3 edits", `1` → "1 edit": a number with its noun, singular or
+    plural as the number asks ("–" and the plural when unknown). `many` for irregular
+    plurals ("person", "people")."""
+    plural = many if many is not None else f"{one}s"
+    return f"{number(value)} {one if value == 1 else plural}"
+
+
 def percent(value: Any, digits: int = 1) -> str:
     return "–" if value is None else f"{float(value) * 100:.{digits}f}%"
 
@@ -73,6 +81,7 @@ def _moment(value: Any) -> datetime | None:
 def install(env: Environment) -> None:
     env.filters.update(
         number=number,
+        count=count,
         percent=percent,
         when=when,
         day=day,

@@ -37,6 +37,7 @@ URL_TEMPLATES = {
     "analyses": urls.analyses(),
     "diff": urls.template(urls.diff, "wiki", "title", "revid"),
     "history": urls.template(urls.revisions, "wiki", "title"),
+    "heatmap": urls.template(urls.heatmap, "wiki", "title", "zone"),
     "plotly": urls.plotly_js(),
 }
 

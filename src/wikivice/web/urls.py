@@ -127,6 +127,10 @@ def diff(wiki: str, title: str, revid: int) -> str:
     return f"{page_api(wiki, title)}/diffs/{revid}"
 
 
+def heatmap(wiki: str, title: str, zone: str) -> str:
+    return f"{page_api(wiki, title)}/heatmap" + _query(tz=zone)
+
+
 def suggestions(wiki: str, q: str) -> str:
     return f"/api/wikis/{_key(wiki)}/suggestions" + _query(q=q)
 

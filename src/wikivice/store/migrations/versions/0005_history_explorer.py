@@ -1,8 +1,8 @@
 """the history explorer (issue 12 part 3): keyset paging on (page_id, ts, revid) and
 (editor_id, page_id, ts, revid), and each wiki's tag display names
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 10:10:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
