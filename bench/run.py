@@ -17,6 +17,7 @@ BENCHES = {
     "ingest-postgres": ["ingest_postgres.py", "--revisions", "100000", "--repeat", "3"],
     "stats": ["stats_bench.py", "--revisions", "100000"],
     "dashboard": ["dashboard.py"],
+    "history": ["history.py", "--repeat", "15"],
     "web": ["web.py", "--latency", "0.2", "--runs", "5"],
     "progress": ["progress.py", "--latency", "0.01"],
     "streams": ["streams.py", "--streams", "1000", "--seconds", "10"],

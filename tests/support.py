@@ -246,6 +246,7 @@ SECTIONS = (
     "glance",
     "context",
     "recent",
+    "history",
     "activity",
     "size",
     "editors",

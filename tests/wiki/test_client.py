@@ -246,3 +246,11 @@ def test_maxlag_is_sent_with_background_requests(
     wiki.resolve("Coffee")  # a person is waiting: no maxlag, so no maxlag error
     with pytest.raises(WikiUnavailable, match="lagged"):
         next(wiki.iter_revisions(1))
+
+
+def test_tag_names_are_the_display_names_as_text(wiki: MediaWiki) -> None:
+    names = wiki.tag_names()
+    assert names["mw-manual-revert"] == "Manual revert"
+    assert names["visualeditor"] == "Visual edit"  # the wiki wraps it in a link
+    assert names["wikieditor"] == "wikieditor"  # hidden on the wiki: its name
+    assert all("<" not in shown for shown in names.values())

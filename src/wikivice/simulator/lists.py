@@ -2,10 +2,12 @@
 `query` object `q`; a list module returns its continuation parameters.
 
 Shapes follow MediaWiki's formatversion=2 output (formats.py derives version 1):
-`list=allusers` (with `augroup=bot`), `list=random`, `list=recentchanges` (30 days of
-edits across the named pages, two Synthetic pages and every grown page, newest first,
-`rccontinue` as `YYYYMMDDHHMMSS|rcid` with rcid = revid), `meta=siteinfo` (general,
-namespaces, statistics) and `meta=userinfo` (the anonymous reader).
+`list=allusers` (with `augroup=bot`), `list=random`, `list=tags` (every tag the
+histories carry, by name, with display names as MediaWiki renders them: HTML),
+`list=recentchanges` (30 days of edits across the named pages, two Synthetic pages and
+every grown page, newest first, `rccontinue` as `YYYYMMDDHHMMSS|rcid` with rcid =
+revid), `meta=siteinfo` (general, namespaces, statistics) and `meta=userinfo` (the
+anonymous reader).
 """
 
 from __future__ import annotations
@@ -218,7 +220,62 @@ def userinfo(req: Request, q: dict[str, Any]) -> None:
     q["userinfo"] = info
 
 
+# The tags the simulator's histories carry (blocks.py), and their display names as
+# English Wikipedia's MediaWiki:Tag-<name> messages render them (`False`: a hidden tag,
+# whose message is "-", as the 2010 wikitext editor's is there).
+TAG_DISPLAY_NAMES: dict[str, str | bool] = {
+    "AWB": '<a href="/wiki/Wikipedia:AutoWikiBrowser" title="Wikipedia:AutoWikiBrowser">AWB</a>',
+    "android app edit": "Android app edit",
+    "ios app edit": "iOS app edit",
+    "mobile app edit": "Mobile app edit",
+    "mobile edit": "Mobile edit",
+    "mobile web edit": "Mobile web edit",
+    "mw-blank": "Blanking",
+    "mw-manual-revert": "Manual revert",
+    "mw-new-redirect": "New redirect",
+    "mw-replace": "Replaced",
+    "mw-reverted": "Reverted",
+    "mw-rollback": "Rollback",
+    "mw-undo": "Undo",
+    "possible vandalism": '<span class="tag-abuse">Possible vandalism</span> &amp; <i>more</i>',
+    "twinkle": '<a href="/wiki/Wikipedia:Twinkle" title="Wikipedia:Twinkle">Twinkle</a>',
+    "visualeditor": '<a href="/wiki/Wikipedia:VisualEditor" title="Wikipedia:VisualEditor">'
+    "Visual edit</a>",
+    "visualeditor-wikitext": '<a href="/wiki/Wikipedia:VisualEditor/Wikitext">2017 wikitext '
+    "editor</a>",
+    "wikieditor": False,
+}
+_CORE_TAGS = frozenset(t for t in TAG_DISPLAY_NAMES if t.startswith("mw-"))
+
+
+def tags(req: Request, q: dict[str, Any]) -> dict[str, str]:
+    """list=tags (ApiQueryTags): the tags by name, from `tgcontinue` on."""
+    limit = req.limit("tglimit", "tags", 10, 500)
+    props = set(req.multi("tgprop"))
+    start = req.params.get("tgcontinue", "")
+    names = [name for name in sorted(TAG_DISPLAY_NAMES) if name >= start]
+    out = []
+    for name in names[:limit]:
+        entry: dict[str, Any] = {"name": name}
+        if "displayname" in props:
+            entry["displayname"] = TAG_DISPLAY_NAMES[name]
+        if "description" in props:
+            entry["description"] = f"Edits tagged {name}"
+        if "defined" in props:
+            entry["defined"] = True
+        if "active" in props:
+            entry["active"] = True
+        if "source" in props:
+            entry["source"] = ["software"] if name in _CORE_TAGS else ["extension"]
+        if "hitcount" in props:
+            entry["hitcount"] = 1000 + 37 * len(name)
+        out.append(entry)
+    q["tags"] = out
+    return {"tgcontinue": names[limit]} if len(names) > limit else {}
+
+
 LISTS: dict[str, Callable[[Request, dict[str, Any]], dict[str, str]]] = {
+    "tags": tags,
     "allusers": allusers,
     "random": random_pages,
     "recentchanges": recentchanges,

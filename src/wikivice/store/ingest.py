@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,12 +30,14 @@ from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
 from wikivice.store.pages import PageRef
 from wikivice.store.revisions import BatchState, EditorCache, load_state, store_batch
+from wikivice.store.tags import refresh_tag_labels
 from wikivice.store.vocabulary import Stage
 from wikivice.wiki.client import EditCount, MediaWiki, RevisionBatch
 from wikivice.wiki.errors import MediaWikiError
 from wikivice.wiki.timestamps import iso
 
 BOT_LIST_MAX_AGE = 86400.0
+TAGS_WAIT_SECONDS = 30.0  # for the tags' names at the end of a walk (one request)
 MAX_TRANSACTION_SECONDS = 0.2  # other writers (web requests, other jobs) wait at most this
 # A transaction waits this long for more batches before it commits (unless it holds a
 # progress event: those are seen at once): a commit writes every database page it touched
@@ -112,6 +114,8 @@ def ingest(
         listener.stage(Stage.COUNTING)
         counting = _Counting(side, wiki, page, listener)
     bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
+    # The tags' display names, for the history explorer: not needed to store anything.
+    tags_future = side.submit(logs.in_context(refresh_tag_labels), db, wiki, page.wiki_id)
     fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
     try:
         group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
@@ -126,6 +130,7 @@ def ingest(
             batch = fetcher.next(should_stop)
     finally:
         fetcher.stop()
+        wait([tags_future], timeout=0 if should_stop() else TAGS_WAIT_SECONDS)
         side.shutdown(wait=False, cancel_futures=True)
 
     listener.stage(Stage.STORING)

@@ -62,6 +62,10 @@ class Wiki(Base):
     # Names of the wiki's bot-group accounts (JSON list), refreshed once a day.
     bot_names: Mapped[str | None] = mapped_column(Text)
     bots_checked_at: Mapped[float | None] = mapped_column(Float)
+    # The wiki's change tags' display names as text (JSON object, name -> display name:
+    # `list=tags`), refreshed once a week; None until first asked.
+    tag_names: Mapped[str | None] = mapped_column(Text)
+    tags_checked_at: Mapped[float | None] = mapped_column(Float)
 
 
 class Page(Base):
@@ -129,8 +133,11 @@ class Revision(Base):
     __tablename__ = "revisions"
     __table_args__ = (
         UniqueConstraint("wiki_id", "revid", name="uq_revisions_wiki_revid"),
-        Index("ix_revisions_page_ts", "page_id", "ts"),
-        Index("ix_revisions_editor", "editor_id"),
+        # Keyset paging of a history (store/history.py) and every scan of a page by time.
+        Index("ix_revisions_page_ts_revid", "page_id", "ts", "revid"),
+        # An editor's revisions (editor pages), and of one page newest first (the history
+        # explorer's editor filter: SQLite would otherwise walk the whole page).
+        Index("ix_revisions_editor_page_ts", "editor_id", "page_id", "ts", "revid"),
     )
 
     id: Mapped[int] = mapped_column(

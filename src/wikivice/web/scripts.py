@@ -36,6 +36,7 @@ URL_TEMPLATES = {
     "recentChanges": urls.template(urls.recent_changes, "wiki"),
     "analyses": urls.analyses(),
     "diff": urls.template(urls.diff, "wiki", "title", "revid"),
+    "history": urls.template(urls.revisions, "wiki", "title"),
     "heatmap": urls.template(urls.heatmap, "wiki", "title", "zone"),
     "plotly": urls.plotly_js(),
 }

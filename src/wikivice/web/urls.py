@@ -141,6 +141,11 @@ def revisions_json(wiki: str, title: str) -> str:
     return f"{page_api(wiki, title)}/revisions.json"
 
 
+def revisions(wiki: str, title: str) -> str:
+    """The history explorer's JSON: a page of stored revisions, filtered."""
+    return f"{page_api(wiki, title)}/revisions"
+
+
 def extract(wiki: str, title: str) -> str:
     return f"{page_api(wiki, title)}/extract"
 

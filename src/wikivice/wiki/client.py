@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from wikivice.wiki.errors import ApiError, InvalidTitle, PageMissing, WikiRejected, WikiUnavailable
+from wikivice.wiki.markup import html_text
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.timestamps import parse_timestamp
 from wikivice.wiki.titles import clean_title
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
 FAR_END_SAMPLE = 2_000  # newest revisions whose times show a history's recent edit rate
+MAX_TAG_REQUESTS = 20  # of list=tags: 10,000 tags (Wikipedia has a few hundred)
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,26 @@ class MediaWiki:
             if not raw:
                 return names
             cont = {str(k): str(v) for k, v in raw.items()}
+
+    def tag_names(self) -> dict[str, str]:
+        """The wiki's change tags and their display names as text (`list=tags`; MediaWiki
+        renders them as HTML). A tag without a display name (none, or hidden) shows its
+        name."""
+        names: dict[str, str] = {}
+        cont: dict[str, str] = {}
+        for _ in range(MAX_TAG_REQUESTS):
+            params = {"action": "query", "list": "tags", "tgprop": "displayname", "tglimit": "max"}
+            data = self.query({**params, **cont}, background=True)
+            for tag in (data.get("query") or {}).get("tags") or []:
+                name = tag.get("name") if isinstance(tag, dict) else None
+                if isinstance(name, str) and name:
+                    shown = tag.get("displayname")
+                    names[name] = (html_text(shown) if isinstance(shown, str) else "") or name
+            raw = data.get("continue")
+            if not raw:
+                break
+            cont = {str(k): str(v) for k, v in raw.items()}
+        return names
 
     def opensearch(self, prefix: str, limit: int = 8) -> list[str]:
         prefix = prefix.strip()

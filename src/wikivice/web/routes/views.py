@@ -43,6 +43,7 @@ from wikivice.web.deps import (
     site_for_request,
     stored_page,
 )
+from wikivice.web.explorer import history_view
 from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
@@ -161,7 +162,8 @@ def show_dashboard_fragment(
 ) -> Response:
     """The dashboard alone, swapped into the article page when its job is done."""
     page = stored_page(rt, site, title)
-    context = {"site": site, "title": page.title, "wiki_field": site.key}
+    history = history_view(rt, site, page, request.query_params)
+    context = {"site": site, "title": page.title, "wiki_field": site.key, "history": history}
     return templates.TemplateResponse(
         request, "dashboard.html", {**context, **dashboard_context(rt, page, refreshing=False)}
     )
@@ -193,6 +195,7 @@ def render_article(
     }
     if page is not None and page.fetched_at is not None:  # a history is stored
         context.update(dashboard_context(rt, page, refreshing=job is not None))
+        context["history"] = history_view(rt, site, page, request.query_params)
     return templates.TemplateResponse(request, "article.html", context)
 
 

@@ -25,8 +25,9 @@ function diffLine(line) {
 
 function renderDiff(target, diff) {
   target.replaceChildren();
-  if (diff.hidden) {
-    target.append(el("p", { className: "muted", text: "The text of this revision is hidden on the wiki." }));
+  if (diff.notice || diff.hidden) {
+    target.append(el("p", { className: "muted diff-notice", text: diff.notice || "The text of this revision is hidden on the wiki." }));
+    target.append(el("p", { className: "muted" }, [el("a", { href: diff.diff_url, rel: "noopener", text: "See this revision on the wiki" })]));
     return;
   }
   if (!diff.lines.length) {

@@ -1,7 +1,9 @@
 // The dashboard's parts loaded after it is on screen, from the JSON API: the article's
-// lead and its latest edits (with the latest revert or vandalism, its diff open).
+// lead and its latest edits (with the latest revert or vandalism, its diff open); and the
+// history explorer made live (history.js).
 import { $, LoadState, el, getJson } from "./dom.js";
 import { toggleDiff } from "./diffs.js";
+import { initHistory } from "./history.js";
 import { signed, when } from "./format.js";
 
 const INCIDENT_TITLES = {
@@ -40,12 +42,21 @@ function editHead(edit) {
   ]);
   if (edit.minor) head.append(el("span", { className: "badge badge-minor", title: "minor edit", text: "m" }));
   for (const badge of edit.badges) head.append(el("span", { className: `badge badge-${badge}`, text: badge }));
-  for (const tag of edit.tags) head.append(el("span", { className: "tag", text: tag }));
+  edit.tags.forEach((tag, i) => head.append(el("span", { className: "tag", title: tag, text: (edit.tag_labels || [])[i] || tag })));
   return head;
 }
 
 function editComment(edit) {
   if (edit.comment_hidden) return el("p", { className: "comment muted", text: "(summary hidden)" });
+  if (edit.summary && edit.summary.length) {
+    // The summary's wikilinks and section as links to the wiki; the rest as text.
+    const parts = edit.summary.map((p) =>
+      p.href
+        ? el("a", { className: p.section ? "autocomment" : "wikilink", href: p.href, rel: "noopener nofollow", text: p.text })
+        : document.createTextNode(p.text),
+    );
+    return el("p", { className: "comment", dir: "auto" }, parts);
+  }
   if (edit.comment) return el("p", { className: "comment", dir: "auto", text: edit.comment });
   return el("p", { className: "comment muted", text: "(no summary)" });
 }
@@ -105,4 +116,5 @@ export function initLiveSections(root) {
   if (context) loadExtract(context);
   const recent = $("#recent", root);
   if (recent) loadRecent(recent, page);
+  initHistory($("#history", root), page);
 }
