@@ -9,30 +9,18 @@ when another site sends them.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wikivice.figures.cache import figures_for
-from wikivice.figures.conflict import WarThreshold
-from wikivice.figures.plotting import ChartSpec
-from wikivice.figures.types import PageFigures
-from wikivice.jobs.analyses import (
-    ArticleState,
-    checked_at,
-    is_stale,
-    open_article,
-    start_analysis,
-    stopped_at_limit,
-)
+from wikivice.jobs.analyses import ArticleState, open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
-from wikivice.store.pages import PageRef
 from wikivice.web import urls
 from wikivice.web.clients import client_key
+from wikivice.web.dashboards import dashboard_context
 from wikivice.web.deps import (
     RuntimeDep,
     SiteDep,
@@ -47,6 +35,7 @@ from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit
+from wikivice.web.renders import Renders, RendersDep, etag, not_modified, validators
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import WikiSite, parse_wiki
@@ -156,13 +145,23 @@ def show_article(
 
 @router.get("/dashboard/{wiki}/{title:path}", response_class=HTMLResponse)
 def show_dashboard_fragment(
-    request: Request, site: SiteDep, title: TitleParam, rt: RuntimeDep, templates: TemplatesDep
+    request: Request,
+    site: SiteDep,
+    title: TitleParam,
+    rt: RuntimeDep,
+    templates: TemplatesDep,
+    renders: RendersDep,
 ) -> Response:
-    """The dashboard alone, swapped into the article page when its job is done."""
+    """The dashboard alone, swapped into the article page when its job is done (a 304
+    when the browser holds it already: its ETag says all it shows)."""
     page = stored_page(rt, site, title)
     context = {"site": site, "title": page.title, "wiki_field": site.key}
-    return templates.TemplateResponse(
-        request, "dashboard.html", {**context, **dashboard_context(rt, page, refreshing=False)}
+    context.update(
+        dashboard_context(rt, renders, templates, site, page, refreshing=False, wiki_field=site.key)
+    )
+    tag = str(context["dashboard_tag"])
+    return not_modified(request, tag) or templates.TemplateResponse(
+        request, "dashboard.html", context, headers=validators(tag)
     )
 
 
@@ -176,7 +175,8 @@ def render_article(
     wiki_field: str,
     redirected_from: str | None = None,
 ) -> Response:
-    """article.html: `wiki_field` is what its forms post as the wiki."""
+    """article.html: `wiki_field` is what its forms post as the wiki. With no job to
+    follow, the page is what its dashboard is: the same ETag rules (a 304 if held)."""
     page, job = state.page, state.job
     context: dict[str, object] = {
         "site": site,
@@ -186,28 +186,22 @@ def render_article(
         "job": job,
         "events_url": urls.events(job.id) if job else None,
         "fragment_url": urls.dashboard_fragment(site.key, state.title),
-        "figures": None,
-        "charts": [],
+        "dashboard": None,
     }
     if page is not None and page.fetched_at is not None:  # a history is stored
-        context.update(dashboard_context(rt, page, refreshing=job is not None))
-    return templates.TemplateResponse(request, "article.html", context)
-
-
-def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[str, object]:
-    """A stored history's figures and charts, how long ago it was known current,
-    whether to offer a refresh (not while one runs, nor when it would stop at once),
-    and why the history stops short (`capped`, the revision limit), if it does."""
-    figures = figures_for(rt.db, page.id, WarThreshold.of(rt.settings))
-    checked = checked_at(page)
-    capped = stopped_at_limit(rt, page)
-    return {
-        "figures": figures,
-        "charts": dashboard_charts(figures),
-        "checked_ago": None if checked is None else max(0.0, time.time() - checked),
-        "refreshable": not refreshing and capped is None and is_stale(rt, page),
-        "capped": capped,
-    }
+        renders: Renders = request.app.state.renders
+        refreshing = job is not None
+        context.update(
+            dashboard_context(
+                rt, renders, templates, site, page, refreshing=refreshing, wiki_field=wiki_field
+            )
+        )
+    if job is not None or context["dashboard"] is None:
+        return templates.TemplateResponse(request, "article.html", context)
+    tag = etag("article", context["dashboard_tag"], state.title, redirected_from)
+    return not_modified(request, tag) or templates.TemplateResponse(
+        request, "article.html", context, headers=validators(tag)
+    )
 
 
 def analysed_article(rt: Runtime, site: WikiSite, title: str, client: str) -> str:
@@ -224,12 +218,6 @@ def random_article(rt: Runtime, site: WikiSite, client: str) -> str:
     if not titles:
         raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
     return analysed_article(rt, site, titles[0], client)
-
-
-def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
-    from wikivice.figures.charts import dashboard_charts as build
-
-    return build(figures)
 
 
 def wiki_choices(rt: Runtime, default: str) -> list[str]:
