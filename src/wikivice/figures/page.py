@@ -39,9 +39,10 @@ def page_figures(
     header = page_header(conn, page_id)
     if header is None:
         raise LookupError(f"no page with id {page_id}")
-    basic, spread = glance.at_a_glance(conn, page_id, now)
+    counted = authorship.tallies(conn, page_id)  # shared: one scan, not three
+    basic, spread = glance.at_a_glance(conn, page_id, now, counted)
     first, last, edits = basic["first_edit"], basic["last_edit"], basic["edits"]
-    rankings = authorship.rankings(conn, page_id, edits)
+    rankings = authorship.rankings(conn, page_id, edits, counted=counted)
     return {
         **header,
         "version": FIGURES_VERSION,
