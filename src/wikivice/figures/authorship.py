@@ -58,20 +58,27 @@ def tallies(conn: Connection, page_id: int) -> list[Tally]:
         """),
         {"page": page_id},
     ).all()
-    return [Tally(*(row[0], row[1]), *(int(v) for v in row[2:])) for row in rows]
+    return [
+        Tally(e, k, int(n), int(m), int(a), int(rd), int(rs), f, last)
+        for e, k, n, m, a, rd, rs, f, last in rows
+    ]
 
 
 def per_editor(counted: list[Tally]) -> list[Tally]:
     """The attributed tallies, one per editor (an editor counted under two kinds of
-    edit, say before and after becoming a bot, is summed)."""
+    edit, say before and after becoming a bot, is summed into a copy)."""
     merged: dict[int, Tally] = {}
+    copied: set[int] = set()
     for t in counted:
         if t.editor is None:
             continue
         seen = merged.get(t.editor)
         if seen is None:
-            merged[t.editor] = replace(t)
+            merged[t.editor] = t
             continue
+        if t.editor not in copied:  # the caller's tallies stay as they were
+            seen = merged[t.editor] = replace(seen)
+            copied.add(t.editor)
         seen.edits += t.edits
         seen.minor += t.minor
         seen.added += t.added

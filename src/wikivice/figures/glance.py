@@ -9,6 +9,7 @@ rankings); the rest reads a handful of rows through the page's (page_id, ts) ind
 
 from __future__ import annotations
 
+import operator
 import time
 
 from sqlalchemy import Connection, text
@@ -212,17 +213,16 @@ def _median_interval(conn: Connection, page_id: int, edits: int) -> float | None
     faster than a window function and an ORDER BY over them in SQLite."""
     if edits < 2:
         return None
-    times = conn.execute(
-        text("SELECT ts FROM revisions WHERE page_id = :page ORDER BY ts"), {"page": page_id}
-    ).scalars()
-    previous = next(times)
-    gaps = []
-    for ts in times:
-        gaps.append(ts - previous)
-        previous = ts
+    times = (
+        conn.execute(
+            text("SELECT ts FROM revisions WHERE page_id = :page ORDER BY ts"), {"page": page_id}
+        )
+        .scalars()
+        .all()
+    )
+    gaps = sorted(map(operator.sub, times[1:], times[:-1]))
     if not gaps:
         return None
-    gaps.sort()
     middle = len(gaps) // 2
     return float(gaps[middle]) if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
 
