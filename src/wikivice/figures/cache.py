@@ -86,6 +86,13 @@ def figures_for(db: Database, page_id: int, threshold: WarThreshold) -> PageFigu
     return cached if cached is not None else store_figures(db, page_id, threshold=threshold)
 
 
+def partial_figures(db: Database, page_id: int, threshold: WarThreshold) -> PageFigures:
+    """The figures of what a fetch has stored so far: computed, never cached in the
+    database (the cache is keyed by the page's complete history, which this is not)."""
+    with db.read() as conn:
+        return page_figures(conn, page_id, None, threshold)
+
+
 def analyser(threshold: WarThreshold) -> Callable[[Database, PageRef], None]:
     """The worker's `Analyser`: computes a page's figures once after a fetch and keeps
     them for the dashboard (as `store_figures` does)."""

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from wikivice.figures.cache import current_key, figures_for
+from wikivice.figures.cache import current_key, figures_for, partial_figures
 from wikivice.figures.conflict import WarThreshold
+from wikivice.figures.page import FIGURES_VERSION
 from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import checked_at, is_stale, stopped_at_limit
 from wikivice.jobs.runtime import Runtime
+from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store.pages import PageRef
 from wikivice.web.filters import duration
-from wikivice.web.renders import Renders, etag
+from wikivice.web.renders import Rendered, Renders, etag
 from wikivice.wiki.sites import WikiSite
 
 
@@ -54,10 +56,72 @@ def dashboard_body(
 
 
 def render_body(
-    templates: Jinja2Templates, site: WikiSite, title: str, figures: PageFigures
+    templates: Jinja2Templates,
+    site: WikiSite,
+    title: str,
+    figures: PageFigures,
+    *,
+    partial: bool = False,
 ) -> str:
-    context = {"site": site, "title": title, "figures": figures, "charts": charts(figures)}
+    context = {
+        "site": site,
+        "title": title,
+        "figures": figures,
+        "charts": charts(figures),
+        "partial": partial,
+    }
     return templates.get_template("_dash_main.html").render(context)
+
+
+def partial_context(
+    rt: Runtime,
+    renders: Renders,
+    templates: Jinja2Templates,
+    site: WikiSite,
+    page: PageRef,
+    job: JobSnapshot,
+) -> dict[str, object] | None:
+    """dashboard.html's context for a history still being fetched, or one whose fetch
+    stopped short (issue 11 part 3): the figures of the revisions stored so far, kept
+    by the job's count of them (each batch makes a new rendering, and a new ETag), and
+    a label that says what they are based on. None when nothing is stored yet."""
+    if job.done <= 0:
+        return None
+    kept_as = ("partial", page.id, job.id, job.done, FIGURES_VERSION, site.key, page.title)
+    kept = renders.get(kept_as)
+    if kept is None:
+        figures = partial_figures(rt.db, page.id, WarThreshold.of(rt.settings))
+        html = render_body(templates, site, page.title, figures, partial=True)
+        renders.put(kept_as, html, figures["edits"])
+        kept = Rendered(html, figures["edits"])
+    body = Dashboard(Markup(kept.html), kept.edits, etag(*kept_as))  # noqa: S704 (ours)
+    label = partial_label(body.edits, job)
+    return {
+        "dashboard": body,
+        "fetched_ago": None,
+        "refreshable": False,
+        "capped": None,
+        "partial": label,
+        "dashboard_tag": etag(body.tag, label),
+    }
+
+
+def partial_label(edits: int, job: JobSnapshot) -> str:
+    """ "Based on 62,000 of about 300,000 edits, the oldest first": what a partial
+    dashboard shows, in words (the fetch walks the history from its first edit)."""
+    if job.status.finished:
+        return (
+            f"Based on the {edits:,} edits stored before the fetch stopped, the oldest "
+            "first: the rest of the history is not here."
+        )
+    if job.total:
+        most = max(job.total, edits)
+        about = (
+            "about " if job.total_is_estimate else "at least " if job.total_is_lower_bound else ""
+        )
+        shown = f"{edits:,} of {about}{most:,}"
+        return f"Based on {shown} edits, the oldest first: the rest is on its way."
+    return f"Based on the first {edits:,} edits, the oldest first: the rest is on its way."
 
 
 def dashboard_context(

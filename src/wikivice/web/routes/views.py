@@ -20,7 +20,7 @@ from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.web import urls
 from wikivice.web.clients import client_key
-from wikivice.web.dashboards import dashboard_context
+from wikivice.web.dashboards import dashboard_context, partial_context
 from wikivice.web.deps import (
     RuntimeDep,
     SiteDep,
@@ -152,13 +152,23 @@ def show_dashboard_fragment(
     templates: TemplatesDep,
     renders: RendersDep,
 ) -> Response:
-    """The dashboard alone, swapped into the article page when its job is done (a 304
-    when the browser holds it already: its ETag says all it shows)."""
-    page = stored_page(rt, site, title)
-    context = {"site": site, "title": page.title, "wiki_field": site.key}
-    context.update(
-        dashboard_context(rt, renders, templates, site, page, refreshing=False, wiki_field=site.key)
-    )
+    """The dashboard alone, swapped into the article page when its job is done, or
+    while it runs the dashboard of what it has stored so far (a 304 when the browser
+    holds it already: its ETag says all it shows)."""
+    state = open_article(rt, site, title_from_slug(title))
+    page = state.page
+    context: dict[str, object] = {"site": site, "title": state.title, "wiki_field": site.key}
+    shown = None
+    if page is not None and page.fetched_at is not None:
+        shown = dashboard_context(
+            rt, renders, templates, site, page, refreshing=False, wiki_field=site.key
+        )
+    elif page is not None and state.job is not None:
+        shown = partial_context(rt, renders, templates, site, page, state.job)
+    if shown is None:
+        stored_page(rt, site, title)  # the 404 that says how to analyse it
+        raise AssertionError("unreachable: nothing is stored")
+    context.update(shown)
     tag = str(context["dashboard_tag"])
     return not_modified(request, tag) or templates.TemplateResponse(
         request, "dashboard.html", context, headers=validators(tag)
@@ -188,14 +198,19 @@ def render_article(
         "fragment_url": urls.dashboard_fragment(site.key, state.title),
         "dashboard": None,
     }
+    renders: Renders = request.app.state.renders
     if page is not None and page.fetched_at is not None:  # a history is stored
-        renders: Renders = request.app.state.renders
         refreshing = job is not None
         context.update(
             dashboard_context(
                 rt, renders, templates, site, page, refreshing=refreshing, wiki_field=wiki_field
             )
         )
+    elif page is not None and job is not None and job.status.finished:
+        # What a failed fetch stored, beside its reason. While a job runs, the page
+        # asks for its partial dashboard after the first event instead (progress.js):
+        # the bar is on screen first.
+        context.update(partial_context(rt, renders, templates, site, page, job) or {})
     if job is not None or context["dashboard"] is None:
         return templates.TemplateResponse(request, "article.html", context)
     tag = etag("article", context["dashboard_tag"], state.title, redirected_from)

@@ -16,6 +16,12 @@ import {
 
 const RECONNECT_MS = 1500;
 const FRAGMENT_ATTEMPTS = 5;
+// A partial dashboard (issue 11 part 3) is fetched again at most this often, and never
+// sooner than a few times what the last one took: the server computes it afresh for each
+// new batch, and the fetch it describes must not slow down for it.
+const PARTIAL_MS = 3000;
+const PARTIAL_COST_FACTOR = 4;
+const PARTIAL_FIRST_MS = 400;
 
 const show = (view, kind, job) => view.render(kind, job);
 
@@ -71,10 +77,22 @@ function describeCounts(job, bar, fill) {
 }
 
 class ProgressView {
-  constructor(section, { onStreamOpen, onDashboard }) {
+  constructor(section, { onStreamOpen, onDashboard, onPartial }) {
     this.section = section;
     this.onStreamOpen = onStreamOpen;
     this.onDashboard = onDashboard;
+    this.onPartial = onPartial;
+    // Only a page with no complete dashboard shows the partial one (a refresh keeps the
+    // stale dashboard on screen instead).
+    this.partials = section.dataset.stale !== "yes" && Boolean(onPartial);
+    this.partialTimer = null;
+    this.partialBusy = false;
+    this.partialGap = PARTIAL_MS;
+    this.openedAt = performance.now();
+    // One rendered with the page: its ETag, and no new one before the usual gap.
+    const shown = $("#dashboard-body");
+    this.partialTag = shown?.dataset.partial ? shown.dataset.tag : null;
+    this.partialAt = this.partialTag ? performance.now() : 0;
     this.streamOpened = false;
     this.stage = $("#progress-stage", section);
     this.counts = $("#progress-counts", section);
@@ -161,6 +179,47 @@ class ProgressView {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");
     }
+    if (job.done > 0 && job.status !== JobStatus.DONE && kind !== "initial") this.schedulePartial();
+  }
+
+  // The dashboard of what is stored so far, fetched again as batches arrive (throttled);
+  // a failed job's last one stays on screen beside its reason.
+  schedulePartial() {
+    if (!this.partials || this.partialTimer || this.section.dataset.swapped) return;
+    // The first one waits a moment: a history of a few hundred more revisions is
+    // complete by then, and its whole dashboard comes instead.
+    const next = this.partialAt ? this.partialAt + this.partialGap : this.openedAt + PARTIAL_FIRST_MS;
+    this.partialTimer = setTimeout(() => this.loadPartial(), Math.max(0, next - performance.now()));
+  }
+
+  async loadPartial() {
+    if (this.partialBusy) {
+      this.partialTimer = null;
+      return this.schedulePartial();
+    }
+    this.partialBusy = true;
+    const started = performance.now();
+    try {
+      const response = await fetch(this.section.dataset.fragmentUrl, { headers: { Accept: "text/html" } });
+      const tag = response.headers.get("ETag");
+      const body = response.ok ? await response.text() : null;
+      // The complete dashboard, once swapped in, is never replaced by a partial one.
+      if (body !== null && tag !== this.partialTag && !this.section.dataset.swapped) {
+        const target = $("#dashboard");
+        delete target.dataset.chartsVisible; // the new charts are not drawn yet
+        target.innerHTML = body; // rendered by the server, autoescaped
+        this.partialTag = tag;
+        this.onPartial(target);
+      }
+    } catch (e) {
+      /* the next batch tries again */
+    } finally {
+      const took = performance.now() - started;
+      this.partialAt = performance.now();
+      this.partialGap = Math.max(PARTIAL_MS, PARTIAL_COST_FACTOR * took);
+      this.partialBusy = false;
+      this.partialTimer = null;
+    }
   }
 
   async showDashboard() {
@@ -170,7 +229,9 @@ class ProgressView {
         const response = await fetch(url, { headers: { Accept: "text/html" } });
         if (response.ok) {
           const target = $("#dashboard");
-          target.innerHTML = await response.text(); // rendered by the server, autoescaped
+          const html = await response.text();
+          delete target.dataset.chartsVisible; // the new charts are not drawn yet
+          target.innerHTML = html; // rendered by the server, autoescaped
           this.section.hidden = true;
           this.section.dataset.swapped = "yes";
           this.onDashboard(target);
@@ -219,7 +280,8 @@ class ProgressView {
 // Shows the job of `section` (#progress) and follows it unless it already finished.
 // `onStreamOpen()` runs after the first event is shown (the time to fetch what the
 // dashboard will need, and not before: it would hold up that event); `onDashboard(holder)`
-// once the dashboard is swapped into `holder`.
+// once the dashboard is swapped into `holder`; `onPartial(holder)` each time a partial
+// dashboard (of the revisions stored so far) is.
 export function initProgress(section, hooks) {
   const view = new ProgressView(section, hooks);
   if (!FINISHED_JOB_STATUSES.includes(section.dataset.status)) {
