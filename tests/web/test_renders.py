@@ -151,3 +151,18 @@ def test_renders_keep_the_most_recent_few() -> None:
 def test_etags_differ_with_what_they_describe() -> None:
     assert etag("x", 1) == etag("x", 1) != etag("x", 2)
     assert etag("x", weak=True) == "W/" + etag("x")
+
+
+def test_a_kept_answer_is_the_same_page_compressed_or_not(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 744")
+    for url in list(urls_of(simulator, "Synthetic 744").values())[:2]:
+        plain = web.get(url, headers={"Accept-Encoding": "identity"})
+        packed = [web.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+        assert "content-encoding" not in plain.headers
+        for answer in packed:
+            assert answer.headers["content-encoding"] == "gzip"
+            assert answer.headers["etag"] == plain.headers["etag"]
+            assert answer.text == plain.text  # httpx took the gzip off
+        assert packed[0].headers["content-security-policy"]  # the security headers too

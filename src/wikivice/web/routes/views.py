@@ -35,7 +35,7 @@ from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit
-from wikivice.web.renders import Renders, RendersDep, etag, not_modified, validators
+from wikivice.web.renders import Renders, RendersDep, etag
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import WikiSite, parse_wiki
@@ -170,9 +170,7 @@ def show_dashboard_fragment(
         raise AssertionError("unreachable: nothing is stored")
     context.update(shown)
     tag = str(context["dashboard_tag"])
-    return not_modified(request, tag) or templates.TemplateResponse(
-        request, "dashboard.html", context, headers=validators(tag)
-    )
+    return renders.answer(request, tag, lambda: render_page(templates, "dashboard.html", context))
 
 
 def render_article(
@@ -213,10 +211,14 @@ def render_article(
         context.update(partial_context(rt, renders, templates, site, page, job) or {})
     if job is not None or context["dashboard"] is None:
         return templates.TemplateResponse(request, "article.html", context)
-    tag = etag("article", context["dashboard_tag"], state.title, redirected_from)
-    return not_modified(request, tag) or templates.TemplateResponse(
-        request, "article.html", context, headers=validators(tag)
-    )
+    tag = etag("article", context["dashboard_tag"], state.title, wiki_field, redirected_from)
+    return renders.answer(request, tag, lambda: render_page(templates, "article.html", context))
+
+
+def render_page(templates: Jinja2Templates, name: str, context: dict[str, object]) -> str:
+    """A page as a string, for an answer kept by its ETag (`Renders.answer`): its
+    templates use nothing of the request."""
+    return templates.get_template(name).render(context)
 
 
 def analysed_article(rt: Runtime, site: WikiSite, title: str, client: str) -> str:
