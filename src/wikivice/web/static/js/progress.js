@@ -22,6 +22,7 @@ const FRAGMENT_ATTEMPTS = 5;
 const PARTIAL_MS = 3000;
 const PARTIAL_COST_FACTOR = 4;
 const PARTIAL_FIRST_MS = 400;
+const PARTIAL_MIN_LEFT = 500; // revisions: one request's worth
 
 const show = (view, kind, job) => view.render(kind, job);
 
@@ -179,7 +180,11 @@ class ProgressView {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");
     }
-    if (job.done > 0 && job.status !== JobStatus.DONE && kind !== "initial") this.schedulePartial();
+    // A partial view is worth its cost when more than a batch is left to fetch (or the
+    // job failed): a job about to end brings its whole dashboard instead.
+    const left = job.total ? job.total - job.done : 0;
+    const worth = left > PARTIAL_MIN_LEFT || job.status === JobStatus.FAILED;
+    if (job.done > 0 && worth && job.status !== JobStatus.DONE && kind !== "initial") this.schedulePartial();
   }
 
   // The dashboard of what is stored so far, fetched again as batches arrive (throttled);
