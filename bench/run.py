@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 BENCHES = {
     "ingest": ["ingest.py", "--repeat", "5", "--flat"],
+    "ingest-postgres": ["ingest_postgres.py", "--revisions", "100000", "--repeat", "3"],
     "stats": ["stats_bench.py", "--revisions", "100000"],
     "dashboard": ["dashboard.py"],
     "web": ["web.py", "--latency", "0.2", "--runs", "5"],
@@ -22,6 +23,8 @@ BENCHES = {
     "streams": ["streams.py", "--streams", "1000", "--seconds", "10"],
     "abuse": ["abuse.py", "--analyses", "45", "--seconds", "12"],
     "load": ["load.py", "--seconds", "30", "--clients", "20", "--streams", "1000"],
+    # Quick by default (minutes); the full size: --small 200 --huge 1000000.
+    "fairness": ["fairness.py", "--small", "40", "--huge", "100000", "--latency", "0.1"],
 }
 
 

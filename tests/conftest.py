@@ -7,6 +7,7 @@ it; elsewhere they are skipped with a reason saying how to enable them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -229,8 +230,10 @@ def browser_page(browser_session: Any, request: pytest.FixtureRequest) -> Iterat
     context.close()
 
 
-@pytest.fixture
-def make_stack(tmp_path: Path) -> Iterator[Any]:
+@contextlib.contextmanager
+def stack_maker(data: Path) -> Iterator[Any]:
+    """`make(latency=…, worker=…, env=…)` starts a simulator and the app on it as real
+    processes (data under `data`); every one started is stopped at the end."""
     started: list[Process] = []
 
     def make(
@@ -246,7 +249,7 @@ def make_stack(tmp_path: Path) -> Iterator[Any]:
         ).start()  # fmt: skip
         started.append(simulator)
         settings = {
-            "WIKIVICE_DATA_DIR": str(tmp_path / "data"),
+            "WIKIVICE_DATA_DIR": str(data / "data"),
             "WIKIVICE_DATABASE_URL": "",
             "WIKIVICE_REDIS_URL": "",
             "WIKIVICE_DEFAULT_WIKI": f"{sim_url}/w/api.php",
@@ -263,9 +266,24 @@ def make_stack(tmp_path: Path) -> Iterator[Any]:
         started.append(web)
         return Stack(simulator, sim_url, web, f"http://127.0.0.1:{web_port}", settings)
 
-    yield make
-    for process in reversed(started):
-        process.stop()
+    try:
+        yield make
+    finally:
+        for process in reversed(started):
+            process.stop()
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path) -> Iterator[Any]:
+    with stack_maker(tmp_path) as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One simulator and app for a whole test module (for tests that only read)."""
+    with stack_maker(tmp_path_factory.mktemp("stack")) as make:
+        yield make()
 
 
 @pytest.fixture

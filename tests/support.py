@@ -29,6 +29,7 @@ GENEROUS_LIMITS: dict[str, Any] = dict(
     rate_limit_analyses="100000/minute",
     rate_limit_lookups="100000/minute",
     rate_limit_exports="100000/minute",
+    rate_limit_admin="100000/minute",
     max_queued_per_client=100_000,
     max_queued_jobs=100_000,
     max_streams_per_client=100_000,

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from support import Process, free_port, read_events, simulator_process
+from wikivice.jobs.runtime import Runtime
+from wikivice.settings import Settings
+from wikivice.store import pages
+from wikivice.wiki.client import ResolvedPage
+from wikivice.wiki.sites import parse_wiki
 
 TITLES = {"Synthetic 1200": 1200, "Synthetic 1700": 1700, "Synthetic 2300": 2300}
 
@@ -94,3 +100,28 @@ def test_a_single_process_shows_its_own_counts_and_the_fleet(client: httpx.Clien
     assert ("wikivice_jobs", (("status", "running"),)) in samples
     assert total(samples, "wikivice_politeness_limit") == 3
     assert any(name == "process_resident_memory_bytes" for name, _ in samples)
+
+
+def test_politeness_slots_in_use_and_cap_per_busy_wiki(
+    client: httpx.Client, wiki_settings: Settings
+) -> None:
+    rt = Runtime.create(wiki_settings)  # another process of the fleet, on the same database
+    try:
+        site = parse_wiki(wiki_settings.default_wiki)
+        with rt.db.write() as conn:
+            wiki_id = pages.ensure_wiki(conn, site)
+            page = pages.upsert_page(conn, wiki_id, ResolvedPage(9, 0, "Queued", 100, 5000))
+        rt.jobs.submit(page.id)  # queued (on no queue): its wiki is busy
+        host = urlsplit(site.api_url).hostname or ""
+        token = rt.wikis.slots.take(host, 5)  # one of its requests under way
+        assert token is not None
+        try:
+            samples = scrape(f"{client.base_url}/metrics")
+        finally:
+            rt.wikis.slots.give(host, token)
+        assert total(samples, "wikivice_politeness_slots_in_use", host=host) == 1
+        assert total(samples, "wikivice_politeness_slots_cap", host=host) == 3
+        samples = scrape(f"{client.base_url}/metrics")
+        assert total(samples, "wikivice_politeness_slots_in_use", host=host) == 0
+    finally:
+        rt.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wikivice import __version__
@@ -215,6 +215,29 @@ class Settings(BaseSettings):
             "workers share no `WIKIVICE_METRICS_DIR` with a web process)."
         ),
     )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Turns on the job inspector at `/admin` (404 while unset): the token its login "
+            "form asks for (or `Authorization: Bearer` asks with). Use a long random one, "
+            "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+        ),
+    )
+    rate_limit_admin: str = Field(
+        default="10/minute;100/hour",
+        description=(
+            "Attempts to sign in to the job inspector (and requests with a wrong token) one "
+            "client may make (`limits` rates)."
+        ),
+    )
+    failed_jobs_keep_days: float = Field(
+        default=7.0,
+        ge=0,
+        description=(
+            "Days a job that failed after its last attempt is kept (to read its events and "
+            "retry it from the inspector) before the reaper forgets it."
+        ),
+    )
     fresh_seconds: float = Field(
         default=600.0,
         ge=0,
@@ -247,6 +270,17 @@ class Settings(BaseSettings):
         description="Fetch jobs one worker process (or the worker inside `wikivice serve`) runs "
         "at once.",
     )
+    huge_job_revisions: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "A fetch job expected to store more revisions than this (from the wiki's count, "
+            "known after its first requests) is huge: while a smaller job has waited for a "
+            "worker for a second or more, a huge one goes back to the queue between batches "
+            "(after running at least a few seconds) and resumes from its checkpoint, so "
+            "small analyses are never stuck behind huge ones."
+        ),
+    )
     heartbeat_seconds: float = Field(
         default=2.0,
         gt=0,
@@ -275,7 +309,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("rate_limit_analyses", "rate_limit_lookups", "rate_limit_exports")
+    @field_validator(
+        "rate_limit_analyses", "rate_limit_lookups", "rate_limit_exports", "rate_limit_admin"
+    )
     @classmethod
     def _rates(cls, value: str) -> str:
         """A rate the `limits` library reads (`20/minute;200/hour`), or a clear error at

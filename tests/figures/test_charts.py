@@ -49,7 +49,8 @@ def hostile_history() -> History:
 
 def test_charts_escape_every_user_string(db: Database) -> None:
     built = charts.dashboard_charts(figures_of(db, hostile_history()))
-    texts = list(strings(built))
+    # What plotly renders; `summary` is plain text for an HTML attribute (autoescaped).
+    texts = list(strings([c["figure"] for c in built]))
     joined = "\n".join(texts)
     for name in HOSTILE_NAMES:
         if label(name) != name:
@@ -65,11 +66,17 @@ def test_charts_escape_every_user_string(db: Database) -> None:
 
 def test_charts_put_names_in_tick_text_not_categories(db: Database) -> None:
     chart = charts.top_editors_by_edits(figures_of(db, hostile_history()))
-    trace = chart["data"][0]
-    assert list(trace["y"]) == list(range(1, 13))  # ranks, not names
+    ranks = sorted(rank for trace in chart["data"] for rank in trace["y"])
+    assert ranks == list(range(1, 13))  # ranks, not names
     ticks = chart["layout"]["yaxis"]["ticktext"]
     assert list(ticks[:3]) == ["Bob", "Alice", label(HOSTILE_NAMES[0])]
-    assert trace["customdata"][2][0] == label(HOSTILE_NAMES[0])
+    third = next(
+        row[0]
+        for trace in chart["data"]
+        for rank, row in zip(trace["y"], trace["customdata"], strict=True)
+        if rank == 3
+    )
+    assert third == label(HOSTILE_NAMES[0])
 
 
 def test_editor_bars_keep_look_alike_names_apart() -> None:
@@ -199,3 +206,52 @@ def test_compared_edits_draws_each_article_per_month(db: Database) -> None:
     assert first["line"]["color"] != second["line"]["color"]
     assert chart["figure"]["layout"]["xaxis"]["rangeslider"]["visible"] is True
     orjson.dumps(chart)
+
+
+def test_a_one_edit_page_says_nothing_to_show_instead_of_empty_charts(db: Database) -> None:
+    h = History("Lonely")
+    h.edit("Alice", "2016-11-30T12:23:00Z", 4510)
+    built = {c["id"]: c for c in charts.dashboard_charts(figures_of(db, h))}
+    empty = {key for key, chart in built.items() if chart["empty"]}
+    assert empty == {
+        "edits_per_month",
+        "edits_per_day",
+        "article_size",
+        "concentration",
+        "reverts_per_month",
+        "most_reverted_editors",
+        "top_countries",
+        "countries_map",
+    }
+    assert built["edits_per_month"]["empty"] == (
+        "Every edit falls in one month: nothing to chart over time yet."
+    )
+    # What there is to show is drawn: Alice's one edit, on its weekday and hour.
+    assert built["top_editors_by_edits"]["empty"] is None
+    assert built["activity_heatmap"]["empty"] is None
+
+
+def test_the_example_has_every_chart(db: Database) -> None:
+    built = charts.dashboard_charts(figures_of(db, example()))
+    assert [c["id"] for c in built if c["empty"]] == []
+
+
+def test_editor_bars_name_every_colour_in_a_legend(db: Database) -> None:
+    chart = charts.top_editors_by_edits(figures_of(db, example()))
+    names = [trace["name"] for trace in chart["data"]]
+    assert names == ["registered", "IP address", "temporary account", "bot"]
+    assert chart["layout"]["showlegend"] is True
+    ranks = sorted(rank for trace in chart["data"] for rank in trace["y"])
+    assert ranks == list(range(1, len(ranks) + 1))  # each editor once, at its rank
+    assert chart["layout"]["xaxis"]["title"]["text"] == "edits"
+
+
+def test_editor_bars_say_their_unit(db: Database) -> None:
+    by_bytes = charts.top_editors_by_bytes(figures_of(db, war_history()))
+    assert by_bytes["layout"]["xaxis"]["title"]["text"] == "bytes added"
+
+
+def test_the_heatmap_scale_has_a_unit(db: Database) -> None:
+    chart = charts.activity_heatmap(figures_of(db, example()))
+    assert chart["data"][0]["colorbar"]["title"]["text"] == "edits"
+    assert chart["layout"]["xaxis"]["title"]["text"] == "hour of day (UTC)"

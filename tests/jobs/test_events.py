@@ -30,9 +30,9 @@ def test_an_event_is_encoded_once_as_server_sent_events() -> None:
     assert event.wire.count(b"\n\n") == 1  # a newline in the data cannot end the event
 
 
-def test_only_done_and_failed_are_terminal() -> None:
+def test_only_done_failed_and_cancelled_are_terminal() -> None:
     terminal = {kind for kind in EventKind if Event.from_row(1, kind, "{}").terminal}
-    assert terminal == {EventKind.DONE, EventKind.FAILED}
+    assert terminal == {EventKind.DONE, EventKind.FAILED, EventKind.CANCELLED}
 
 
 def test_events_after_reads_in_order_from_a_sequence_number(db: Database) -> None:

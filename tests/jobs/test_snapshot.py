@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from wikivice.jobs.machine import Jobs
-from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS, TIME_COLUMNS, JobSnapshot, event_data
+from wikivice.jobs.snapshot import (
+    PLACE_FIELDS,
+    SNAPSHOT_COLUMNS,
+    TIME_COLUMNS,
+    JobSnapshot,
+    event_data,
+)
 from wikivice.store import pages
 from wikivice.store.database import Database
 from wikivice.store.models import FetchJob
@@ -35,6 +41,7 @@ def row(**changes: Any) -> dict[str, Any]:
         "attempts": 1,
         "max_attempts": 3,
         "error": None,
+        "cancelled_by": None,
         "events": 4,
         "created_at": 1_700_000_000.0,
         "started_at": 1_700_000_001.0,
@@ -47,7 +54,12 @@ def row(**changes: Any) -> dict[str, Any]:
 
 def test_snapshot_columns_are_the_snapshots_fields() -> None:
     columns = [column.key for column in (*SNAPSHOT_COLUMNS, *TIME_COLUMNS)]
-    assert sorted(columns) == sorted(f.name for f in fields(JobSnapshot))
+    assert sorted([*columns, *PLACE_FIELDS]) == sorted(f.name for f in fields(JobSnapshot))
+
+
+def test_a_snapshot_from_a_row_has_no_place_in_line_until_one_is_given() -> None:
+    job = JobSnapshot.from_row(row())
+    assert (job.position, job.expected_wait, job.place) == (None, None, None)
 
 
 def test_from_row_turns_words_into_enums() -> None:
@@ -92,9 +104,9 @@ def test_from_row_reads_rows_as_the_database_returns_them(db: Database) -> None:
 
 
 @pytest.mark.parametrize("status", list(JobStatus))
-def test_finished_exactly_for_done_and_failed(status: JobStatus) -> None:
+def test_finished_exactly_for_done_failed_and_cancelled(status: JobStatus) -> None:
     finished = JobSnapshot.from_row(row(status=status)).finished
-    assert finished is (status in (JobStatus.DONE, JobStatus.FAILED))
+    assert finished is (status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED))
 
 
 def test_as_dict_holds_every_field_and_encodes_as_json() -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from support import Process, free_port, simulator_process
+from wikivice.jobs.runtime import Runtime
 from wikivice.store.vocabulary import JobStatus
 
 
@@ -110,3 +111,25 @@ def test_demo_runs_offline_with_the_simulator(tmp_path: Path) -> None:
         assert (tmp_path / "demo" / "wikivice.db").exists()  # kept apart from real data
     finally:
         demo.stop()
+
+
+def test_the_reaper_forgets_failed_jobs_kept_past_their_time(rt: Runtime) -> None:
+    import threading
+
+    from wikivice.jobs.analyses import start_analysis
+    from wikivice.jobs.worker import Reaper
+    from wikivice.wiki.sites import parse_wiki
+
+    site = parse_wiki(rt.settings.default_wiki)
+    job_ids = [start_analysis(rt, site, f"Synthetic {n}", enqueue=False).job_id for n in (310, 311)]
+    for job_id in job_ids:
+        claim = rt.jobs.claim(job_id)
+        assert claim is not None
+        rt.jobs.fail(claim, "the wiki said no")
+    kept = Reaper(rt, threading.Event())
+    kept.reap_once()
+    assert all(rt.jobs.get(job_id) is not None for job_id in job_ids)  # 7 days by default
+    rt.settings = rt.settings.model_copy(update={"failed_jobs_keep_days": 0.0})
+    forgetting = Reaper(rt, threading.Event())
+    forgetting.reap_once()
+    assert all(rt.jobs.get(job_id) is None for job_id in job_ids)

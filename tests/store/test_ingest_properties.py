@@ -64,6 +64,7 @@ def data_dir() -> Iterator[Path]:
 def test_any_faults_and_stops_store_exactly_the_wikis_revisions(
     own_simulator: SimulatorServer,
     data_dir: Path,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     size: int,
     plan: list[Run],
@@ -71,8 +72,11 @@ def test_any_faults_and_stops_store_exactly_the_wikis_revisions(
 ) -> None:
     title = f"Synthetic {size}"
     folder = Path(tempfile.mkdtemp(dir=data_dir))
+    postgresql = database_url.startswith("postgresql")
     settings_ = make_settings(
         folder,
+        # SQLite: a new database in each example's folder; PostgreSQL: the test's, emptied.
+        **({"database_url": database_url} if postgresql else {}),
         default_wiki=own_simulator.api_url,
         max_retries=8,
         max_retry_wait=0.01,
@@ -80,6 +84,9 @@ def test_any_faults_and_stops_store_exactly_the_wikis_revisions(
         job_attempts=MOST_RUNS + 2,
     )
     rt = Runtime.create(settings_)
+    if postgresql:
+        with rt.db.write() as conn:
+            conn.exec_driver_sql("TRUNCATE wikis, fetch_jobs, page_stats CASCADE")
     try:
         for number, step in enumerate(plan):
             one_run(rt, own_simulator, monkeypatch, title, step, seed + number)

@@ -35,6 +35,7 @@ STAGE_OF = {
     JobStatus.RUNNING: Stage.FETCHING,
     JobStatus.DONE: Stage.DONE,
     JobStatus.FAILED: Stage.FAILED,
+    JobStatus.CANCELLED: Stage.CANCELLED,
 }
 
 

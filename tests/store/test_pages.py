@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from wikivice.store import pages
 from wikivice.store.database import Database
-from wikivice.store.models import Page, Wiki
+from wikivice.store.models import Page, PageRedirect, Wiki
 from wikivice.store.pages import PageRef
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import MAX_KEY_CHARS, parse_wiki
@@ -240,6 +240,41 @@ def test_page_by_title_prefers_the_latest_resolve(db: Database, wiki_id: int) ->
     with db.read() as conn:
         found = pages.page_by_title(conn, wiki_id, "Coffee")
     assert found is not None and found.id == new.id
+
+
+def test_a_redirect_s_title_finds_the_page_it_led_to(db: Database, wiki_id: int) -> None:
+    page = upsert(
+        db, wiki_id, ResolvedPage(604727, 0, "Coffee", 100, 2000, redirected_from="Kaffee")
+    )
+    with db.read() as conn:
+        assert pages.find_page(conn, EN.key, "Kaffee") == page
+        assert pages.find_page(conn, EN.key, "kaffee") == page  # first letter forgiven
+        assert pages.find_page(conn, EN.key, "Coffee") == page
+        assert pages.find_page(conn, EN.key, "Tee") is None
+        assert pages.page_by_title(conn, wiki_id, "Kaffee") is None  # not a page of its own
+
+
+def test_a_redirect_pointed_elsewhere_follows_its_new_target(db: Database, wiki_id: int) -> None:
+    upsert(db, wiki_id, ResolvedPage(1, 0, "Coffee", 10, 100, redirected_from="Java"))
+    island = upsert(
+        db, wiki_id, ResolvedPage(2, 0, "Java (island)", 20, 100, redirected_from="Java")
+    )
+    with db.read() as conn:
+        assert pages.find_page(conn, EN.key, "Java") == island
+    assert rows(db, PageRedirect) == 1
+
+
+def test_a_page_of_that_title_wins_over_a_redirect(db: Database, wiki_id: int) -> None:
+    upsert(db, wiki_id, ResolvedPage(1, 0, "Coffee", 10, 100, redirected_from="Kaffee"))
+    real = upsert(db, wiki_id, ResolvedPage(3, 0, "Kaffee", 30, 100))
+    with db.read() as conn:
+        assert pages.find_page(conn, EN.key, "Kaffee") == real
+
+
+def test_concurrent_redirects_make_one_row(db: Database, wiki_id: int) -> None:
+    resolved = ResolvedPage(604727, 0, "Coffee", 100, 2000, redirected_from="Kaffee")
+    at_once(db, lambda conn: pages.upsert_page(conn, wiki_id, resolved))
+    assert rows(db, PageRedirect) == 1
 
 
 def ref(**changes: object) -> PageRef:

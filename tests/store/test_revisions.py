@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wikivice.store.revisions import _PRUNE_EVERY, REVERT_WINDOW, RevertWindow, _chunks
+from wikivice.store.bulk import chunks as _chunks
+from wikivice.store.revisions import _PRUNE_EVERY, REVERT_WINDOW, RevertWindow
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 499, 500, 501, 1000, 1337])

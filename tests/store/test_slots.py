@@ -64,3 +64,15 @@ def test_processes_with_their_own_slots_objects_share_the_rows(db: Database) -> 
     first, second = SqlSlots(db, 1, 30), SqlSlots(db, 1, 30)
     assert first.take("shared.org", 1) is not None
     assert second.take("shared.org", 0.1) is None
+
+
+def test_in_use_counts_unexpired_leases_of_every_holder(db: Database) -> None:
+    first, second = SqlSlots(db, 3, 30), SqlSlots(db, 3, lease_seconds=0.2)
+    assert first.in_use("count.org") == 0
+    token = first.take("count.org", 1)
+    assert token is not None and second.take("count.org", 1) is not None
+    assert first.in_use("count.org") == 2 == second.in_use("count.org")
+    time.sleep(0.3)  # the second lease ends on its own
+    assert first.in_use("count.org") == 1
+    first.give("count.org", token)
+    assert second.in_use("count.org") == 0

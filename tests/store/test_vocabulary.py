@@ -13,6 +13,7 @@ from wikivice.store.models import Editor, FetchJob, JobEvent
 from wikivice.store.vocabulary import (
     ACTIVE_JOB_STATUSES,
     STAGE_LABELS,
+    Canceller,
     EditorKind,
     EventKind,
     JobStatus,
@@ -21,7 +22,7 @@ from wikivice.store.vocabulary import (
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import parse_wiki
 
-VOCABULARIES = [EditorKind, JobStatus, Stage, EventKind]
+VOCABULARIES = [EditorKind, JobStatus, Stage, EventKind, Canceller]
 
 
 def test_every_stage_has_a_label() -> None:
@@ -37,13 +38,15 @@ def test_job_status_active_exactly_for_queued_and_running() -> None:
     assert set(ACTIVE_JOB_STATUSES) == {JobStatus.QUEUED, JobStatus.RUNNING}
 
 
-def test_job_status_finished_exactly_for_done_and_failed() -> None:
-    assert {s for s in JobStatus if s.finished} == {JobStatus.DONE, JobStatus.FAILED}
+def test_job_status_finished_exactly_for_done_failed_and_cancelled() -> None:
+    finished = {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}
+    assert {s for s in JobStatus if s.finished} == finished
     assert all(s.active != s.finished for s in JobStatus)
 
 
-def test_event_kind_terminal_exactly_for_done_and_failed() -> None:
-    assert {k for k in EventKind if k.terminal} == {EventKind.DONE, EventKind.FAILED}
+def test_event_kind_terminal_exactly_for_done_failed_and_cancelled() -> None:
+    terminal = {EventKind.DONE, EventKind.FAILED, EventKind.CANCELLED}
+    assert {k for k in EventKind if k.terminal} == terminal
 
 
 @pytest.mark.parametrize("vocabulary", VOCABULARIES, ids=lambda v: v.__name__)
@@ -62,6 +65,7 @@ def test_words_are_their_strings_in_text_and_json(vocabulary: type[EventKind]) -
         (JobStatus, FetchJob.status),
         (Stage, FetchJob.stage),
         (EventKind, JobEvent.kind),
+        (Canceller, FetchJob.cancelled_by),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

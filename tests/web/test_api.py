@@ -220,3 +220,41 @@ def test_suggestions_recent_changes_and_random(
     changes = client.get(f"/api/wikis/{key}/recent-changes").json()
     assert changes and changes[0]["title"]
     assert client.get(f"/api/wikis/{key}/random").json()
+
+
+def test_a_queued_job_says_its_place_in_line_and_the_wait(
+    client: httpx.Client, wiki_settings: Settings
+) -> None:
+    from sqlalchemy import update
+
+    from wikivice.jobs.runtime import Runtime
+    from wikivice.store import pages
+    from wikivice.store.models import FetchJob
+    from wikivice.wiki.client import ResolvedPage
+
+    rt = Runtime.create(wiki_settings)  # jobs queued on no queue: no worker takes them
+    try:
+        site = parse_wiki(wiki_settings.default_wiki)
+        with rt.db.write() as conn:
+            wiki_id = pages.ensure_wiki(conn, site)
+            refs = [
+                pages.upsert_page(conn, wiki_id, ResolvedPage(n, 0, f"Line {n}", 100, 5000))
+                for n in range(1, 5)
+            ]
+        done, *queued = (rt.jobs.submit(page.id)[0] for page in refs)
+        claim = rt.jobs.claim(done)
+        assert claim is not None
+        with rt.db.write() as conn:  # it ran for 8 s: what the wait is reckoned by
+            conn.execute(update(FetchJob).where(FetchJob.id == done).values(started_at=0.0))
+        rt.jobs.finish(claim, "done", total=100)
+        with rt.db.write() as conn:
+            conn.execute(update(FetchJob).where(FetchJob.id == done).values(finished_at=8.0))
+        job = client.get(f"/api/jobs/{queued[2]}").json()
+        assert job["status"] == "queued" and job["position"] == 3
+        assert job["expected_wait"] == 24.0 and job["place"] == "3rd in line, about 24 s"
+        page = client.get(f"/wiki/{site.key}/Line 2")
+        assert page.status_code == 200 and "next in line, about 8 s" in page.text
+        finished = client.get(f"/api/jobs/{done}").json()
+        assert finished["position"] is None and finished["place"] is None
+    finally:
+        rt.close()

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from support import read_events
-from wikivice.store.vocabulary import EditorKind, EventKind, JobStatus, Stage
+from wikivice.store.vocabulary import Canceller, EditorKind, EventKind, JobStatus, Stage
 from wikivice.web import urls
 from wikivice.web.scripts import (
     IMPORT,
@@ -27,7 +27,7 @@ from wikivice.web.scripts import (
 
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\./[\w.-]+\.js)["']\s*\)""")
 EXPORT = re.compile(r"^export const (\w+) = Object\.freeze\((.*)\);$", re.M)
-ENTRIES = ("home", "article", "compare")
+ENTRIES = ("home", "article", "compare", "admin")
 
 
 def exported(text: str) -> dict[str, object]:
@@ -46,15 +46,16 @@ def test_vocabulary_module_exports_the_enums_word_for_word(client: httpx.Client)
     assert response.headers["content-type"].startswith("text/javascript")
     words = exported(response.text)
     assert words["JobStatus"] == {s.name: s.value for s in JobStatus}
-    assert words["FINISHED_JOB_STATUSES"] == [JobStatus.DONE, JobStatus.FAILED]
+    assert words["FINISHED_JOB_STATUSES"] == [JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED]
     assert words["Stage"] == {s.name: s.value for s in Stage}
     assert words["STAGE_LABELS"] == {s.value: s.label for s in Stage}
     assert words["EventKind"] == {k.name: k.value for k in EventKind}
-    assert words["TERMINAL_EVENT_KINDS"] == [EventKind.DONE, EventKind.FAILED]
+    assert words["TERMINAL_EVENT_KINDS"] == [EventKind.DONE, EventKind.FAILED, EventKind.CANCELLED]
     assert words["EditorKind"] == {k.name: k.value for k in EditorKind}
+    assert words["Canceller"] == {c.name: c.value for c in Canceller}
     assert words["URLS"] == URL_TEMPLATES
     # Every line is an export: nothing else runs in the browser from this module.
-    assert len(EXPORT.findall(response.text)) == len(words) == 8
+    assert len(EXPORT.findall(response.text)) == len(words) == 9
 
 
 def test_vocabulary_module_is_revalidated_by_its_etag(client: httpx.Client) -> None:
@@ -153,7 +154,7 @@ def test_pages_preload_every_module_their_entry_imports(client: httpx.Client, ke
 
 
 def test_scripts_spell_no_word_of_the_vocabulary() -> None:
-    words = {w.value for enum in (JobStatus, Stage, EventKind, EditorKind) for w in enum}
+    words = {w.value for enum in (JobStatus, Stage, EventKind, EditorKind, Canceller) for w in enum}
     for path in SCRIPTS.glob("*.js"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if line.startswith("export const LoadState"):

@@ -279,6 +279,8 @@ RUN_HANDLERS = """async ([finished, jobs]) => {
       counts: section.querySelector('#progress-counts').textContent,
       error: section.querySelector('#progress-error').hidden ? null
         : section.querySelector('#progress-error').textContent,
+      cancelled: section.querySelector('#progress-cancelled').hidden ? null
+        : section.querySelector('#progress-cancelled').textContent,
     };
   }
   for (let i = 0; i < 100 && !swapped.length; i++) await new Promise(r => setTimeout(r, 50));
@@ -294,7 +296,11 @@ def test_progress_handles_every_event_kind_the_server_sends(
     search(view, stack, "Synthetic 300")
     wait_for_dashboard(view)  # the progress section stays, hidden, to copy
     wait_until(view, "document.body.dataset.charts === 'drawn'")  # nothing left drawing
-    status = {EventKind.DONE: JobStatus.DONE, EventKind.FAILED: JobStatus.FAILED}
+    status = {
+        EventKind.DONE: JobStatus.DONE,
+        EventKind.FAILED: JobStatus.FAILED,
+        EventKind.CANCELLED: JobStatus.CANCELLED,
+    }
     jobs = {
         kind.value: {
             "status": status.get(kind, JobStatus.RUNNING),
@@ -313,5 +319,7 @@ def test_progress_handles_every_event_kind_the_server_sends(
         assert shown["stage"] == Stage.FETCHING.label
         assert shown["counts"].startswith("150 of 300 revisions")
         assert shown["error"] == ("Failed: boom" if kind == EventKind.FAILED else None)
+        cancelled = "Cancelled by you after 150 of 300 edits; resume to fetch the rest."
+        assert shown["cancelled"] == (cancelled if kind == EventKind.CANCELLED else None)
     assert result["swapped"] == ["dashboard"]  # `done` swapped the dashboard in, once
     assert view.console_errors == []

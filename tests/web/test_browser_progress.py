@@ -10,6 +10,7 @@ import signal
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from support import BrowserPage, search, wait_for_dashboard, wait_until
@@ -120,4 +121,90 @@ def test_a_wiki_killed_mid_fetch_is_named_within_5_s_and_the_stage_holds(
     ranks = [labels.index(s) for s in stages]
     # Never back to "Waiting for a worker" or "Counting revisions" on the way.
     assert ranks == sorted(ranks), stages
+    assert view.console_errors == []
+
+
+PLACE = "document.querySelector('#progress-place')"
+
+
+def test_a_queued_article_shows_its_place_and_wait_then_overtakes_a_huge_one(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    # One worker; a job past 1,000 revisions is huge and gives way to small ones.
+    stack = make_stack(
+        latency=0.05, env={"WIKIVICE_WORKERS": "1", "WIKIVICE_HUGE_JOB_REVISIONS": "1000"}
+    )
+    view = browser_page
+    with httpx.Client(base_url=stack.url, timeout=30) as client:
+
+        def analyse(title: str) -> dict[str, Any]:
+            answer = client.post("/api/analyses", json={"title": title})
+            assert answer.status_code in (200, 202), answer.text
+            return dict(answer.json())
+
+        def job(url: str) -> dict[str, Any]:
+            return dict(client.get(url).json())
+
+        first = analyse("Synthetic 200")  # a small run: what the wait is reckoned by
+        deadline = time.monotonic() + 20
+        while job(first["job_url"])["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        huge = analyse("Synthetic 200000")  # takes the one worker
+        while job(huge["job_url"])["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        analyse("Synthetic 300")
+        mine = analyse("Synthetic 400")
+        view.page.goto(mine["dashboard_url"] if mine["dashboard_url"].startswith("http")
+                       else stack.url + mine["dashboard_url"])  # fmt: skip
+        place = wait_until(view, f"!{PLACE}.hidden && {PLACE}.textContent", 10_000)
+        assert re.fullmatch(r"(2nd|next) in line, about \d+ s", place), place
+        view.screenshot("queued-place")
+        wait_for_dashboard(view, 30_000)  # it went first: the huge job gave way
+        assert job(huge["job_url"])["status"] != "done"
+        assert view.page.evaluate(f"{PLACE}.hidden")
+    assert view.console_errors == []
+
+
+CANCELLED_NOTE = "document.querySelector('#progress-cancelled')"
+
+
+def test_cancel_then_resume_from_the_article_page(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    import httpx
+
+    title = "Synthetic 30000"
+    stack = make_stack(latency=0.1)  # 60 requests: six seconds, time to press Cancel
+    view = browser_page
+    search(view, stack, title)
+    view.page.wait_for_selector("#cancel", state="visible")
+    assert view.page.is_hidden("#resume")
+    wait_until(view, f"{WIDTH} > 1")
+    view.page.click("#cancel")
+    wait_until(view, f"!{CANCELLED_NOTE}.hidden")
+    note = view.page.text_content("#progress-cancelled") or ""
+    view.screenshot("cancelled")
+    found = re.fullmatch(
+        r"Cancelled by you after ([\d,]+) of 29,\d{3} edits; resume to fetch the rest\.", note
+    )
+    assert found, note
+    assert view.page.is_visible("#resume") and view.page.is_hidden("#cancel")
+    assert view.page.evaluate("document.querySelector('#progress').dataset.status") == "cancelled"
+    job = view.page.evaluate("JSON.parse(document.querySelector('#job-data').textContent)")
+    cancelled = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled_by"] == "requester"
+    assert 0 < cancelled["done"] < 30000
+    time.sleep(1.0)  # the worker stopped: nothing more is stored
+    assert httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()["done"] == cancelled["done"]
+    # A reload says the same, from the server.
+    view.page.reload()
+    assert view.page.text_content("#progress-cancelled") == note
+    view.page.click("#resume")
+    wait_for_dashboard(view, timeout=60_000)
+    view.screenshot("resumed")
+    final = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
+    assert final["status"] == "done" and final["done"] == 30000
+    assert final["attempts"] == 2  # resumed from its checkpoint, not started again
     assert view.console_errors == []

@@ -184,11 +184,40 @@ def test_compare_says_which_article_is_not_analysed_yet(client: httpx.Client, ke
     analysed(client, "Synthetic 300")
     page = client.get("/compare", params={"wiki": key, "a": "Synthetic 300", "b": "Synthetic 12"})
     assert page.status_code == 200 and 'id="not-analysed-1"' in page.text
-    assert f'href="/wiki/{key}/Synthetic_12"' in page.text and "analyse it now" in page.text
+    assert (
+        f'href="/wiki/{key}/Synthetic_12"' in page.text and 'data-title="Synthetic 12"' in page.text
+    )
+    assert 'id="start-comparison"' in page.text  # the button that analyses it (no JS needed)
     assert 'id="chart-compare_edits"' not in page.text
     form = client.get("/compare")
     assert form.status_code == 200 and 'id="compare-form"' in form.text
     assert client.get("/compare", params={"wiki": "not a wiki", "a": "X"}).status_code == 422
+
+
+def test_compare_analyses_what_it_needs_then_compares(client: httpx.Client, key: str) -> None:
+    analysed(client, "Synthetic 300")
+    params = {"wiki": key, "a": "Synthetic 300", "b": "Synthetic 13"}
+    started = client.post("/compare", data=params)
+    assert started.status_code == 303
+    assert (
+        started.headers["location"]
+        == "/compare?wiki=" + key + "&a=Synthetic%20300&b=Synthetic%2013"
+    )
+    page = client.get(started.headers["location"]).text
+    # Its job is followed (data-job-url), or it has finished already.
+    assert "data-job-url=" in page or 'id="compare-table"' in page
+    analysed(client, "Synthetic 13")  # joins the same job and waits for it
+    done = client.get("/compare", params=params).text
+    assert 'id="compare-table"' in done and 'id="pending"' not in done
+
+
+def test_compare_starts_nothing_for_an_invalid_title(client: httpx.Client, key: str) -> None:
+    analysed(client, "Synthetic 300")
+    params = {"wiki": key, "a": "Synthetic 300", "b": "<img src=x>"}
+    page = client.get("/compare", params=params).text
+    assert "is not a valid title" in page and 'id="start-comparison"' not in page
+    assert "<img src=x>" not in page
+    assert client.post("/compare", data=params).status_code == 303
 
 
 # -- hostile strings -------------------------------------------------------------------

@@ -72,6 +72,24 @@ def test_search_form_posts_then_goes_to_the_article(
     assert job_rows(wiki_settings) == 1
 
 
+def test_another_wiki_s_address_wins_over_the_picker(
+    client: httpx.Client, key: str, simulator: SimulatorServer
+) -> None:
+    home = client.get("/").text
+    assert 'name="wiki_url"' in home and "Another wiki" in home
+    # The picker says "en"; the address field names the simulator: the simulator is used.
+    response = client.post(
+        "/search", data={"wiki": "en", "wiki_url": simulator.api_url, "title": "synthetic_901"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/wiki/{key}/Synthetic_901"
+    # Left empty, the picker's wiki is used; a wrong address is a clear 4xx, not a 500.
+    empty = client.post("/search", data={"wiki": key, "wiki_url": " ", "title": "synthetic_902"})
+    assert empty.headers["location"] == f"/wiki/{key}/Synthetic_902"
+    bad = client.post("/search", data={"wiki": key, "wiki_url": "not a wiki", "title": "x"})
+    assert 400 <= bad.status_code < 500 and "wiki" in bad.text.lower()
+
+
 def test_search_form_without_a_title_goes_home(client: httpx.Client, key: str) -> None:
     response = client.post("/search", data={"wiki": key, "title": "  "})
     assert response.status_code == 303 and response.headers["location"] == "/"
@@ -90,9 +108,13 @@ def test_search_shows_where_a_redirect_came_from(
     moved = client.get(f"/wiki/{key}/alan_Turing")
     assert moved.status_code == 301
     assert moved.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=alan_Turing"
-    # A redirect's own title is not stored: only the wiki knows where it leads.
+    # A redirect's title followed once is remembered: its page leads to the article's.
     direct = client.get(f"/wiki/{key}/Turing")
-    assert direct.status_code == 200 and offered(direct.text, key, "Turing")
+    assert direct.status_code == 301
+    assert direct.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=Turing"
+    # A redirect never followed here: only the wiki knows where it leads.
+    other = client.get(f"/wiki/{key}/Ada_Byron")
+    assert other.status_code == 200 and offered(other.text, key, "Ada Byron")
     assert simulator.sim.stats.requests == 0
 
 

@@ -130,3 +130,61 @@ def test_wait_for_tries_until_the_timeout() -> None:
     assert not wait_for(lambda: bool(calls.append(time.monotonic())), 0.3)
     assert 3 <= len(calls) <= 20  # it looks less often as it waits
     assert wait_for(lambda: True, 0)
+
+
+def test_local_slots_say_how_many_are_in_use() -> None:
+    slots = LocalSlots(3)
+    assert slots.in_use("a.org") == 0
+    tokens = [slots.take("a.org", 1), slots.take("a.org", 1)]
+    assert slots.in_use("a.org") == 2 and slots.in_use("b.org") == 0
+    slots.give("a.org", str(tokens[0]))
+    assert slots.in_use("a.org") == 1
+
+
+def test_file_slots_in_use_count_every_process_of_the_machine(tmp_path: Path) -> None:
+    slots = FileSlots(tmp_path / "slots", 3)
+    assert slots.in_use("w.org") == 0  # no file yet
+    token = slots.take("w.org", 1)
+    assert token is not None
+    other = subprocess.Popen(  # another process holds a second slot
+        [sys.executable, "-c", HOLD_A_SLOT, str(tmp_path / "slots"), "w.org"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        assert slots.in_use("w.org") == 2
+        slots.give("w.org", token)
+        assert slots.in_use("w.org") == 1
+        assert slots.take("w.org", 1) is not None  # looking did not keep a slot
+    finally:
+        other.kill()
+        other.wait()
+        if other.stdout is not None:
+            other.stdout.close()
+    assert slots.in_use("w.org") == 1  # the one this process still holds
+
+
+HOLD_A_SLOT = """
+import sys, time
+from pathlib import Path
+from wikivice.wiki.politeness import FileSlots
+slots = FileSlots(Path(sys.argv[1]), 3)
+assert slots.take(sys.argv[2], 5)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.redis
+def test_redis_slots_in_use_count_every_client_and_not_expired_leases(
+    redis_url: str, redis_slots: RedisSlots
+) -> None:
+    other = RedisSlots(redis_url, 2, lease_seconds=30)
+    try:
+        assert redis_slots.take("r.org", 1) and other.take("r.org", 1)
+        assert redis_slots.in_use("r.org") == 2 == other.in_use("r.org")
+        time.sleep(0.6)  # redis_slots' lease (0.5 s) ended; other's did not
+        assert other.in_use("r.org") == 1
+    finally:
+        other.close()

@@ -335,7 +335,10 @@ def _describe(summary: FetchSummary) -> str:
     from rich.markup import escape
 
     if summary["status"] != "done":
-        return f"[red]{escape(summary['title'])}: failed: {escape(str(summary.get('error')))}[/red]"
+        ended = escape(str(summary["status"]))
+        return (
+            f"[red]{escape(summary['title'])}: {ended}: {escape(str(summary.get('error')))}[/red]"
+        )
     text = (
         f"{escape(summary['title'])}: {summary['revisions']:,} revisions stored "
         f"({summary['new_revisions']:,} new) in {summary['seconds']:.1f} s"

@@ -12,10 +12,11 @@ through `plotting.label` (see there why).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 import plotly.graph_objects as go
 
+from wikivice.figures.alt_text import count, summary
 from wikivice.figures.geography import countries_map
 from wikivice.figures.plotting import (
     COLOURS,
@@ -26,85 +27,23 @@ from wikivice.figures.plotting import (
     figure,
     label,
     to_json,
+    whole_numbers,
 )
-from wikivice.figures.types import EditWar, PageFigures, RankedEditor
+from wikivice.figures.timecharts import (
+    RESCALE_Y,
+    article_size,
+    edits_per_day,
+    edits_per_month,
+    padded,
+    reverts_per_month,
+)
+from wikivice.figures.types import PageFigures, RankedEditor
 
 __all__ = ["CHARTS", "PLOTLY_CONFIG", "compared_edits", "dashboard_charts"]
 
 Chart = Callable[[PageFigures], PlotlyFigure]
 COMPARED_COLOURS = ("#3366cc", "#dc3912")  # the first and the second article
 YearColumn = Literal["year", "edits", "anonymous", "minor", "bots", "reverts", "size"]
-_RANGE_BUTTONS = [
-    {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
-    {"count": 5, "label": "5y", "step": "year", "stepmode": "backward"},
-    {"step": "all", "label": "all"},
-]
-
-
-def edits_per_month(figures: PageFigures) -> PlotlyFigure:
-    """Stacked bars of edits per month: registered, anonymous (IP + temporary), bots and,
-    when there are any, hidden users; a range slider and 1y/5y/all buttons to zoom."""
-    months = figures["timeline"]["months"]
-    series: list[tuple[Literal["registered", "anonymous", "bot", "hidden"], str]] = [
-        ("registered", "registered"),
-        ("anonymous", "anonymous"),
-        ("bot", "bots"),
-    ]
-    if any(months["hidden"]):
-        series.append(("hidden", "hidden user"))
-    traces = [
-        go.Bar(
-            name=name,
-            marker_color=COLOURS[key],
-            hovertemplate=f"%{{x|%B %Y}}: %{{y:,}} {name} edits<extra></extra>",
-        )
-        for key, name in series
-    ]
-    fig = figure(traces, barmode="stack", bargap=0.1)
-    fig.update_xaxes(
-        type="date", rangeslider={"visible": True}, rangeselector={"buttons": _RANGE_BUTTONS}
-    )
-    fig.update_yaxes(title_text="edits", rangemode="tozero")
-    return to_json(fig, [{"x": months["month"], "y": months[key]} for key, _ in series])
-
-
-def edits_per_day(figures: PageFigures) -> PlotlyFigure:
-    """Edits per UTC day (days with edits), zoomable like the month chart."""
-    days = figures["timeline"]["days"]
-    trace = go.Bar(
-        marker_color=COLOURS["registered"],
-        hovertemplate="%{x|%d %b %Y}: %{y:,} edits<extra></extra>",
-    )
-    fig = figure([trace], bargap=0)
-    fig.update_xaxes(
-        type="date", rangeslider={"visible": True}, rangeselector={"buttons": _RANGE_BUTTONS}
-    )
-    fig.update_yaxes(title_text="edits", rangemode="tozero")
-    return to_json(fig, [{"x": days["date"], "y": days["edits"]}])
-
-
-def article_size(figures: PageFigures) -> PlotlyFigure:
-    """The size in bytes over time; a band shows each bucket's smallest and largest size,
-    so blankings and big additions stay visible however long the history."""
-    size = figures["size"]
-    band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-    traces = [
-        go.Scatter(**band, showlegend=False),
-        go.Scatter(
-            **band, fill="tonexty", fillcolor="rgba(51,102,204,0.2)", name="smallest – largest"
-        ),
-        go.Scatter(
-            mode="lines",
-            name="size",
-            line={"color": COLOURS["registered"], "width": 1.5, "shape": "hv"},
-            hovertemplate="%{x|%d %b %Y %H:%M}: %{y:,} bytes<extra></extra>",
-        ),
-    ]
-    fig = figure(traces)
-    fig.update_xaxes(type="date", rangeslider={"visible": True})
-    fig.update_yaxes(title_text="bytes", rangemode="tozero")
-    x = size["timestamp"]
-    return to_json(fig, [{"x": x, "y": size[key]} for key in ("min", "max", "size")])
 
 
 def top_editors_by_edits(figures: PageFigures) -> PlotlyFigure:
@@ -158,7 +97,8 @@ def concentration(figures: PageFigures) -> PlotlyFigure:
 
 
 def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
-    """Edits by weekday and hour of day (UTC)."""
+    """Edits by weekday and hour of day (UTC; the page redraws it in the reader's own time
+    zone from the heatmap API, see static/js/heatmap.js)."""
     heat = figures["heatmap"]
     trace = go.Heatmap(
         z=heat["edits"],
@@ -166,57 +106,23 @@ def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
         y=heat["weekdays"],
         colorscale="Blues",
         hovertemplate="%{y} %{x}:00–%{x}:59 UTC: %{z:,} edits<extra></extra>",
-        colorbar={"thickness": 12},
+        colorbar={
+            "thickness": 12,
+            "title": {"text": "edits", "side": "top"},
+            **whole_numbers(max((max(row) for row in heat["edits"]), default=0)),
+        },
     )
     fig = figure([trace])
-    fig.update_xaxes(title_text="hour", dtick=3, showgrid=False)
+    fig.update_xaxes(title_text="hour of day (UTC)", dtick=3, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return to_json(fig)
-
-
-def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
-    """Reverts per month, with the edit wars of most reverts marked (shaded and pinned)."""
-    months = figures["timeline"]["months"]
-    wars = figures["conflict"]["edit_wars"]
-    traces: list[Any] = [
-        go.Bar(
-            name="reverts",
-            marker_color=COLOURS["revert"],
-            hovertemplate="%{x|%B %Y}: %{y:,} reverts<extra></extra>",
-        )
-    ]
-    if wars:
-        traces.append(
-            go.Scatter(
-                x=[_day(war["start"]) for war in wars],
-                y=[war["reverts"] for war in wars],
-                mode="markers+text",
-                name="edit wars",
-                text=[f"#{i}" for i in range(1, len(wars) + 1)],
-                textposition="top center",
-                cliponaxis=False,
-                marker={"symbol": "triangle-down", "size": 12, "color": "#000"},
-                customdata=[_war_text(war) for war in wars],
-                hovertemplate="%{customdata}<extra></extra>",
-            )
-        )
-    shaded = [
-        {"type": "rect", "xref": "x", "yref": "paper", "x0": _day(war["start"]),
-         "x1": f"{_day(war['end'])} 23:59:59", "y0": 0, "y1": 1, "fillcolor": COLOURS["revert"],
-         "opacity": 0.2, "line": {"width": 0}, "layer": "below"}
-        for war in wars
-    ]  # fmt: skip
-    fig = figure(traces, shapes=shaded)  # (add_vrect costs 2 ms a shape)
-    fig.update_xaxes(type="date", rangeslider={"visible": True})
-    fig.update_yaxes(title_text="reverts", rangemode="tozero")
-    return to_json(fig, [{"x": months["month"], "y": months["reverts"]}])
 
 
 def year_table(figures: PageFigures) -> PlotlyFigure:
     """A table of the years: edits, anonymous, minor, bot edits, reverts, size at year end."""
     years = figures["years"]
     columns: tuple[YearColumn, ...] = get_args(YearColumn)
-    headers = ("Year", "Edits", "Anonymous", "Minor", "Bots", "Reverts", "Size at year end")
+    headers = ("Year", "Edits", "Anonymous", "Minor", "Bots", "Reverts", "Size at year end (bytes)")
     trace = go.Table(
         header={"values": list(headers), "align": "right", "fill_color": "#f0f0f0"},
         cells={
@@ -257,7 +163,7 @@ CHARTS: dict[str, tuple[str, Chart]] = {
     "top_editors_by_edits": ("Top editors by edits", top_editors_by_edits),
     "top_editors_by_bytes": ("Top editors by bytes added (reverts excluded)", top_editors_by_bytes),
     "concentration": ("Editor concentration", concentration),
-    "activity_heatmap": ("When people edit (UTC)", activity_heatmap),
+    "activity_heatmap": ("When people edit", activity_heatmap),
     "reverts_per_month": ("Reverts per month and edit wars", reverts_per_month),
     "most_reverted_editors": ("Most reverted editors", most_reverted_editors),
     "year_table": ("Year by year", year_table),
@@ -266,12 +172,65 @@ CHARTS: dict[str, tuple[str, Chart]] = {
 }
 
 
+# id → what the card says instead of a chart when the history has nothing for it to show
+# (an empty chart's 0–6 axes, or one bar with millisecond ticks, read as a fault).
+NOTHING_TO_SHOW: dict[str, tuple[Callable[[PageFigures], bool], str]] = {
+    "edits_per_month": (
+        lambda f: len(f["timeline"]["months"]["month"]) < 2,
+        "Every edit falls in one month: nothing to chart over time yet.",
+    ),
+    "edits_per_day": (
+        lambda f: len(f["timeline"]["days"]["date"]) < 2,
+        "Every edit falls on one day: nothing to chart over time yet.",
+    ),
+    "article_size": (
+        lambda f: len(f["size"]["timestamp"]) < 2,
+        "One size so far: nothing to chart over time yet.",
+    ),
+    "top_editors_by_edits": (lambda f: not f["top_editors"]["by_edits"], "No named editor."),
+    "top_editors_by_bytes": (
+        lambda f: not f["top_editors"]["by_bytes"],
+        "No editor added bytes that stayed.",
+    ),
+    "concentration": (
+        lambda f: f["editors"] < 2,
+        "Fewer than two editors: no shares to compare.",
+    ),
+    "activity_heatmap": (lambda f: f["edits"] == 0, "No edits."),
+    "reverts_per_month": (lambda f: not f["reverts"], "No reverts: nothing to show."),
+    "most_reverted_editors": (
+        lambda f: not f["conflict"]["most_reverted"],
+        "No edit was reverted.",
+    ),
+    "top_countries": (
+        lambda f: not f["countries"]["top"],
+        "No anonymous edit from an address that could be located.",
+    ),
+    "countries_map": (
+        lambda f: not f["countries"]["top"],
+        "No anonymous edit from an address that could be located.",
+    ),
+}
+
+
 def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
-    """Every chart of the dashboard, in order."""
+    """Every chart of the dashboard, in order; `empty` says why a chart is left out."""
     return [
-        {"id": key, "title": title, "figure": chart(figures), "config": PLOTLY_CONFIG}
+        {
+            "id": key,
+            "title": title,
+            "figure": chart(figures),
+            "config": PLOTLY_CONFIG,
+            "empty": _nothing_to_show(key, figures),
+            "summary": summary(key, figures),
+        }
         for key, (title, chart) in CHARTS.items()
     ]
+
+
+def _nothing_to_show(key: str, figures: PageFigures) -> str | None:
+    test, message = NOTHING_TO_SHOW.get(key, (lambda _: False, ""))
+    return message if test(figures) else None
 
 
 def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
@@ -285,58 +244,62 @@ def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
         )
         for page, colour in zip(pages, COMPARED_COLOURS, strict=False)
     ]
-    fig = figure(traces)
-    fig.update_xaxes(type="date", rangeslider={"visible": True})
-    fig.update_yaxes(title_text="edits per month", rangemode="tozero")
+    fig = figure(traces, meta=RESCALE_Y)
     months = [page["timeline"]["months"] for page in pages]
+    every = sorted(month for m in months for month in m["month"])
+    fig.update_xaxes(
+        type="date", rangeslider={"visible": True}, range=padded(every[:1] + every[-1:], "month")
+    )
+    fig.update_yaxes(title_text="edits per month", rangemode="tozero")
     return {
         "id": "compare_edits",
         "title": "Edits per month",
         "figure": to_json(fig, [{"x": m["month"], "y": m["edits"]} for m in months]),
         "config": PLOTLY_CONFIG,
+        "empty": None if every else "Neither article has edits.",
+        "summary": "; ".join(f"{page['title']}: {count(page['edits'], 'edit')}" for page in pages),
     }
+
+
+_UNITS = {"edits": "edits", "added": "bytes added", "reverted": "edits reverted"}
+_KIND_NAMES = {"user": "registered", "anon": "IP address", "temp": "temporary account",
+               "bot": "bot", "hidden": "hidden user"}  # fmt: skip
 
 
 def _editor_bars(
     editors: list[RankedEditor], value: Literal["edits", "added", "reverted"]
 ) -> PlotlyFigure:
-    # Bars sit at ranks 1…n with the names as tick text: names never become categories,
-    # so two names cut to the same label stay apart, and "2001" stays a name.
+    """One bar trace per kind of editor (so the legend names every colour), each bar at
+    its rank. Bars sit at ranks 1…n with the names as tick text: names never become
+    categories, so two names cut to the same label stay apart, and "2001" stays a name."""
+    unit = _UNITS[value]
     ranks = list(range(1, len(editors) + 1))
-    trace = go.Bar(
-        x=[e[value] for e in editors],
-        y=ranks,
-        orientation="h",
-        marker_color=[COLOURS.get(e["kind"], COLOURS["hidden"]) for e in editors],
-        customdata=[[label(e["name"]), e["kind"], e["edits"], e["added"]] for e in editors],
-        hovertemplate=f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>%{{x:,}} {value}"
-        "<br>%{customdata[2]:,} edits, %{customdata[3]:,} bytes added<extra></extra>",
-    )
-    fig = figure([trace])
+    traces = []
+    for kind, name in _KIND_NAMES.items():
+        mine = [(rank, e) for rank, e in zip(ranks, editors, strict=True) if e["kind"] == kind]
+        if not mine:
+            continue
+        traces.append(
+            go.Bar(
+                name=name,
+                x=[e[value] for _, e in mine],
+                y=[rank for rank, _ in mine],
+                orientation="h",
+                marker_color=COLOURS.get(kind, COLOURS["hidden"]),
+                customdata=[[label(e["name"]), name, e["edits"], e["added"]] for _, e in mine],
+                hovertemplate=f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>%{{x:,}} {unit}"
+                "<br>%{customdata[2]:,} edits, %{customdata[3]:,} bytes added<extra></extra>",
+            )
+        )
+    fig = figure(traces, barmode="overlay", showlegend=True)
     fig.update_yaxes(
         tickvals=ranks,
         ticktext=[label(e["name"], LABEL_MAX) for e in editors],
         autorange="reversed",
     )
-    fig.update_xaxes(title_text=value)
+    fig.update_xaxes(
+        title_text=unit,
+        rangemode="tozero",
+        **whole_numbers(max((e[value] for e in editors), default=0)),
+    )
     return to_json(fig)
-
-
-def _day(timestamp: str) -> str:
-    """`2020-05-01T12:00:00Z` → `2020-05-01`: a war is marked on the days it spans."""
-    return timestamp[:10]
-
-
-def _war_text(war: EditWar) -> str:
-    """A war's hover text: its days, its reverts, and who reverted whom."""
-    first, last = _day(war["start"]), _day(war["end"])
-    lines = [f"<b>{first if first == last else f'{first} – {last}'}</b>"]
-    lines.append(f"{war['reverts']:,} reverts among {war['edits']:,} edits")
-    for c in war["combatants"][:4]:
-        undid = ", ".join(label(o["name"], LABEL_MAX) for o in c["reverted"][:3])
-        times = "revert" if c["reverts"] == 1 else "reverts"
-        lines.append(f"{label(c['name'], LABEL_MAX)}: {c['reverts']:,} {times} of {undid}")
-    more = war["combatant_count"] - min(4, len(war["combatants"]))
-    if more > 0:
-        lines.append(f"and {more} more editor{'' if more == 1 else 's'}")
-    return "<br>".join(lines)

@@ -49,12 +49,14 @@ class PlotlyConfig(TypedDict):
 class ChartSpec(TypedDict):
     """A chart as the page draws it: `id` names its card, `title` is plain text of ours
     (the page shows it as a heading; the figure carries none), `config` Plotly.newPlot's
-    fourth argument."""
+    fourth argument, `empty` what the page says instead of a chart with nothing to show."""
 
     id: str
     title: str
     figure: PlotlyFigure
     config: PlotlyConfig
+    empty: str | None  # why there is nothing to draw (the page says it instead), or None
+    summary: str  # the chart in one sentence, its text alternative (figures/alt_text.py)
 
 
 # What the page passes as the fourth argument of Plotly.newPlot(div, data, layout, config)
@@ -97,6 +99,12 @@ def figure(data: list[Any], *, cartesian: bool = True, **layout: Any) -> go.Figu
         fig.update_xaxes(**_AXIS)
         fig.update_yaxes(**_AXIS)
     return fig
+
+
+def whole_numbers(most: float) -> dict[str, Any]:
+    """Axis (or colour bar) settings for counts up to `most`: ticks on whole numbers only,
+    so one edit never reads "0.2, 0.4 … 1" (plotly's own ticks for a range of 0–1)."""
+    return {"tickformat": ",d", "dtick": 1, "tick0": 0} if most <= 5 else {"tickformat": ","}
 
 
 def to_json(fig: go.Figure, arrays: list[dict[str, list[Any]]] | None = None) -> PlotlyFigure:

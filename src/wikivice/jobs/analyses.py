@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from wikivice.jobs import unqueued
 from wikivice.jobs.caps import check_caps, limit_reached
+from wikivice.jobs.lanes import place_in_line
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store import pages
@@ -134,7 +135,8 @@ class ArticleState:
 
     title: str  # as stored; as asked (cleaned) when the page was never seen here
     page: PageRef | None  # None: never seen here, so nothing to show but an offer
-    job: JobSnapshot | None  # the running job, or the last failed one if nothing is stored
+    # The running job; or the last one if it was cancelled, or failed with nothing stored.
+    job: JobSnapshot | None
     moved_from: str | None  # the title asked, when the page is known under another one
 
 
@@ -153,9 +155,13 @@ def open_article(rt: Runtime, site: WikiSite, title: str) -> ArticleState:
         return ArticleState(page.title, page, None, title)
     job_id = rt.jobs.active_for_page(page.id)
     job = rt.jobs.get(job_id) if job_id is not None else None
-    if job is None and page.fetched_at is None:
+    if job is not None:
+        job = place_in_line(rt.db, job, rt.settings.huge_job_revisions)
+    if job is None:
         last = rt.jobs.latest_for_page(page.id)
-        if last is not None and last.status == JobStatus.FAILED:
+        if last is not None and last.status == JobStatus.CANCELLED:
+            job = last  # cancelled: say so, and offer to resume it
+        elif last is not None and last.status == JobStatus.FAILED and page.fetched_at is None:
             job = last  # nothing stored: show why the last fetch failed
     return ArticleState(page.title, page, job, None)
 

@@ -17,6 +17,8 @@ from wikivice.store.database import Database
 from wikivice.store.models import FetchJob, JobEvent
 from wikivice.store.vocabulary import EventKind
 
+TERMINAL_KINDS = frozenset(kind.value for kind in EventKind if kind.terminal)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -27,7 +29,7 @@ class Event:
 
     @property
     def terminal(self) -> bool:
-        return self.kind in (EventKind.DONE, EventKind.FAILED)
+        return self.kind in TERMINAL_KINDS
 
     @classmethod
     def from_row(cls, seq: int, kind: str, data: str) -> Event:

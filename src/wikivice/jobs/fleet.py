@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, case, func, select
 
 from wikivice.jobs.runtime import Runtime
-from wikivice.store.models import FetchJob
-from wikivice.store.vocabulary import JobStatus
+from wikivice.store.models import FetchJob, Page, Wiki
+from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, JobStatus
+from wikivice.wiki.sites import WikiSite
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,31 @@ def fleet_state(rt: Runtime) -> FleetState:
     except Exception:  # Redis down: /readyz says so; the metrics leave the depth out
         depth = None
     return FleetState(jobs, stalled_count, depth)
+
+
+def host_of(site: WikiSite) -> str:
+    """The host whose politeness slots a wiki's requests take (as `wiki.client` names it)."""
+    return (urlsplit(site.api_url).hostname or "").lower()
+
+
+def slots_in_use(rt: Runtime, wiki: WikiSite | str) -> tuple[int, int]:
+    """(slots held now, the cap) of one wiki (a site, or its host), across the whole
+    fleet: the politeness cap of WIKIVICE_MAX_CONCURRENT_REQUESTS requests at once to a
+    host, and how much of it is in use, as the shared backend says (Redis, the database
+    or the lock files; `wiki.politeness`). For /metrics and the operator's inspector."""
+    host = wiki if isinstance(wiki, str) else host_of(wiki)
+    slots = rt.wikis.slots
+    return slots.in_use(host), slots.limit
+
+
+def busy_hosts(rt: Runtime) -> list[str]:
+    """The hosts of the wikis that queued or running jobs fetch from, sorted."""
+    with rt.db.read() as conn:
+        urls = conn.execute(
+            select(Wiki.api_url)
+            .distinct()
+            .join(Page, Page.wiki_id == Wiki.id)
+            .join(FetchJob, FetchJob.page_id == Page.id)
+            .where(FetchJob.status.in_(ACTIVE_JOB_STATUSES))
+        ).scalars()
+        return sorted({(urlsplit(url).hostname or "").lower() for url in urls})

@@ -64,7 +64,9 @@ def fetch_in_foreground(
     if analysis.job_id is not None:
         job = run_or_follow(rt, analysis.job_id, head_start, watch=watch, stop=stop)
         summary["status"], summary["new_revisions"] = job.status, job.new_revisions
-        if job.status != JobStatus.DONE:
+        if job.status == JobStatus.CANCELLED:  # by the operator: the CLI's jobs are theirs
+            summary["error"] = "cancelled by the operator; it can be resumed from /admin"
+        elif job.status != JobStatus.DONE:
             summary["error"] = job.error or job.message
     with rt.db.read() as conn:
         page = pages.page_by_id(conn, analysis.page.id)

@@ -3,6 +3,8 @@
     queued ──claim──> running ──finish──> done
       ^                  │  └────fail────> failed
       └──requeue/reap────┘        (and reap, once the attempts are spent)
+    queued, running ──cancel──> cancelled ──resume──> queued   (jobs.control; failed
+                                                               ──retry──> queued too)
 
 Every transition is one conditional UPDATE (racers do no harm) that also takes the next
 event number, the event row written in the same transaction. A worker holds a job by its
@@ -41,7 +43,7 @@ from wikivice.store.database import Database
 from wikivice.store.models import FetchJob, JobEvent
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, EventKind, JobStatus, Stage
 
-QUEUED, RUNNING, DONE, FAILED = JobStatus
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = JobStatus
 _SAVE_CHECKPOINT = text(
     "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
     "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
@@ -51,7 +53,8 @@ _CLAIMED_STAGE = case((FetchJob.stage == Stage.QUEUED, Stage.RESOLVING), else_=F
 
 
 class LeaseLost(Exception):
-    """This worker no longer holds the job (the reaper gave it to another)."""
+    """This worker no longer holds the job (the reaper gave it to another, or it was
+    cancelled: `jobs.control` clears the lease, so the next write of its run fails)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from wikivice import logs
 from wikivice.jobs import unqueued
 from wikivice.jobs.caps import limit_reached
 from wikivice.jobs.estimate import ProgressEstimator
+from wikivice.jobs.lanes import GAVE_WAY, Turn
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
@@ -54,12 +55,14 @@ def run_job(
     *,
     analyse: Analyser | None = None,
     requeue: Callable[[int], None] | None = None,
+    give_way: bool = False,
 ) -> IngestResult | None:
-    """Claim and run a queued job; None if someone else has it or it is finished."""
+    """Claim and run a queued job; None if someone else has it or it is finished.
+    `give_way`: a huge job gives way to small ones (`jobs.lanes`; queue workers)."""
     claim = rt.jobs.claim(job_id)
     if claim is None:
         return None
-    return run_claimed(rt, claim, stop, analyse=analyse, requeue=requeue)
+    return run_claimed(rt, claim, stop, analyse=analyse, requeue=requeue, give_way=give_way)
 
 
 def run_claimed(
@@ -70,8 +73,9 @@ def run_claimed(
     analyse: Analyser | None = None,
     requeue: Callable[[int], None] | None = None,
     head_start: Fetcher | None = None,
+    give_way: bool = False,
 ) -> IngestResult | None:
-    """Run a claimed job to its end (`head_start`: see `ingest`)."""
+    """Run a claimed job to its end (`head_start`: see `ingest`; `give_way`: `run_job`)."""
     jobs = rt.jobs
     logs.bind(job=claim.job_id)
     # The queue is built on first use (`wikivice fetch` seldom needs it).
@@ -79,12 +83,13 @@ def run_claimed(
     beat = _Heartbeat(jobs, claim, rt.settings.heartbeat_seconds)
     beat.start()
     try:
-        return _run(rt, claim, stop, beat, analyse, head_start)
+        turn = Turn(rt.db, claim.job_id, rt.settings.huge_job_revisions) if give_way else None
+        return _run(rt, claim, stop, beat, analyse, head_start, turn)
     except Interrupted:
-        if not beat.lost.is_set():
-            _give_back(jobs, claim, again)
-    except LeaseLost:
-        log.info("job %s was taken over by another worker", claim.job_id)
+        if not beat.lost.is_set():  # the worker stops, or a huge job gives way (jobs.lanes)
+            _give_back(jobs, claim, again, GAVE_WAY if not stop.is_set() else None)
+    except LeaseLost:  # nothing of the run is written after this: what it stored stays
+        log.info("job %s stopped: cancelled, or taken over by another worker", claim.job_id)
     except PageMissing as exc:
         _fail(jobs, claim, f"the page was deleted or moved away ({exc})")
     except WikiUnavailable as exc:
@@ -121,19 +126,19 @@ def _run(
     beat: _Heartbeat,
     analyse: Analyser | None,
     head_start: Fetcher | None,
+    turn: Turn | None,
 ) -> IngestResult | None:
     """The job's way when nothing goes wrong: resolve, ingest, analyse, finish."""
-    jobs = rt.jobs
     with rt.db.read() as conn:
         page = pages.page_by_id(conn, claim.page_id)
         site = pages.site_by_id(conn, page.wiki_id) if page else None
     if page is None or site is None:
-        jobs.fail(claim, "the page is no longer in the database")
+        rt.jobs.fail(claim, "the page is no longer in the database")
         return None
     logs.bind(wiki=site.key, title=page.title)
     resuming = " from its checkpoint" if claim.checkpoint else ""
     log.info("job %s started%s (attempt %s)", claim.job_id, resuming, claim.attempt)
-    listener = JobProgress(jobs, claim, site, page.stored_revisions)
+    listener = JobProgress(rt.jobs, claim, site, page.stored_revisions)
 
     def sleep(seconds: float) -> None:
         if stop.wait(seconds) or beat.lost.is_set():
@@ -148,13 +153,13 @@ def _run(
         with rt.db.write() as conn:
             page = pages.upsert_page(conn, page.wiki_id, resolved)
     if page.is_current and claim.checkpoint is None:
-        jobs.finish(claim, "already up to date", new_revisions=0)
+        rt.jobs.finish(claim, "already up to date", new_revisions=0)
         return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
     limit = claim.revision_limit
     if limit is not None and page.stored_revisions >= limit:
         # No walk: a refresh would only find more of what this server does not fetch.
         result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
-        _finish(jobs, claim, result, listener.started, limit)
+        _finish(rt.jobs, claim, result, listener.started, limit)
         return result
     result = ingest(
         rt.db,
@@ -162,17 +167,17 @@ def _run(
         page,
         listener,
         resume=claim.checkpoint,
-        should_stop=lambda: stop.is_set() or beat.lost.is_set(),
+        should_stop=lambda: stop.is_set() or beat.lost.is_set() or bool(turn and turn.over()),
         head_start=head_start,
         limit=limit,
     )
     if analyse is not None:
         done = result.stored_revisions
-        jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
+        rt.jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
         with rt.db.read() as conn:
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
-    _finish(jobs, claim, result, listener.started, limit)
+    _finish(rt.jobs, claim, result, listener.started, limit)
     return result
 
 
@@ -191,7 +196,7 @@ def _finish(
     )
     jobs.finish(
         claim,
-        limit_reached(limit or 0) if capped else f"{result.new_revisions:,} new revisions",
+        limit_reached(limit or 0) if capped else _new_revisions(result.new_revisions),
         new_revisions=result.new_revisions,
         done=result.stored_revisions,
         total=result.stored_revisions,
@@ -200,10 +205,18 @@ def _finish(
     )
 
 
-def _give_back(jobs: Jobs, claim: Claim, enqueue: Callable[[int], None]) -> None:
-    """The worker stops: the job goes back to the queue, to resume from its checkpoint."""
-    log.info("job %s handed back to the queue: the worker is stopping", claim.job_id)
-    if jobs.requeue(claim, "the worker stopped; resuming where it left off"):
+def _new_revisions(count: int) -> str:
+    """The finished job's message: "1 new revision", "4,000 new revisions"."""
+    return f"{count:,} new revision{'' if count == 1 else 's'}"
+
+
+def _give_back(
+    jobs: Jobs, claim: Claim, enqueue: Callable[[int], None], why: str | None = None
+) -> None:
+    """The worker stops (or the job gives way, `why`): the job goes back to the queue, to
+    resume from its checkpoint."""
+    log.info("job %s handed back to the queue: %s", claim.job_id, why or "the worker stops")
+    if jobs.requeue(claim, why or "the worker stopped; resuming where it left off"):
         enqueue(claim.job_id)
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from wikivice.store.models import FetchJob
-from wikivice.store.vocabulary import JobStatus, Stage
+from wikivice.store.vocabulary import Canceller, JobStatus, Stage
 
 # The columns a transition returns, written into its event row.
 SNAPSHOT_COLUMNS = (
@@ -30,6 +30,7 @@ SNAPSHOT_COLUMNS = (
     FetchJob.max_attempts,
     FetchJob.error,
     FetchJob.events,
+    FetchJob.cancelled_by,
 )
 TIME_COLUMNS = (
     FetchJob.created_at,
@@ -37,6 +38,9 @@ TIME_COLUMNS = (
     FetchJob.finished_at,
     FetchJob.heartbeat_at,
 )
+
+# Not columns: filled in for a queued job by `jobs.lanes.place_in_line`.
+PLACE_FIELDS = ("position", "expected_wait", "place")
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,20 @@ class JobSnapshot:
     max_attempts: int
     error: str | None
     events: int  # the number of its newest event
+    cancelled_by: Canceller | None  # who cancelled it (None: nobody, or resumed since)
     created_at: float
     started_at: float | None
     finished_at: float | None
     heartbeat_at: float | None
+    # While queued (`jobs.lanes.place_in_line`): its place in line (1: next), and the
+    # seconds it is expected to wait (None: no recent run to go by).
+    position: int | None = None
+    expected_wait: float | None = None
+    place: str | None = None  # both in words: "3rd in line, about 20 s"
 
     @property
     def finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+        return self.status.finished
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> JobSnapshot:
@@ -73,6 +83,7 @@ class JobSnapshot:
                 **row,
                 "status": JobStatus(row["status"]),
                 "stage": Stage(row["stage"]),
+                "cancelled_by": Canceller(row["cancelled_by"]) if row["cancelled_by"] else None,
                 "total_is_lower_bound": bool(row["total_is_lower_bound"]),
                 "total_is_estimate": bool(row["total_is_estimate"]),
             }

@@ -13,15 +13,18 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from wikivice import logs, metrics
 from wikivice.jobs import unqueued
+from wikivice.jobs.control import prune_failed
 from wikivice.jobs.runner import Analyser, run_job
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 
 log = logging.getLogger(__name__)
 IDLE_POLL_MAX = 0.5  # seconds between looks at an empty SQLite queue (Redis blocks instead)
+PRUNE_EVERY = 300.0  # seconds between looks for failed jobs kept past their time
 
 
 class Worker:
@@ -52,7 +55,7 @@ class Worker:
         self.reaper.join(timeout)
 
     def _run(self, job_id: int) -> None:
-        run_job(self.rt, job_id, self.stop_event, analyse=self.analyse)
+        run_job(self.rt, job_id, self.stop_event, analyse=self.analyse, give_way=True)
 
     def _consume(self) -> None:
         queue = self.rt.queue
@@ -75,13 +78,15 @@ class Worker:
 
 
 class Reaper:
-    """Finds stalled jobs and puts them back on the queue; runs in every process (web
-    and worker alike), since its updates are conditional and so safe to race."""
+    """Finds stalled jobs and puts them back on the queue, and forgets failed jobs kept
+    past `failed_jobs_keep_days`; runs in every process (web and worker alike), since its
+    updates are conditional and so safe to race."""
 
     def __init__(self, rt: Runtime, stop_event: threading.Event) -> None:
         self.rt = rt
         self.stop_event = stop_event
         self.interval = max(0.5, rt.settings.stale_seconds / 3)
+        self.pruned_at = -PRUNE_EVERY
         self._thread = threading.Thread(target=self._loop, name="reaper", daemon=True)
 
     def start(self) -> None:
@@ -93,6 +98,12 @@ class Reaper:
     def reap_once(self) -> list[int]:
         """Stalled and long-waiting jobs, and those no queue holds, back on the queue;
         returns the ids it put there (none while the queue cannot be reached)."""
+        now = time.monotonic()
+        if now - self.pruned_at >= PRUNE_EVERY:  # a delete that seldom finds anything
+            self.pruned_at = now
+            pruned = prune_failed(self.rt.jobs, self.rt.settings.failed_jobs_keep_days)
+            if pruned:
+                log.info("forgot %s failed jobs kept past their time", pruned)
         marked = unqueued.marked_jobs(self.rt.db)
         reaped = self.rt.jobs.reap(self.rt.settings.stale_seconds)
         job_ids = list(dict.fromkeys(marked + reaped))

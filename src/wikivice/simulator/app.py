@@ -23,10 +23,11 @@ import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 import orjson
 
-from . import api, content, formats, rest
+from . import api, content, formats, pages, rest
 from .asgi import (
     JSON_TYPE,
     Receive,
@@ -177,6 +178,8 @@ class Simulator:
             await self._wiki(scope, receive, send)
         elif path.startswith("/_simulator/"):
             await self._control(scope, receive, send)
+        elif path == "/w/index.php" or path.startswith("/wiki/Special:Contributions/"):
+            await self._index(scope, send)
         elif path.startswith("/wiki/"):
             await self._article(scope, send)
         elif path == "/":
@@ -299,6 +302,29 @@ class Simulator:
             await respond_json(send, 200, {"latency": self.latency, "faults": str(self.faults)})
         else:
             await respond_json(send, 404, {"error": f"no control {method} {name}"})
+
+    async def _index(self, scope: Scope, send: Send) -> None:
+        """The pages "on the wiki" links open: a history, a diff, a user's contributions."""
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        path = unquote(scope["path"])
+        if path.startswith("/wiki/Special:Contributions/"):
+            user = path.removeprefix("/wiki/Special:Contributions/").replace("_", " ")
+            doc: bytes | None = pages.contributions_page(self.catalog, user)
+        elif query.get("diff", "").isdigit():
+            doc = pages.diff_page(self.catalog, int(query["diff"]))
+        elif query.get("action") == "history" and (page := self.history(query.get("title", ""))):
+            offset, limit = (query.get(k, "") for k in ("offset", "limit"))
+            doc = pages.history_page(
+                page,
+                int(offset) if offset.isdigit() else 0,
+                int(limit) if limit.isdigit() else pages.HISTORY_ROWS,
+            )
+        else:
+            doc = None
+        if doc is None:
+            await respond(send, 404, b"No such page on the simulated wiki\n", "text/plain")
+            return
+        await respond(send, 200, doc, "text/html; charset=utf-8")
 
     async def _article(self, scope: Scope, send: Send) -> None:
         page = self.history(scope["path"][len("/wiki/") :])

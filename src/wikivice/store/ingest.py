@@ -24,17 +24,12 @@ import orjson
 from sqlalchemy import Connection, func, select, update
 
 from wikivice import logs, metrics
+from wikivice.store.bulk import Statements
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
 from wikivice.store.pages import PageRef
-from wikivice.store.revisions import (
-    BatchState,
-    EditorCache,
-    Statements,
-    load_state,
-    store_batch,
-)
+from wikivice.store.revisions import BatchState, EditorCache, load_state, store_batch
 from wikivice.store.vocabulary import Stage
 from wikivice.wiki.client import EditCount, MediaWiki, RevisionBatch
 from wikivice.wiki.errors import MediaWikiError
@@ -163,9 +158,9 @@ def store_head(
     state = load_state(db, page)
     state.limit = limit
     with db.write() as conn:
-        store_batch(
-            conn, Statements(conn, page), page, batch, state, EditorCache(page.wiki_id, bots)
-        )
+        sql = Statements(conn, page)
+        sql.begin(conn)  # its staging tables, on PostgreSQL
+        store_batch(conn, sql, page, batch, state, EditorCache(page.wiki_id, bots))
         complete = batch.continue_params is None or state.capped
         if complete:
             _finish(conn, page)
@@ -236,6 +231,7 @@ class _Group:
         next_batch: RevisionBatch | None = batch
         with self.db.write() as conn:
             self.sql = self.sql or Statements(conn, self.page)
+            self.sql.begin(conn)
             while next_batch is not None:
                 self.listener.walked(next_batch)
                 store_batch(conn, self.sql, self.page, next_batch, state, self.editors)

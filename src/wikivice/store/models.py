@@ -90,6 +90,19 @@ class Page(Base):
     analysed_at: Mapped[float | None] = mapped_column(Float)
 
 
+class PageRedirect(Base):
+    """A redirect's title that led to a page when it was analysed: "Turing" → Alan Turing,
+    so every route finds the page by the title a person typed."""
+
+    __tablename__ = "page_redirects"
+
+    wiki_id: Mapped[int] = mapped_column(
+        ForeignKey("wikis.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(512), primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+
+
 class Editor(Base):
     """Someone who edited: a registered user, a bot, an IP address or a temporary account."""
 
@@ -152,8 +165,9 @@ class FetchJob(Base):
     """One fetch of one page's history: the source of truth for its state and progress.
 
     status: queued → running → done | failed (running → queued again when a worker
-    stops or stalls). `claimed_by` is the lease token of the worker running it; every
-    write a worker makes is conditional on still holding it.
+    stops or stalls; queued or running → cancelled → queued when resumed). `claimed_by`
+    is the lease token of the worker running it; every write a worker makes is
+    conditional on still holding it (cancelling clears it).
     """
 
     __tablename__ = "fetch_jobs"
@@ -167,6 +181,8 @@ class FetchJob(Base):
         ),
         Index("ix_fetch_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_fetch_jobs_requested_by_status", "requested_by", "status"),
+        Index("ix_fetch_jobs_status_finished", "status", "finished_at"),
+        Index("ix_fetch_jobs_page_id", "page_id"),  # a page's latest job
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -195,6 +211,8 @@ class FetchJob(Base):
     # the most revisions it may store (None: no limit, as for `wikivice fetch`).
     requested_by: Mapped[str | None] = mapped_column(String(64))
     revision_limit: Mapped[int | None] = mapped_column(Integer)
+    # Who cancelled it (a `Canceller`: the requester or the operator), while it is cancelled.
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class JobEvent(Base):

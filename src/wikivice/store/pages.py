@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import dialect_insert
-from wikivice.store.models import Page, Wiki
+from wikivice.store.models import Page, PageRedirect, Wiki
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import MAX_KEY_CHARS, WikiSite
 from wikivice.wiki.titles import not_text
@@ -122,7 +122,28 @@ def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageR
             )
     ref = page_by_pageid(conn, wiki_id, resolved.pageid)
     assert ref is not None
+    if resolved.redirected_from and resolved.redirected_from != resolved.title:
+        remember_redirect(conn, wiki_id, resolved.redirected_from, ref.id)
     return ref
+
+
+def remember_redirect(conn: Connection, wiki_id: int, title: str, page_id: int) -> None:
+    """`title` redirects to the page `page_id` (now: a redirect can be pointed elsewhere)."""
+    key = {"wiki_id": wiki_id, "title": title[:MAX_TITLE_CHARS]}
+    done = conn.execute(update(PageRedirect).filter_by(**key).values(page_id=page_id)).rowcount
+    if not done:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(PageRedirect).values(**key, page_id=page_id))
+        except IntegrityError:  # recorded meanwhile by another process
+            conn.execute(update(PageRedirect).filter_by(**key).values(page_id=page_id))
+
+
+def page_by_redirect(conn: Connection, wiki_id: int, title: str) -> PageRef | None:
+    target = conn.execute(
+        select(PageRedirect.page_id).filter_by(wiki_id=wiki_id, title=title)
+    ).scalar()
+    return None if target is None else _ref(conn, Page.id == target)
 
 
 def page_by_pageid(conn: Connection, wiki_id: int, pageid: int) -> PageRef | None:
@@ -140,15 +161,18 @@ def page_by_title(conn: Connection, wiki_id: int, title: str) -> PageRef | None:
 def find_page(conn: Connection, wiki_key: str, title: str) -> PageRef | None:
     """A stored page by its wiki's key and its title as a person or a URL gives it:
     underscores for spaces and runs of spaces are forgiven, and so is a lower-case
-    first letter (MediaWiki capitalises it in most wikis). None if it was never seen."""
+    first letter (MediaWiki capitalises it in most wikis); a redirect's title finds the
+    page it led to when it was analysed. None if it was never seen."""
     wiki = wiki_id(conn, wiki_key)
     if wiki is None or not findable(title, MAX_TITLE_CHARS):
         return None
     asked = " ".join(title.replace("_", " ").split())
-    for candidate in dict.fromkeys((asked, asked[:1].upper() + asked[1:])):
-        page = page_by_title(conn, wiki, candidate)
-        if page is not None:
-            return page
+    candidates = dict.fromkeys((asked, asked[:1].upper() + asked[1:]))
+    for lookup in (page_by_title, page_by_redirect):
+        for candidate in candidates:
+            page = lookup(conn, wiki, candidate)
+            if page is not None:
+                return page
     return None
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 import orjson
 from iptocc import country_code
 from sqlalchemy import Connection, func, select
 
+from wikivice.store.bulk import WIDTH, Statements, without_nul
 from wikivice.store.database import Database
 from wikivice.store.models import (
     HIDDEN_COMMENT,
@@ -92,81 +92,11 @@ class RevertWindow:
         return undone
 
 
-# A batch's revisions are one flat list of values, WIDTH per revision, in this column
-# order (the hot path skips SQLAlchemy's per-row parameter processing: 100,000 rows must
-# cost milliseconds, not seconds). `wiki_id` and `page_id`, the same for every revision
-# of a page, are written into the statement instead (`Statements`).
-COLUMNS = (
-    "revid", "parent_id", "ts", "editor_id", "kind", "size", "delta", "minor", "sha1",
-    "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
-)  # fmt: skip
-WIDTH = len(COLUMNS)
-_REVID, _TS, _EDITOR, _REVERTED, _REVERTED_BY = 0, 2, 3, 13, 14
+_REVID, _TS, _EDITOR, _REVERTED, _REVERTED_BY = 0, 2, 3, 13, 14  # in bulk.COLUMNS
 _TAG_CACHE_MAX = 1024
 # Editor kinds as plain strings: the hot loop hands them straight to the driver.
 _USER, _BOT, _ANON = EditorKind.USER.value, EditorKind.BOT.value, EditorKind.ANON.value
 _TEMP, _HIDDEN = EditorKind.TEMP.value, EditorKind.HIDDEN.value
-
-
-EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
-
-
-class Statements:
-    """The hot path's statements for one page, in the driver's parameter style, run on
-    the driver's own cursor (SQLAlchemy's execution layer, result metadata included,
-    cost a fifth of the time of storing a batch). One multi-row INSERT per batch rather
-    than executemany, so SQLite releases the GIL once per batch and not once per row
-    (with the fetch thread busy, each release can cost a GIL hand-over)."""
-
-    def __init__(self, conn: Connection, page: PageRef) -> None:
-        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self._inserts: dict[tuple[str, int], str] = {}
-        self._page = (int(page.wiki_id), int(page.id))
-        mark = self.mark
-        self.mark_reverted = (
-            f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
-            f"WHERE wiki_id = {mark} AND revid = {mark} AND reverted_by IS NULL"
-        )
-
-    @staticmethod
-    def cursor(conn: Connection) -> Any:
-        """A driver cursor inside `conn`'s transaction."""
-        return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
-    def insert_revisions(self, count: int) -> str:
-        return self._insert(
-            "revisions", ("wiki_id", "page_id", *COLUMNS), count, "wiki_id, revid", "",
-            constants=self._page,
-        )  # fmt: skip
-
-    def insert_editors(self, count: int) -> str:
-        # RETURNING gives the ids of the editors created; existing ones are looked up.
-        return self._insert(
-            "editors", EDITOR_COLUMNS, count, "wiki_id, name", " RETURNING name, id"
-        )
-
-    def _insert(
-        self,
-        table: str,
-        columns: tuple[str, ...],
-        count: int,
-        key: str,
-        returning: str,
-        constants: tuple[int, ...] = (),
-    ) -> str:
-        """`constants` are the values of the first columns, the same in every row: they
-        are integers, written into the statement."""
-        statement = self._inserts.get((table, count))
-        if statement is None:
-            values = [str(int(c)) for c in constants]
-            values += [self.mark] * (len(columns) - len(constants))
-            row = "(" + ", ".join(values) + ")"
-            statement = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                f"{', '.join([row] * count)} ON CONFLICT ({key}) DO NOTHING{returning}"
-            )
-            self._inserts[(table, count)] = statement
-        return statement
 
 
 class EditorCache:
@@ -193,10 +123,7 @@ class EditorCache:
             (self.wiki_id, name, wanted[name][0], wanted[name][1], countries.get(name))
             for name in missing
         ]
-        for start, size in _chunks(len(rows)):
-            chunk = rows[start : start + size]
-            cursor.execute(sql.insert_editors(size), tuple(chain.from_iterable(chunk)))
-            self.ids.update(cursor.fetchall())
+        self.ids.update(sql.insert_editors(cursor, rows))
         known = [name for name in missing if name not in self.ids]  # seen on other pages
         if known:
             found = conn.execute(
@@ -205,20 +132,6 @@ class EditorCache:
                 )
             )
             self.ids.update((name, id_) for name, id_ in found)
-
-
-def _chunks(count: int, whole: int = 500) -> Iterator[tuple[int, int]]:
-    """(start, size) pieces of `count` rows: whole batches of 500, then power-of-two
-    sizes, so the driver prepares and caches a handful of distinct multi-row statements
-    rather than one per batch size (memory stays flat however long a worker runs)."""
-    start = 0
-    while count - start >= whole:
-        yield start, whole
-        start += whole
-    while start < count:
-        size = 1 << ((count - start).bit_length() - 1)
-        yield start, size
-        start += size
 
 
 def store_batch(
@@ -240,8 +153,7 @@ def store_batch(
     last_size = state.last_size
     wiki_id = page.wiki_id
     bots = editors.bots
-    revisions = batch.revisions if last_key is None else _after(batch.revisions, last_key)
-    revisions = _within_limit(revisions, state)
+    revisions = _to_store(batch.revisions, state, sql)
     for rev in revisions:
         get = rev.get
         revid = rev["revid"]
@@ -301,6 +213,18 @@ def _editor_kind(
     if get("temp") or (name[0] == "~" and TEMP_ACCOUNT.match(name)):
         return _TEMP, hidden
     return (_BOT if name in bots else _USER), hidden
+
+
+def _to_store(
+    revisions: list[dict[str, Any]], state: BatchState, sql: Statements
+) -> list[dict[str, Any]]:
+    """Those of a batch to store: after the newest stored, within the page's limit, and
+    on PostgreSQL without NUL (`store.bulk`)."""
+    if state.last_key is not None:
+        revisions = _after(revisions, state.last_key)
+    if sql.copy:
+        revisions = without_nul(revisions)
+    return _within_limit(revisions, state)
 
 
 def _within_limit(revisions: list[dict[str, Any]], state: BatchState) -> list[dict[str, Any]]:
@@ -369,9 +293,8 @@ def _write(
     ids = editors.ids
     for at, name in unresolved:
         values[at] = ids[name]
-    for start, size in _chunks(count):
-        chunk = values if size == count else values[start * WIDTH : (start + size) * WIDTH]
-        cursor.execute(sql.insert_revisions(size), chunk)
+    if count:
+        sql.insert_revisions(cursor, values)
     if earlier_reverted:
         cursor.executemany(sql.mark_reverted, earlier_reverted)
     cursor.close()

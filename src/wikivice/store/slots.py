@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import Database
@@ -42,6 +42,18 @@ class SqlSlots:
                 .where(WikiSlot.host == host, WikiSlot.holder == token)
                 .values(holder=None, expires_at=None)
             )
+
+    def in_use(self, host: str) -> int:
+        """Rows of the host held by an unexpired lease."""
+        with self.db.read() as conn:
+            count = conn.execute(
+                select(func.count()).where(
+                    WikiSlot.host == host,
+                    WikiSlot.holder.is_not(None),
+                    WikiSlot.expires_at >= time.time(),
+                )
+            ).scalar_one()
+        return int(count)
 
     def _claim(self, host: str, token: str) -> bool:
         if host not in self._seeded:

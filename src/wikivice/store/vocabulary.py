@@ -22,12 +22,15 @@ class EditorKind(StrEnum):
 
 
 class JobStatus(StrEnum):
-    """queued → running → done | failed; running → queued when a worker stops or stalls."""
+    """queued → running → done | failed; running → queued when a worker stops or stalls;
+    queued or running → cancelled by whoever started it (or the operator), and cancelled
+    → queued again when resumed (failed → queued when the operator retries it)."""
 
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def active(self) -> bool:
@@ -52,6 +55,7 @@ class Stage(StrEnum):
     ANALYSING = "analysing"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
@@ -73,6 +77,7 @@ STAGE_LABELS = {  # in the order a job goes through them
     Stage.ANALYSING: "Analysing",
     Stage.DONE: "Done",
     Stage.FAILED: "Failed",
+    Stage.CANCELLED: "Cancelled",
 }
 
 
@@ -89,12 +94,30 @@ class EventKind(StrEnum):
     WAITING = "waiting"  # still queued: no worker free yet
     DONE = "done"  # terminal: the history is stored
     FAILED = "failed"  # terminal: it could not be fetched
+    CANCELLED = "cancelled"  # terminal (until resumed): stopped by whoever started it
+    RESUMED = "resumed"  # a cancelled or failed job back on the queue, or queued again now
 
     @property
     def terminal(self) -> bool:
-        return self in (EventKind.DONE, EventKind.FAILED)
+        """A stream ends with it: nothing follows unless someone resumes the job."""
+        return self in (EventKind.DONE, EventKind.FAILED, EventKind.CANCELLED)
 
     @property
     def ends_a_run(self) -> bool:
         """The job's run ended (a worker's claim is over): counted in the metrics."""
-        return self in (EventKind.DONE, EventKind.FAILED, EventKind.REQUEUED, EventKind.STALLED)
+        return self in (
+            EventKind.DONE,
+            EventKind.FAILED,
+            EventKind.REQUEUED,
+            EventKind.STALLED,
+            EventKind.CANCELLED,
+        )
+
+
+class Canceller(StrEnum):
+    """Who cancelled a job (`fetch_jobs.cancelled_by`): the client that started it, or
+    the operator (the job inspector, `/admin`). Never the client's address: events carry
+    it to anyone following the job."""
+
+    REQUESTER = "requester"
+    OPERATOR = "operator"

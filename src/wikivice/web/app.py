@@ -30,7 +30,18 @@ from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.ratelimits import RateLimits
 from wikivice.web.renders import Renders
-from wikivice.web.routes import analyses, compare, diffs, editors, exports, jobs, views, wikis
+from wikivice.web.routes import (
+    admin,
+    analyses,
+    compare,
+    control,
+    diffs,
+    editors,
+    exports,
+    jobs,
+    views,
+    wikis,
+)
 from wikivice.web.routes import assets as asset_routes
 from wikivice.web.routes import docs as docs_routes
 from wikivice.web.routes import health as health_routes
@@ -88,6 +99,10 @@ ROUTERS = (
     metrics_routes.router,
     analyses.router,
     jobs.router,
+    control.api_router,
+    control.router,
+    admin.router,
+    admin.api_router,
     page_routes.router,
     wikis.router,
     wikis.analyses_router,

@@ -27,6 +27,14 @@ def number(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def count(value: Any, one: str, many: str | None = None) -> str:
+    """`3` and "edit" → "3 edits", `1` → "1 edit": a number with its noun, singular or
+    plural as the number asks ("–" and the plural when unknown). `many` for irregular
+    plurals ("person", "people")."""
+    plural = many if many is not None else f"{one}s"
+    return f"{number(value)} {one if value == 1 else plural}"
+
+
 def percent(value: Any, digits: int = 1) -> str:
     return "–" if value is None else f"{float(value) * 100:.{digits}f}%"
 
@@ -40,6 +48,12 @@ def when(value: Any) -> str:
 def day(value: Any) -> str:
     moment = _moment(value)
     return moment.strftime("%-d %b %Y") if moment else "–"
+
+
+def clock(value: Any) -> str:
+    """Epoch seconds as `18:05:12.345 UTC` (the job inspector's event times)."""
+    moment = _moment(value)
+    return moment.strftime("%H:%M:%S.%f")[:-3] + " UTC" if moment else "–"
 
 
 def duration(seconds: Any) -> str:
@@ -73,9 +87,11 @@ def _moment(value: Any) -> datetime | None:
 def install(env: Environment) -> None:
     env.filters.update(
         number=number,
+        count=count,
         percent=percent,
         when=when,
         day=day,
+        clock=clock,
         duration=duration,
         script_json=script_json,
     )

@@ -32,8 +32,9 @@ class ArticleForm:
     title: str
 
 
-async def read_article_form(request: Request) -> ArticleForm:
-    """The posted form, or a `Problem` (413, 415, 422) saying what is wrong with it."""
+async def read_fields(request: Request) -> dict[str, str]:
+    """A posted form's fields (a repeated field: its first value), or a `Problem` (413,
+    415, 422) saying what is wrong with it."""
     kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if kind != FORM_TYPE:
         raise Problem(415, f"Send the form as {FORM_TYPE}.")
@@ -49,7 +50,15 @@ async def read_article_form(request: Request) -> ArticleForm:
     fields: dict[str, str] = {}
     for name, value in pairs:
         fields.setdefault(name, value)  # a repeated field: its first value
-    form = ArticleForm(fields.get("wiki", "").strip(), fields.get("title", ""))
+    return fields
+
+
+async def read_article_form(request: Request) -> ArticleForm:
+    """The posted form, or a `Problem` (413, 415, 422) saying what is wrong with it."""
+    fields = await read_fields(request)
+    # The home page's "another wiki" field, when filled, wins over its language picker.
+    wiki = fields.get("wiki_url", "").strip() or fields.get("wiki", "").strip()
+    form = ArticleForm(wiki, fields.get("title", ""))
     for name, value, most in (("wiki", form.wiki, WIKI_CHARS), ("title", form.title, TITLE_CHARS)):
         if len(value) > most:
             kind = "invalid" if name == "title" else "error"

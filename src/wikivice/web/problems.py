@@ -40,6 +40,7 @@ LIMITED = {
     Limit.LOOKUPS: "lookups",
     Limit.EXPORTS: "downloads",
     Limit.STREAMS: "open progress streams",
+    Limit.ADMIN: "sign-in attempts",
 }
 RETRY_AFTER_SECONDS = 30  # when the service is down or full: about one reaper round
 

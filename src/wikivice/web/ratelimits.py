@@ -48,6 +48,7 @@ class Limit(StrEnum):
     LOOKUPS = "lookups"  # suggestions, recent changes, random titles, diffs: ask a wiki
     EXPORTS = "exports"  # revision downloads: a whole history each
     STREAMS = "streams"  # event streams open at once (not a rate: `web/streams.py`)
+    ADMIN = "admin"  # sign-ins to the job inspector, and requests with a wrong token
 
 
 @dataclass
@@ -67,6 +68,7 @@ class RateLimits:
             Limit.ANALYSES: parse_many(settings.rate_limit_analyses),
             Limit.LOOKUPS: parse_many(settings.rate_limit_lookups),
             Limit.EXPORTS: parse_many(settings.rate_limit_exports),
+            Limit.ADMIN: parse_many(settings.rate_limit_admin),
         }
         if storage is None:
             storage = (
@@ -141,3 +143,4 @@ def _limited(limit: Limit) -> Any:
 AnalysesLimit = _limited(Limit.ANALYSES)
 LookupsLimit = _limited(Limit.LOOKUPS)
 ExportsLimit = _limited(Limit.EXPORTS)
+AdminLimit = _limited(Limit.ADMIN)

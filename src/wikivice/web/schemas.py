@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from wikivice.jobs.inspector import JobState
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store.pages import FetchedPage
-from wikivice.store.vocabulary import JobStatus, Stage
+from wikivice.store.vocabulary import Canceller, JobStatus, Stage
 from wikivice.web import urls
 
 
@@ -73,11 +74,30 @@ class JobOut(BaseModel):
     attempts: int
     max_attempts: int
     error: str | None
+    cancelled_by: Canceller | None = Field(
+        description="Who cancelled it (while `status` is `cancelled`): `requester` or `operator`."
+    )
+    events: int = Field(description="The id of its newest event so far (see `events_url`).")
     events_url: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    position: int | None = Field(
+        default=None,
+        description="While queued: its place in line (1: the next to start). Small jobs "
+        "go before huge ones (more than WIKIVICE_HUGE_JOB_REVISIONS revisions).",
+    )
+    expected_wait: float | None = Field(
+        default=None,
+        description="While queued: about how many seconds until it starts, from the recent "
+        "small jobs' run times (None: nothing to go by yet, or a huge job).",
+    )
+    place: str | None = Field(
+        default=None,
+        description="While queued: both in words, as the article's page shows them "
+        "(`3rd in line, about 20 s`).",
+    )
 
     @classmethod
     def from_job(cls, job: JobSnapshot, events_url: str) -> JobOut:
@@ -131,3 +151,40 @@ class ReadinessOut(BaseModel):
     status: str = Field(description="`ready`, or `not ready` (HTTP 503).")
     failing: list[str] = Field(description="The parts that failed: database, queue, redis.")
     parts: dict[str, PartOut]
+
+
+class InspectedJobOut(BaseModel):
+    """A job as the job inspector shows it (times: seconds since the epoch)."""
+
+    id: int
+    state: JobState = Field(description="Its status, or `stalled`: running, heartbeat stale.")
+    wiki: str
+    title: str
+    stage: Stage
+    message: str | None
+    error: str | None
+    done: int
+    total: int | None
+    attempts: int
+    max_attempts: int
+    worker: str | None = Field(description="The lease token of the run holding it.")
+    requested_by: str | None = Field(description="The client that started it (None: the CLI).")
+    cancelled_by: Canceller | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    heartbeat_at: float | None
+    not_before: float | None
+    events: int
+
+
+class HostSlotsOut(BaseModel):
+    host: str
+    in_use: int = Field(description="Politeness slots of this wiki host held now, fleet-wide.")
+    limit: int
+
+
+class InspectorOut(BaseModel):
+    counts: dict[JobState, int]
+    jobs: list[InspectedJobOut]
+    politeness: list[HostSlotsOut]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-from wikivice.store.vocabulary import EditorKind, EventKind, JobStatus, Stage
+from wikivice.store.vocabulary import Canceller, EditorKind, EventKind, JobStatus, Stage
 from wikivice.web import urls
 
 SCRIPTS = Path(__file__).parent / "static" / "js"
@@ -36,6 +36,7 @@ URL_TEMPLATES = {
     "recentChanges": urls.template(urls.recent_changes, "wiki"),
     "analyses": urls.analyses(),
     "diff": urls.template(urls.diff, "wiki", "title", "revid"),
+    "heatmap": urls.template(urls.heatmap, "wiki", "title", "zone"),
     "plotly": urls.plotly_js(),
 }
 
@@ -51,6 +52,7 @@ def vocabulary_module() -> bytes:
         "EventKind": _members(EventKind),
         "TERMINAL_EVENT_KINDS": [kind for kind in EventKind if kind.terminal],
         "EditorKind": _members(EditorKind),
+        "Canceller": _members(Canceller),
         "URLS": URL_TEMPLATES,
     }
     lines = [

@@ -43,7 +43,7 @@ def serve(
     settings: Settings, *, host: str, port: int, worker: bool = True, demo: bool = False
 ) -> None:
     logs.configure(settings.log_level, settings.log_format)
-    with _demo(settings) if demo else contextlib.nullcontext(settings) as effective:
+    with _demo(settings, port) if demo else contextlib.nullcontext(settings) as effective:
         app = create_app(effective, worker=worker)
         config = uvicorn.Config(
             app,
@@ -67,11 +67,13 @@ def serve(
 
 
 @contextlib.contextmanager
-def _demo(settings: Settings) -> Iterator[Settings]:
+def _demo(settings: Settings, app_port: int) -> Iterator[Settings]:
     """The MediaWiki simulator in this process, as the default wiki, with its own data."""
     from wikivice.simulator import Simulator, SimulatorServer
 
-    port = DEMO_SIMULATOR_PORT if _port_free(DEMO_SIMULATOR_PORT) else 0
+    # Its usual port, unless taken, or asked for by the app itself (`--port 8765`).
+    usual = app_port != DEMO_SIMULATOR_PORT and _port_free(DEMO_SIMULATOR_PORT)
+    port = DEMO_SIMULATOR_PORT if usual else 0
     with SimulatorServer(Simulator(), port=port) as server:
         update: dict[str, object] = {"default_wiki": server.api_url}
         if not settings.database_url:

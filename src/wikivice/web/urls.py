@@ -93,6 +93,37 @@ def events(job_id: int) -> str:
     return f"/api/jobs/{job_id}/events"
 
 
+def cancel_job(job_id: int, *, api: bool = False) -> str:
+    """The article page's Cancel button posts here; `api`: where programs (and the
+    page's script) post."""
+    return f"{'/api' if api else ''}/jobs/{job_id}/cancel"
+
+
+def resume_job(job_id: int, *, api: bool = False) -> str:
+    return f"{'/api' if api else ''}/jobs/{job_id}/resume"
+
+
+def admin(job_id: int | None = None, *, state: str | None = None) -> str:
+    """The job inspector (issue 13), its list of one state, or one job's page in it."""
+    return "/admin" + _query(state=state) if job_id is None else f"/admin/jobs/{job_id}"
+
+
+def admin_action(action: str, job_id: int | None = None) -> str:
+    """Where the inspector's forms post: `login`, `logout`, `retry-failed`, or a job's
+    `retry`, `cancel`, `now`."""
+    return f"/admin/{action}" if job_id is None else f"/admin/jobs/{job_id}/{action}"
+
+
+def admin_rows(state: str | None = None) -> str:
+    """The inspector's list alone, as HTML (what its page polls)."""
+    return "/admin/jobs" + _query(state=state)
+
+
+def admin_api(state: str | None = None) -> str:
+    """The inspector's list as JSON."""
+    return "/api/admin/jobs" + _query(state=state)
+
+
 def page_api(wiki: str, title: str) -> str:
     """The JSON API of one stored article: what follows are its resources."""
     return f"/api/pages/{_key(wiki)}/{title_slug(title)}"
@@ -120,6 +151,10 @@ def recent_edits(wiki: str, title: str) -> str:
 
 def diff(wiki: str, title: str, revid: int) -> str:
     return f"{page_api(wiki, title)}/diffs/{revid}"
+
+
+def heatmap(wiki: str, title: str, zone: str) -> str:
+    return f"{page_api(wiki, title)}/heatmap" + _query(tz=zone)
 
 
 def suggestions(wiki: str, q: str) -> str:

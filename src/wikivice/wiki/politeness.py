@@ -45,6 +45,11 @@ class Slots(Protocol):
 
     def give(self, host: str, token: str) -> None: ...
 
+    def in_use(self, host: str) -> int:
+        """How many of `host`'s slots are held now, across everything that shares them
+        (for the operator: `jobs.fleet.slots_in_use`)."""
+        ...
+
 
 class LocalSlots:
     """One process's slots: a semaphore per host."""
@@ -52,6 +57,7 @@ class LocalSlots:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._held: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def take(self, host: str, timeout: float) -> str | None:
@@ -59,10 +65,19 @@ class LocalSlots:
             slots = self._hosts.get(host)
             if slots is None:
                 slots = self._hosts[host] = threading.BoundedSemaphore(self.limit)
-        return host if slots.acquire(timeout=timeout) else None
+        if not slots.acquire(timeout=timeout):
+            return None
+        with self._lock:
+            self._held[host] = self._held.get(host, 0) + 1
+        return host
 
     def give(self, host: str, token: str) -> None:
+        with self._lock:
+            self._held[host] -= 1
         self._hosts[host].release()
+
+    def in_use(self, host: str) -> int:
+        return self._held.get(host, 0)
 
 
 class FileSlots:
@@ -87,10 +102,30 @@ class FileSlots:
             fd = self._held.pop(token)
         os.close(fd)  # closing the file releases its lock
 
-    def _try(self, host: str, found: list[str]) -> bool:
-        stem = hashlib.sha1(host.encode()).hexdigest()[:16]  # any host: a safe file name
+    def in_use(self, host: str) -> int:
+        """Slots whose file another open file holds locked (each tried without waiting,
+        and let go at once: a take racing with it finds the next one, or looks again)."""
+        held = 0
         for n in range(self.limit):
-            fd = os.open(self.folder / f"{stem}.{n}", os.O_RDWR | os.O_CREAT, 0o600)
+            path = self._path(host, n)
+            if not path.exists():
+                continue
+            fd = os.open(path, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held += 1
+            finally:
+                os.close(fd)  # closing it releases a lock it took
+        return held
+
+    def _path(self, host: str, n: int) -> Path:
+        stem = hashlib.sha1(host.encode()).hexdigest()[:16]  # any host: a safe file name
+        return self.folder / f"{stem}.{n}"
+
+    def _try(self, host: str, found: list[str]) -> bool:
+        for n in range(self.limit):
+            fd = os.open(self._path(host, n), os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -157,6 +192,15 @@ class RedisSlots:
             self._local.give(host, token)
             return
         self._redis.zrem(KEY_PREFIX + host, token)
+
+    def in_use(self, host: str) -> int:
+        """Unexpired leases (by Redis's clock); this process's own while Redis is away."""
+        try:
+            seconds, micros = self._redis.time()
+            now = seconds + micros / 1_000_000
+            return int(self._redis.zcount(KEY_PREFIX + host, f"({now}", "+inf"))
+        except self._error:
+            return self._local.in_use(host)
 
     def close(self) -> None:
         self._redis.close()

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from wikivice.jobs.hub import EventHub
+from wikivice.jobs.lanes import place_in_line
 from wikivice.web import urls
 from wikivice.web.clients import client_key
-from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep
+from wikivice.web.deps import MAX_SERIAL, EventIdQuery, HubDep, JobDep, RuntimeDep
 from wikivice.web.schemas import ErrorOut, JobOut
 from wikivice.web.streams import HeldStream, StreamSlotsDep
 
@@ -21,8 +22,10 @@ KEEPALIVE = b": keep-alive\n\n"
 
 
 @router.get("/{job_id}", responses={404: {"model": ErrorOut}})
-def read_job(job: JobDep) -> JobOut:
-    """A fetch job's state and progress."""
+def read_job(job: JobDep, rt: RuntimeDep) -> JobOut:
+    """A fetch job's state and progress; while queued, its place in line and the wait
+    expected."""
+    job = place_in_line(rt.db, job, rt.settings.huge_job_revisions)
     return JobOut.from_job(job, urls.events(job.id))
 
 
@@ -34,7 +37,8 @@ def read_job(job: JobDep) -> JobOut:
             "content": {"text/event-stream": {}},
             "description": "Server-Sent Events: `id:` (the event number), `event:` "
             "(queued, started, stage, progress, retrying, requeued, stalled, waiting, "
-            "done, failed) and `data:` (the job's state at that moment, as JSON).",
+            "resumed, done, failed, cancelled) and `data:` (the job's state at that "
+            "moment, as JSON).",
         },
         404: {"model": ErrorOut},
         429: {"model": ErrorOut, "description": "Too many streams open from this client."},
@@ -51,7 +55,8 @@ async def stream_job_events(
     """The job's events as Server-Sent Events, each with an `id:`.
 
     Replays the stored events after `Last-Event-ID` (or `after`, or from the start),
-    then follows new ones; ends after the terminal event (`done` or `failed`). A client
+    then follows new ones; ends after the terminal event (`done`, `failed` or `cancelled`:
+    a cancelled job resumed is followed again with `after` its last event id). A client
     holds at most `max_streams_per_client` streams at once (429 past it)."""
     start = max(last_event_id or 0, after)
     client = client_key(request)

@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from wikivice import metrics
-from wikivice.jobs.fleet import fleet_state
+from wikivice.jobs.fleet import busy_hosts, fleet_state, slots_in_use
 from wikivice.jobs.runtime import Runtime
 from wikivice.web.deps import RuntimeDep
 
@@ -46,6 +46,27 @@ class FleetCollector(Collector):
             "(WIKIVICE_MAX_CONCURRENT_REQUESTS).",
             value=self.rt.settings.max_concurrent_requests,
         )
+        yield from self._slots()
+
+    def _slots(self) -> Iterator[GaugeMetricFamily]:
+        """Each busy wiki host's politeness slots: held now, out of the cap."""
+        in_use = GaugeMetricFamily(
+            "wikivice_politeness_slots_in_use",
+            "Requests to a wiki host under way now across the fleet (its politeness slots "
+            "held), for the hosts that queued or running jobs fetch from.",
+            labels=["host"],
+        )
+        cap = GaugeMetricFamily(
+            "wikivice_politeness_slots_cap",
+            "The fleet-wide cap of requests at once to a wiki host.",
+            labels=["host"],
+        )
+        for host in busy_hosts(self.rt):
+            held, limit = slots_in_use(self.rt, host)
+            in_use.add_metric([host], held)
+            cap.add_metric([host], limit)
+        yield in_use
+        yield cap
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

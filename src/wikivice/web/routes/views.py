@@ -36,6 +36,7 @@ from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit
 from wikivice.web.renders import Renders, RendersDep, etag
+from wikivice.web.routes.control import job_controls
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
 from wikivice.wiki.sites import WikiSite, parse_wiki
@@ -195,6 +196,7 @@ def render_article(
         "events_url": urls.events(job.id) if job else None,
         "fragment_url": urls.dashboard_fragment(site.key, state.title),
         "dashboard": None,
+        "controls": job_controls(request, rt, job),  # Cancel, Resume (routes/control.py)
     }
     renders: Renders = request.app.state.renders
     if page is not None and page.fetched_at is not None:  # a history is stored

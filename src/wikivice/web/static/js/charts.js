@@ -2,6 +2,7 @@
 // wait for it. Charts on screen are drawn first, the others one by one right after, so
 // the dashboard is readable without waiting for all twelve.
 import { sleep } from "./dom.js";
+import { localHeatmap } from "./heatmap.js";
 import { times } from "./timing.js";
 import { URLS } from "./vocabulary.js";
 
@@ -29,14 +30,57 @@ function plotlyReady() {
   });
 }
 
+const NARROW = 600; // px
+
 function drawChart(holder) {
   const target = document.getElementById(holder.dataset.for);
   if (!target || target.dataset.rendered) return;
   const chart = JSON.parse(holder.textContent);
   const figure = chart.figure || {};
   const config = Object.assign({ responsive: true, displaylogo: false }, chart.config || {});
+  // On a phone's narrow screen plotly's toolbar would cover legends and zoom buttons, and
+  // there is no hover to call it up: pinch and the range slider zoom there.
+  if (window.innerWidth < NARROW) config.displayModeBar = false;
   window.Plotly.newPlot(target, figure.data || [], figure.layout || {}, config);
+  if ((figure.layout || {}).meta?.rescale === "y") rescaleOnZoom(target);
   target.dataset.rendered = "yes";
+}
+
+// Plotly's dates ("2020-05", "2020-05-01 12:30:00.5", "2020-05-01T12:30:00Z") as UTC ms.
+function toTime(x) {
+  const text = String(x).replace(" ", "T");
+  return new Date(/T.*(Z|[+-]\d\d:?\d\d)$/.test(text) || !text.includes("T") ? text : `${text}Z`).getTime();
+}
+
+// The tallest stack (bars) or point (lines, markers) with its x inside [from, to].
+function tallestIn(data, from, to) {
+  const stacks = new Map();
+  let tallest = 0;
+  for (const trace of data) {
+    if (trace.visible === "legendonly" || !trace.x || !trace.y) continue;
+    const stacked = trace.type === "bar";
+    trace.x.forEach((x, i) => {
+      const at = toTime(x);
+      if (at < from || at > to) return;
+      const y = Number(trace.y[i]) || 0;
+      const top = stacked ? (stacks.get(at) || 0) + y : y;
+      if (stacked) stacks.set(at, top);
+      tallest = Math.max(tallest, top);
+    });
+  }
+  return tallest;
+}
+
+// Plotly keeps the whole history's y range when the x axis is zoomed (1y, 5y, the range
+// slider), which leaves recent bars flat: fit the y axis to what is in view instead.
+function rescaleOnZoom(div) {
+  div.on("plotly_relayout", (change) => {
+    const keys = Object.keys(change);
+    if (!keys.some((k) => k.startsWith("xaxis.range") || k === "xaxis.autorange")) return;
+    const range = div.layout.xaxis.range.map(toTime);
+    const tallest = tallestIn(div.data, range[0], range[1]);
+    if (tallest > 0) window.Plotly.relayout(div, { "yaxis.range": [0, tallest * 1.15] });
+  });
 }
 
 function onScreen(holder) {
@@ -72,6 +116,8 @@ export async function renderCharts(root) {
     drawChart(holder);
   }
   root.dataset.charts = "drawn";
+  const body = root.querySelector("#dashboard-body");
+  if (body?.dataset.wiki) localHeatmap(root, { wiki: body.dataset.wiki, title: body.dataset.title });
 }
 
 // The dashboard is "ready" (for people and for tests) once the charts on screen are drawn.

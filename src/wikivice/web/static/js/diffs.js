@@ -32,7 +32,7 @@ function renderDiff(target, diff) {
   if (!diff.lines.length) {
     target.append(el("p", { className: "muted", text: "No change to the text (a move, a protection, or an empty edit)." }));
   }
-  const table = el("div", { className: "diff-lines", role: "table", "aria-label": "Changes" });
+  const table = el("div", { className: "diff-lines", role: "region", "aria-label": "Changes", tabindex: "0" });
   for (const line of diff.lines) {
     table.append(line.kind === "hunk" ? el("div", { className: "diff-hunk", text: line.text }) : diffLine(line));
   }

@@ -6,6 +6,7 @@ import { formatNumber, formatSeconds } from "./format.js";
 import { times } from "./timing.js";
 import { urlFor } from "./urls.js";
 import {
+  Canceller,
   EventKind,
   FINISHED_JOB_STATUSES,
   JobStatus,
@@ -23,6 +24,9 @@ const PARTIAL_MS = 3000;
 const PARTIAL_COST_FACTOR = 4;
 const PARTIAL_FIRST_MS = 400;
 const PARTIAL_MIN_LEFT = 500; // revisions: one request's worth
+// A queued job's place in line changes as others start, which are not its events: the
+// page asks for it (GET /api/jobs/{id}: `place`, "3rd in line, about 20 s") this often.
+const PLACE_POLL_MS = 2000;
 
 const show = (view, kind, job) => view.render(kind, job);
 
@@ -44,6 +48,8 @@ export const HANDLERS = Object.freeze({
     view.showDashboard();
   },
   [EventKind.FAILED]: show,
+  [EventKind.CANCELLED]: show,
+  [EventKind.RESUMED]: show,
 });
 
 // While a job runs its bar stops short of full: an estimated total can be a little low,
@@ -68,13 +74,26 @@ function describeCounts(job, bar, fill) {
     bar.setAttribute("aria-valuemax", String(most));
   } else {
     counts = done ? `${formatNumber(done)} revisions` : "";
-    bar.classList.toggle("indeterminate", job.status !== JobStatus.DONE);
+    bar.classList.toggle("indeterminate", !FINISHED_JOB_STATUSES.includes(job.status));
     if (job.status === JobStatus.DONE) fill.style.width = "100%";
   }
   bar.setAttribute("aria-valuenow", String(done));
   if (job.rate) counts += ` · ${formatNumber(Math.round(job.rate))}/s`;
   if (job.eta) counts += ` · about ${formatSeconds(job.eta)} left`;
   return counts;
+}
+
+// "Cancelled by you after 6,500 of about 50,000 edits" (as web/routes/control.py says it).
+export function cancelledNote(job, startedIt) {
+  let by = startedIt ? "you" : "the person who started it";
+  if (job.cancelled_by === Canceller.OPERATOR) by = "the operator";
+  const done = job.done || 0;
+  let of = "";
+  if (job.total) {
+    const about = job.total_is_estimate ? "about " : job.total_is_lower_bound ? "at least " : "";
+    of = ` of ${about}${formatNumber(Math.max(job.total, done))}`;
+  }
+  return `Cancelled by ${by} after ${formatNumber(done)}${of} edits`;
 }
 
 class ProgressView {
@@ -100,9 +119,15 @@ class ProgressView {
     this.bar = $("#progress-bar", section);
     this.fill = $(".fill", this.bar);
     this.message = $("#progress-message", section);
+    this.place = $("#progress-place", section);
+    this.placeTimer = null;
     this.error = $("#progress-error", section);
     this.retryForm = $("#retry-form", section);
     this.retry = $("#retry", section);
+    this.cancelled = $("#progress-cancelled", section);
+    // Cancel and Resume: only on the page of whoever started the job (or the operator).
+    this.cancelForm = $("#cancel-form", section);
+    this.resumeForm = $("#resume-form", section);
     this.lastSeq = 0;
     this.source = null;
     this.reconnectTimer = null;
@@ -112,6 +137,14 @@ class ProgressView {
     this.retryForm.addEventListener("submit", (e) => {
       e.preventDefault();
       this.restart();
+    });
+    this.cancelForm?.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.control(this.cancelForm, "Cancelling…");
+    });
+    this.resumeForm?.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.control(this.resumeForm, "Resuming…");
     });
     const initial = $("#job-data", section);
     if (initial) this.render("initial", JSON.parse(initial.textContent));
@@ -164,6 +197,33 @@ class ProgressView {
     this.finished = true;
     if (this.source) this.source.close();
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.placeTimer);
+  }
+
+  // While the job is queued: its place in line, kept until the next look (events do not
+  // carry it), and looked up again every PLACE_POLL_MS.
+  showPlace(job) {
+    const queued = job.status === JobStatus.QUEUED;
+    if (job.place) this.place.textContent = job.place;
+    this.place.hidden = !queued || !this.place.textContent;
+    clearTimeout(this.placeTimer);
+    if (queued && !this.finished && this.section.dataset.jobUrl) {
+      this.placeTimer = setTimeout(() => this.lookUpPlace(), PLACE_POLL_MS);
+    }
+  }
+
+  async lookUpPlace() {
+    try {
+      const response = await fetch(this.section.dataset.jobUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const job = await response.json();
+        if (this.section.dataset.status === JobStatus.QUEUED) this.showPlace(job);
+        return;
+      }
+    } catch (e) {
+      /* looked up again below */
+    }
+    this.showPlace({ status: this.section.dataset.status });
   }
 
   render(kind, job, message = null) {
@@ -172,19 +232,57 @@ class ProgressView {
     this.stage.textContent = STAGE_LABELS[job.stage] || job.stage;
     this.counts.textContent = describeCounts(job, this.bar, this.fill);
     this.message.textContent = message || job.message || "";
+    this.showPlace(job);
     this.section.classList.remove("disconnected");
     const failed = job.status === JobStatus.FAILED;
+    const cancelled = job.status === JobStatus.CANCELLED;
     this.error.hidden = !failed;
-    this.retryForm.hidden = !failed;
+    // Try again: after a failure, or for a visitor who cannot resume a cancelled job.
+    this.retryForm.hidden = !(failed || (cancelled && !this.resumeForm));
     if (failed) {
       this.error.textContent = `Failed: ${job.error || "unknown error"}`;
       this.bar.classList.remove("indeterminate");
     }
+    this.cancelled.hidden = !cancelled;
+    if (cancelled) {
+      const mine = this.section.dataset.startedIt === "yes";
+      const next = this.resumeForm ? "; resume to fetch the rest." : ".";
+      this.cancelled.textContent = cancelledNote(job, mine) + next;
+    }
+    if (this.cancelForm) this.cancelForm.hidden = FINISHED_JOB_STATUSES.includes(job.status);
+    if (this.resumeForm) this.resumeForm.hidden = !cancelled;
     // A partial view is worth its cost when more than a batch is left to fetch (or the
     // job failed): a job about to end brings its whole dashboard instead.
     const left = job.total ? job.total - job.done : 0;
-    const worth = left > PARTIAL_MIN_LEFT || job.status === JobStatus.FAILED;
+    const worth = left > PARTIAL_MIN_LEFT || job.status === JobStatus.FAILED || cancelled;
     if (job.done > 0 && worth && job.status !== JobStatus.DONE && kind !== "initial") this.schedulePartial();
+  }
+
+  // Cancel or Resume through the API, staying on this page: a cancelled job's stream
+  // ends with its last event; a resumed one is followed again from where it was.
+  async control(form, saying) {
+    const button = $("button", form);
+    button.disabled = true;
+    this.message.textContent = saying;
+    try {
+      const response = await fetch(form.dataset.api, { method: "POST", headers: { Accept: "application/json" } });
+      const body = await response.json();
+      if (!response.ok) {
+        this.message.textContent = body.detail || `HTTP ${response.status}`;
+        return;
+      }
+      this.render(form === this.resumeForm ? EventKind.RESUMED : EventKind.CANCELLED, body);
+      if (body.status === JobStatus.QUEUED) {
+        // From the resume's own event on: what came before (the cancellation
+        // included, which would end the stream) is on the page already.
+        this.lastSeq = Math.max(this.lastSeq, body.events - 1);
+        this.start(body.events_url);
+      }
+    } catch (e) {
+      this.message.textContent = "The server did not answer; please try again.";
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // The dashboard of what is stored so far, fetched again as batches arrive (throttled);
@@ -270,6 +368,7 @@ class ProgressView {
         await this.showDashboard();
       } else if (response.status === 202) {
         this.lastSeq = 0;
+        if (body.job_url) this.section.dataset.jobUrl = body.job_url;
         this.start(body.events_url);
       } else {
         this.fail(body.detail);

@@ -10,10 +10,15 @@ class Suggestions {
     this.form = form;
     this.input = $("#title", form);
     this.wiki = $("#wiki", form);
+    this.wikiUrl = $("#wiki-url", form); // "another wiki": wins over the picker when filled
     this.list = $("#suggestions", form);
     this.active = -1;
     this.lastQuery = "";
     this.controller = null;
+  }
+
+  wikiKey() {
+    return (this.wikiUrl && this.wikiUrl.value.trim()) || this.wiki.value;
   }
 
   items() {
@@ -23,12 +28,22 @@ class Suggestions {
   close() {
     this.list.hidden = true;
     this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
   }
 
+  // The highlighted option is the input's active descendant: a screen reader reads it
+  // while the focus stays in the box.
   highlight(index) {
-    this.items().forEach((li, i) => li.setAttribute("aria-selected", i === index ? "true" : "false"));
+    const items = this.items();
+    items.forEach((li, i) => li.setAttribute("aria-selected", i === index ? "true" : "false"));
     this.active = index;
+    if (index >= 0) {
+      this.input.setAttribute("aria-activedescendant", items[index].id);
+      items[index].scrollIntoView({ block: "nearest" });
+    } else {
+      this.input.removeAttribute("aria-activedescendant");
+    }
   }
 
   choose(title) {
@@ -39,9 +54,11 @@ class Suggestions {
 
   show(titles) {
     this.list.replaceChildren();
-    for (const title of titles) {
+    for (const [i, title] of titles.entries()) {
       const li = document.createElement("li");
+      li.id = `suggestion-${i}`;
       li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
       li.textContent = title;
       li.addEventListener("mousedown", (e) => {
         e.preventDefault();
@@ -51,6 +68,7 @@ class Suggestions {
     }
     this.list.hidden = titles.length === 0;
     this.input.setAttribute("aria-expanded", titles.length ? "true" : "false");
+    this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
   }
 
@@ -62,7 +80,7 @@ class Suggestions {
     if (this.controller) this.controller.abort();
     this.controller = new AbortController();
     try {
-      const url = urlFor("suggestions", { wiki: this.wiki.value, q });
+      const url = urlFor("suggestions", { wiki: this.wikiKey(), q });
       const response = await fetch(url, { signal: this.controller.signal });
       if (response.ok && this.input.value.trim() === q) this.show(await response.json());
     } catch (e) {
@@ -100,6 +118,12 @@ export function initSearch(form, onWikiChange) {
   box.input.addEventListener("blur", () => setTimeout(() => box.close(), 100));
   box.wiki.addEventListener("change", () => {
     box.lastQuery = "";
-    onWikiChange(box.wiki.value);
+    onWikiChange(box.wikiKey());
   });
+  if (box.wikiUrl) {
+    box.wikiUrl.addEventListener("change", () => {
+      box.lastQuery = "";
+      onWikiChange(box.wikiKey());
+    });
+  }
 }

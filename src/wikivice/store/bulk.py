@@ -1,0 +1,209 @@
+"""Writing a batch's rows in bulk, the fastest way each database allows.
+
+SQLite: one multi-row `INSERT … ON CONFLICT DO NOTHING` per piece of the batch, on the
+driver's own cursor. PostgreSQL: the batch is `COPY`ed (binary) into a temporary staging
+table, then moved into the real table by one `INSERT … SELECT … ON CONFLICT DO NOTHING`
+that also empties the staging table (issue 13: on PostgreSQL the multi-row INSERT cost
+six times SQLite's ingest, most of it binding 7,500 parameters a statement;
+docs/benchmarks.md). Both are idempotent: a batch sent again after a crash stores
+nothing twice, since the unique keys decide, not the staging table.
+
+The staging tables are `TEMP … ON COMMIT DELETE ROWS`: private to the connection, and
+empty at every transaction's end whatever happened (a batch rolled back between its COPY
+and its move leaves nothing behind for the next transaction on that connection).
+
+PostgreSQL's text cannot hold NUL (U+0000), which a hostile wiki may put in a user name or
+a summary; there such a character is stored as U+FFFD (SQLite keeps it). Every other
+string (backslashes, tabs, newlines, `\\N`, astral characters, huge summaries) is stored
+exactly: binary COPY sends strings as they are, with no escaping to get wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection
+
+from wikivice.store.pages import PageRef
+
+# A batch's revisions are one flat list of values, WIDTH per revision, in this column
+# order (the hot path skips SQLAlchemy's per-row parameter processing: 100,000 rows must
+# cost milliseconds, not seconds). `wiki_id` and `page_id`, the same for every revision
+# of a page, are written into the statement instead.
+COLUMNS = (
+    "revid", "parent_id", "ts", "editor_id", "kind", "size", "delta", "minor", "sha1",
+    "comment", "tags", "hidden", "is_revert", "reverted", "reverted_by",
+)  # fmt: skip
+WIDTH = len(COLUMNS)
+# The staging columns' types, which binary COPY must be told (as in models.Revision).
+_TYPES = (
+    "int8", "int8", "int8", "int4", "varchar", "int4", "int4", "bool", "varchar",
+    "text", "text", "int2", "bool", "bool", "int8",
+)  # fmt: skip
+_SQL_TYPES = {"int8": "bigint", "int4": "integer", "int2": "smallint", "bool": "boolean"}
+EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
+_EDITOR_TYPES = ("int8", "varchar", "int8", "varchar", "varchar")
+REVISIONS_STAGING = "staged_revisions"
+EDITORS_STAGING = "staged_editors"
+NUL, REPLACEMENT = "\x00", "\ufffd"
+_TEXT_KEYS = ("user", "comment", "sha1")
+
+
+def _staging(name: str, columns: tuple[str, ...], types: tuple[str, ...]) -> str:
+    body = ", ".join(f"{c} {_SQL_TYPES.get(t, t)}" for c, t in zip(columns, types, strict=True))
+    return f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body}) ON COMMIT DELETE ROWS"
+
+
+class Statements:
+    """The hot path's statements for one page, run on the driver's own cursor
+    (SQLAlchemy's execution layer, result metadata included, cost a fifth of the time
+    of storing a batch). On SQLite one multi-row INSERT per piece rather than
+    executemany, so SQLite releases the GIL once per batch and not once per row (with
+    the fetch thread busy, each release can cost a GIL hand-over)."""
+
+    def __init__(self, conn: Connection, page: PageRef) -> None:
+        self.copy = conn.dialect.name == "postgresql"
+        self.mark = "%s" if self.copy else "?"
+        self._inserts: dict[tuple[str, int], str] = {}
+        self._page = (int(page.wiki_id), int(page.id))
+        mark = self.mark
+        self.mark_reverted = (
+            f"UPDATE revisions SET reverted = {mark}, reverted_by = {mark} "
+            f"WHERE wiki_id = {mark} AND revid = {mark} AND reverted_by IS NULL"
+        )
+        wiki_id, page_id = self._page
+        columns = ", ".join(COLUMNS)
+        self._move_revisions = (
+            f"WITH batch AS (DELETE FROM {REVISIONS_STAGING} RETURNING {columns}) "
+            f"INSERT INTO revisions (wiki_id, page_id, {columns}) "
+            f"SELECT {wiki_id}, {page_id}, {columns} FROM batch "
+            "ON CONFLICT (wiki_id, revid) DO NOTHING"
+        )
+        editor_columns = ", ".join(EDITOR_COLUMNS)
+        self._move_editors = (
+            f"WITH batch AS (DELETE FROM {EDITORS_STAGING} RETURNING {editor_columns}) "
+            f"INSERT INTO editors ({editor_columns}) SELECT {editor_columns} FROM batch "
+            "ON CONFLICT (wiki_id, name) DO NOTHING RETURNING name, id"
+        )
+
+    @staticmethod
+    def cursor(conn: Connection) -> Any:
+        """A driver cursor inside `conn`'s transaction."""
+        return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def begin(self, conn: Connection) -> None:
+        """Once in each transaction, before its first batch: on PostgreSQL, the staging
+        tables (created the first time on this connection, and again after a rollback
+        undid their creation)."""
+        if self.copy:
+            conn.exec_driver_sql(_staging(REVISIONS_STAGING, COLUMNS, _TYPES))
+            conn.exec_driver_sql(_staging(EDITORS_STAGING, EDITOR_COLUMNS, _EDITOR_TYPES))
+
+    def insert_revisions(self, cursor: Any, values: list[Any]) -> None:
+        """Store the revisions in `values` (WIDTH per revision) that are not stored yet."""
+        count = len(values) // WIDTH
+        if self.copy:
+            _copy(cursor, REVISIONS_STAGING, COLUMNS, _TYPES, _rows(values, WIDTH))
+            cursor.execute(self._move_revisions)
+            return
+        for start, size in chunks(count):
+            chunk = values if size == count else values[start * WIDTH : (start + size) * WIDTH]
+            statement = self._insert(
+                "revisions", ("wiki_id", "page_id", *COLUMNS), size, "wiki_id, revid", "",
+                constants=self._page,
+            )  # fmt: skip
+            cursor.execute(statement, chunk)
+
+    def insert_editors(self, cursor: Any, rows: list[tuple[Any, ...]]) -> list[tuple[str, int]]:
+        """Create the editors of `rows` (EDITOR_COLUMNS) not stored yet; returns the names
+        and ids of those it created (existing ones are left for the caller to look up)."""
+        if self.copy:
+            _copy(cursor, EDITORS_STAGING, EDITOR_COLUMNS, _EDITOR_TYPES, rows)
+            cursor.execute(self._move_editors)
+            return list(cursor.fetchall())
+        created: list[tuple[str, int]] = []
+        for start, size in chunks(len(rows)):
+            chunk = rows[start : start + size]
+            statement = self._insert(
+                "editors", EDITOR_COLUMNS, size, "wiki_id, name", " RETURNING name, id"
+            )
+            cursor.execute(statement, tuple(chain.from_iterable(chunk)))
+            created += cursor.fetchall()
+        return created
+
+    def _insert(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        count: int,
+        key: str,
+        returning: str,
+        constants: tuple[int, ...] = (),
+    ) -> str:
+        """`constants` are the values of the first columns, the same in every row: they
+        are integers, written into the statement."""
+        statement = self._inserts.get((table, count))
+        if statement is None:
+            values = [str(int(c)) for c in constants]
+            values += [self.mark] * (len(columns) - len(constants))
+            row = "(" + ", ".join(values) + ")"
+            statement = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                f"{', '.join([row] * count)} ON CONFLICT ({key}) DO NOTHING{returning}"
+            )
+            self._inserts[(table, count)] = statement
+        return statement
+
+
+def _rows(values: list[Any], width: int) -> Iterator[tuple[Any, ...]]:
+    """The flat list's rows, `width` values each."""
+    flat = iter(values)
+    return zip(*([flat] * width), strict=True)
+
+
+def _copy(
+    cursor: Any,
+    table: str,
+    columns: tuple[str, ...],
+    types: tuple[str, ...],
+    rows: Any,
+) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def chunks(count: int, whole: int = 500) -> Iterator[tuple[int, int]]:
+    """(start, size) pieces of `count` rows: whole batches of 500, then power-of-two
+    sizes, so the driver prepares and caches a handful of distinct multi-row statements
+    rather than one per batch size (memory stays flat however long a worker runs)."""
+    start = 0
+    while count - start >= whole:
+        yield start, whole
+        start += whole
+    while start < count:
+        size = 1 << ((count - start).bit_length() - 1)
+        yield start, size
+        start += size
+
+
+def without_nul(revisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The revisions with every NUL of their user name, summary and sha1 replaced by
+    U+FFFD, for PostgreSQL (see the module docstring); the list itself when none has
+    one, as is usual (MediaWiki itself never sends one)."""
+    fixed: list[dict[str, Any]] | None = None
+    for at, rev in enumerate(revisions):
+        get = rev.get
+        for key in _TEXT_KEYS:
+            value = get(key)
+            if value.__class__ is str and NUL in value:
+                fixed = fixed if fixed is not None else list(revisions)
+                fixed[at] = {**rev}
+                for text in _TEXT_KEYS:
+                    if rev.get(text).__class__ is str:
+                        fixed[at][text] = rev[text].replace(NUL, REPLACEMENT)
+                break
+    return revisions if fixed is None else fixed
