@@ -19,6 +19,7 @@ BENCHES = {
     "dashboard": ["dashboard.py"],
     "history": ["history.py", "--repeat", "15"],
     "web": ["web.py", "--latency", "0.2", "--runs", "5"],
+    "partial": ["web.py", "--partial", "--revisions", "100000", "--latency", "0.1", "--runs", "3"],
     "progress": ["progress.py", "--latency", "0.01"],
     "streams": ["streams.py", "--streams", "1000", "--seconds", "10"],
     "abuse": ["abuse.py", "--analyses", "45", "--seconds", "12"],

@@ -108,3 +108,23 @@ def test_figures_for_recomputes_what_is_stale(db: Database) -> None:
     assert figures_for(db, page_id, RULE)["version"] == cache.FIGURES_VERSION
     with db.read() as conn:
         assert conn.execute(select(PageStats.version)).scalar_one() == cache.FIGURES_VERSION
+
+
+def test_the_figures_key_moves_with_the_history_and_the_clock(db: Database) -> None:
+    from wikivice.figures.cache import figures_key
+    from wikivice.store import pages
+
+    page_id = example().store(db)
+    with db.read() as conn:
+        page = pages.page_by_id(conn, page_id)
+        assert page is not None
+        now = figures_key(conn, page, RULE, NOW)
+        assert (
+            figures_key(conn, page, RULE, NOW) == now
+            and now.tag == figures_key(conn, page, RULE, NOW).tag
+        )
+        # An edit ages out of "the last month": other figures, another key.
+        assert figures_key(conn, page, RULE, epoch("2021-07-15T00:00:00Z")) != now
+        assert figures_key(conn, page, WarThreshold(reverts=2), NOW) != now
+        grown = figures_key(conn, page, RULE, NOW, stored=(page.stored_revisions + 500, REV + 9))
+        assert grown != now and grown.tag != now.tag

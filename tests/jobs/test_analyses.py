@@ -3,11 +3,14 @@ the wiki, then a job created, joined, or not needed at all."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from support import delivered, fetch
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
+from wikivice.jobs.runner import run_claimed
 from wikivice.jobs.runtime import Runtime
 from wikivice.simulator import SimulatorServer
 from wikivice.store import pages
@@ -149,3 +152,63 @@ def test_refresh_analysis_joins_an_active_job(
     assert refresh_analysis(rt, analysis.page) == analysis.job_id
     assert delivered(rt) == [analysis.job_id]  # enqueued once, by the first call
     assert simulator.sim.stats.requests == 0
+
+
+def stored_revids(rt: Runtime, title: str) -> list[int]:
+    from wikivice.store.models import Revision
+
+    with rt.db.read() as conn:
+        page = pages.find_page(conn, parse_wiki(rt.settings.default_wiki).key, title)
+        assert page is not None
+        rows = conn.execute(
+            select(Revision.revid).where(Revision.page_id == page.id).order_by(Revision.revid)
+        )
+        return [int(r) for r in rows.scalars()]
+
+
+def test_a_short_history_is_complete_after_one_request(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    # Issue 11 part 5: the title lookup brings the first 500 revisions with it; a page
+    # of up to 500 is then stored and current, with no job at all.
+    fetch(rt, "Synthetic 20")  # the wiki's bot accounts are known from here on
+    simulator.sim.reset_stats()
+    analysis = start_analysis(rt, site, "Synthetic 500")
+    assert analysis.job_id is None and analysis.page.is_current
+    assert analysis.page.stored_revisions == 500 and analysis.page.fetched_at is not None
+    assert simulator.sim.stats.requests == 1
+    assert delivered(rt) == []
+    history = simulator.sim.history("Synthetic 500")
+    assert history is not None
+    assert stored_revids(rt, "Synthetic 500")[-1] == history.latest_revid
+
+
+def test_a_long_history_goes_on_from_the_first_batch(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 20")
+    simulator.sim.reset_stats()
+    analysis = start_analysis(rt, site, "Synthetic 1200", enqueue=False)
+    assert analysis.job_id is not None and simulator.sim.stats.requests == 1
+    job = rt.jobs.get(analysis.job_id)
+    assert job is not None and job.done == 500
+    assert len(stored_revids(rt, "Synthetic 1200")) == 500  # on view while the rest comes
+    claim = rt.jobs.claim(analysis.job_id)
+    assert claim is not None and claim.checkpoint is not None
+    run_claimed(rt, claim, threading.Event(), requeue=lambda job_id: None)
+    finished = rt.jobs.get(analysis.job_id)
+    assert finished is not None and finished.status is JobStatus.DONE
+    # The job walked on from the checkpoint: the rest in two requests, nothing twice.
+    assert simulator.sim.stats.by_module["prop=revisions"] == 3
+    revids = stored_revids(rt, "Synthetic 1200")
+    assert len(revids) == len(set(revids)) == 1200
+
+
+def test_a_page_on_a_wiki_whose_bots_are_unknown_resolves_alone(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer
+) -> None:
+    # Storing a revision needs the wiki's bot accounts; before they are known, the
+    # lookup is the plain one and the job fetches everything.
+    analysis = start_analysis(rt, site, "Synthetic 300")
+    assert analysis.job_id is not None
+    assert simulator.sim.stats.by_module.get("prop=revisions", 0) == 0

@@ -333,3 +333,41 @@ def test_a_limit_stops_a_refresh_at_exactly_that_many_revisions(
         assert [r["revid"] for r in rows] == [r["revid"] for r in history.iter(0, 1203)]
     finally:
         rt.close()
+
+
+def test_a_head_stored_first_is_the_history_a_whole_walk_stores(
+    rt: Runtime, simulator: SimulatorServer
+) -> None:
+    # Issue 11 part 5: the first batch comes with the title lookup and is stored at
+    # once; what a job walks after it makes the same rows as one walk from the start.
+    from wikivice.jobs.analyses import start_analysis
+    from wikivice.store.ingest import known_bot_names
+    from wikivice.wiki.sites import parse_wiki
+
+    site = parse_wiki(rt.settings.default_wiki)
+    fetch(rt, "Synthetic 20")  # the wiki's bot accounts are known from here
+    with rt.db.read() as conn:
+        wiki_id = conn.execute(select(Page.wiki_id)).scalars().first()
+    assert wiki_id is not None and known_bot_names(rt.db, wiki_id) is not None
+    analysis = start_analysis(rt, site, "Synthetic 1701", enqueue=False)
+    assert analysis.job_id is not None
+    claim = rt.jobs.claim(analysis.job_id)
+    assert claim is not None
+    from wikivice.jobs.runner import run_claimed
+
+    run_claimed(rt, claim, threading.Event(), requeue=lambda job_id: None)
+    rows = stored(rt, "Synthetic 1701")
+    history = history_of(simulator, "Synthetic 1701")
+    truth = list(history.iter())
+    assert [r["revid"] for r in rows] == [r["revid"] for r in truth]
+    # The facts derived across the head's edge (deltas, reverts) are those of one walk.
+    assert [r["delta"] for r in rows[1:]] == [
+        b.get("size", 0) - a.get("size", 0) for a, b in zip(truth, truth[1:], strict=False)
+    ]
+    reverts, undone = expected_reverts(history)
+    assert {r["revid"] for r in rows if r["is_revert"]} >= reverts
+    assert {r["revid"]: r["reverted_by"] for r in rows if r["reverted_by"]} == undone
+    with rt.db.read() as conn:
+        page = conn.execute(select(Page).where(Page.title == "Synthetic 1701")).one()._mapping
+    assert page["stored_revisions"] == 1701
+    assert page["stored_latest_revid"] == history.latest_revid

@@ -254,3 +254,33 @@ def test_tag_names_are_the_display_names_as_text(wiki: MediaWiki) -> None:
     assert names["visualeditor"] == "Visual edit"  # the wiki wraps it in a link
     assert names["wikieditor"] == "wikieditor"  # hidden on the wiki: its name
     assert all("<" not in shown for shown in names.values())
+
+
+def test_first_sight_resolves_and_brings_the_first_batch_in_one_request(
+    wiki: MediaWiki, simulator: SimulatorServer
+) -> None:
+    history = simulator.sim.history("Synthetic 1234")
+    assert history is not None
+    simulator.sim.reset_stats()
+    sight = wiki.first_sight("synthetic_1234")
+    assert simulator.sim.stats.requests == 1
+    assert sight.page.title == "Synthetic 1234" and sight.page.pageid == history.pageid
+    assert sight.page.normalized_from == "synthetic 1234"  # as cleaned, then normalized
+    assert len(sight.batch.revisions) == 500 and sight.batch.continue_params
+    # Its continuation is a checkpoint like any other: the walk goes on exactly.
+    rest = list(wiki.iter_revisions(history.pageid, resume=sight.batch.continue_params))
+    got = [r["revid"] for r in sight.batch.revisions] + [
+        r["revid"] for b in rest for r in b.revisions
+    ]
+    assert got == [r["revid"] for r in history.iter()]
+
+
+def test_first_sight_of_a_short_history_is_all_of_it(wiki: MediaWiki) -> None:
+    sight = wiki.first_sight("Synthetic 42")
+    assert len(sight.batch.revisions) == 42 and sight.batch.continue_params is None
+
+
+def test_first_sight_of_a_missing_page_suggests_others(wiki: MediaWiki) -> None:
+    with pytest.raises(PageMissing) as caught:
+        wiki.first_sight("Coffe")
+    assert "Coffee" in caught.value.suggestions

@@ -9,8 +9,10 @@ So do figures computed under another edit-war rule (`WarThreshold`, from the set
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import orjson
@@ -29,6 +31,52 @@ if TYPE_CHECKING:
     from wikivice.store.pages import PageRef
 
 
+@dataclass(frozen=True)
+class FiguresKey:
+    """All that a page's figures depend on, cheap to read (the page's row and the last
+    year of its (page_id, ts) index): two equal keys, the same figures but for `now`. A
+    rendering or an ETag keyed by it is stale exactly when the figures would differ: a
+    batch stored, other code, another edit-war rule, or an edit aged out of "the last
+    day" (`recent`). `stored` is the history it describes: the revisions stored and the
+    newest one, or while a job fetches it, what the job has stored so far."""
+
+    page_id: int
+    stored: tuple[int, int]
+    version: int
+    rule: tuple[int, int]
+    recent: tuple[int, int, int, int]
+
+    @property
+    def tag(self) -> str:
+        """A short digest of the key, for ETags."""
+        return hashlib.blake2b(repr(self).encode(), digest_size=10).hexdigest()
+
+
+def figures_key(
+    conn: Connection,
+    page: PageRef,
+    threshold: WarThreshold,
+    now: float | None = None,
+    *,
+    stored: tuple[int, int] | None = None,
+) -> FiguresKey:
+    """The key of `page`'s figures as they are now (see `FiguresKey`)."""
+    recent = recent_edits(conn, page.id, time.time() if now is None else now)
+    return FiguresKey(
+        page.id,
+        stored or (page.stored_revisions, page.stored_latest_revid or 0),
+        FIGURES_VERSION,
+        (threshold.reverts, threshold.hours),
+        (recent["day"], recent["week"], recent["month"], recent["year"]),
+    )
+
+
+def current_key(db: Database, page: PageRef, threshold: WarThreshold) -> FiguresKey:
+    """`figures_key` in a read of its own."""
+    with db.read() as conn:
+        return figures_key(conn, page, threshold)
+
+
 def figures_for(db: Database, page_id: int, threshold: WarThreshold) -> PageFigures:
     """The page's figures, their edit wars by `threshold` (`WarThreshold.of(settings)`):
     from the cache when it matches what is stored, else computed now (and cached for
@@ -36,6 +84,13 @@ def figures_for(db: Database, page_id: int, threshold: WarThreshold) -> PageFigu
     with db.read() as conn:
         cached = cached_figures(conn, page_id, threshold=threshold)
     return cached if cached is not None else store_figures(db, page_id, threshold=threshold)
+
+
+def partial_figures(db: Database, page_id: int, threshold: WarThreshold) -> PageFigures:
+    """The figures of what a fetch has stored so far: computed, never cached in the
+    database (the cache is keyed by the page's complete history, which this is not)."""
+    with db.read() as conn:
+        return page_figures(conn, page_id, None, threshold)
 
 
 def analyser(threshold: WarThreshold) -> Callable[[Database, PageRef], None]:

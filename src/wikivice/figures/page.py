@@ -1,8 +1,10 @@
 """A page's figures, computed in SQL over its stored revisions: `page_figures`.
 
 Never loads a history into Python objects: every figure is an aggregate query (at most
-one row per editor, day or size bucket comes back), so a page of 100,000 revisions costs
-the database about fifteen scans of its rows and Python a few thousand rows.
+one row per editor, day or size bucket comes back). Aggregates that several figures
+share are counted once and handed to each (issue 11): `authorship.tallies` (one row per
+editor and kind: the counts, the rankings and the concentration) and `timeline.daily`
+(one row per day: the months, the days and the years).
 
 The modules it gathers: `glance` (the at-a-glance figures), `timeline` (per day, month,
 year, size, weekday × hour), `authorship` (top editors, concentration), `conflict`
@@ -39,23 +41,25 @@ def page_figures(
     header = page_header(conn, page_id)
     if header is None:
         raise LookupError(f"no page with id {page_id}")
-    basic, spread = glance.at_a_glance(conn, page_id, now)
+    counted = authorship.tallies(conn, page_id)  # shared: one scan, not three
+    basic, spread = glance.at_a_glance(conn, page_id, now, counted)
     first, last, edits = basic["first_edit"], basic["last_edit"], basic["edits"]
-    rankings = authorship.rankings(conn, page_id, edits)
+    rankings = authorship.rankings(conn, page_id, edits, counted=counted)
+    per_day = timeline.daily(conn, page_id)  # shared: one scan, not three
     return {
         **header,
         "version": FIGURES_VERSION,
         "now": iso(now),
         **basic,
         "timeline": {
-            "months": timeline.months(conn, page_id),
-            "days": timeline.days(conn, page_id),
+            "months": timeline.months(conn, page_id, per_day),
+            "days": timeline.days(conn, page_id, per_day),
         },
         "size": timeline.size_history(
             conn, page_id, first and first["ts"], last and last["ts"], edits
         ),
         "heatmap": timeline.heatmap(conn, page_id),
-        "years": timeline.years(conn, page_id),
+        "years": timeline.years(conn, page_id, per_day),
         "top_editors": {"by_edits": rankings["by_edits"], "by_bytes": rankings["by_bytes"]},
         "concentration": spread,
         "conflict": conflict.conflict_figures(conn, page_id, rankings["most_reverted"], threshold),

@@ -17,9 +17,10 @@ from wikivice.jobs.lanes import place_in_line
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store import pages
+from wikivice.store.ingest import HeadStored, known_bot_names, store_head
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import JobStatus
-from wikivice.wiki.client import ResolvedPage
+from wikivice.wiki.client import ResolvedPage, RevisionBatch
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.titles import clean_title
 
@@ -48,7 +49,9 @@ def start_analysis(
 
     `client` is the web client asking (None: the CLI): its new job counts against the
     caps (`jobs.caps`, raising `JobCapReached`) and stops at `max_revisions`."""
-    resolved = resolved or rt.wikis.client(site, quick=True).resolve(title)
+    head: RevisionBatch | None = None
+    if resolved is None:
+        resolved, head = _resolve(rt, site, title)
     with rt.db.write() as conn:
         wiki_id = pages.ensure_wiki(conn, site, resolved.site_name)
         page = pages.upsert_page(conn, wiki_id, resolved)
@@ -60,10 +63,53 @@ def start_analysis(
         if rt.jobs.active_for_page(page.id) is None:  # joining one is always allowed
             check_caps(rt.db, client, settings.max_queued_per_client, settings.max_queued_jobs)
         limit = settings.max_revisions or None
-    job_id, created = rt.jobs.submit(page.id, requested_by=client, revision_limit=limit)
+    start = _store_head(rt, page, head, limit) if head is not None else None
+    if start is not None and start.checkpoint is None:  # the whole history, stored
+        return Analysis(site, pages_after(rt, page), resolved, None, False)
+    job_id, created = rt.jobs.submit(
+        page.id,
+        requested_by=client,
+        revision_limit=limit,
+        checkpoint=start.checkpoint if start else None,
+        done=start.stored if start else 0,
+    )
     if enqueue:
         put_on_queue(rt, job_id, created)
     return Analysis(site, page, resolved, job_id, created)
+
+
+def _resolve(rt: Runtime, site: WikiSite, title: str) -> tuple[ResolvedPage, RevisionBatch | None]:
+    """The title resolved; for a page never fetched here, with the first page of its
+    history in the same request (`MediaWiki.first_sight`), when the wiki's bot accounts
+    are known (storing a revision needs them; a job asks for them otherwise)."""
+    wiki = rt.wikis.client(site, quick=True)
+    with rt.db.read() as conn:
+        known = pages.find_page(conn, site.key, clean_title(title))
+        wiki_id = pages.wiki_id(conn, site.key)
+    fresh = known is None or (known.fetched_at is None and known.stored_revisions == 0)
+    if not fresh or wiki_id is None or known_bot_names(rt.db, wiki_id) is None:
+        return wiki.resolve(title), None
+    sight = wiki.first_sight(title)
+    return sight.page, sight.batch
+
+
+def _store_head(
+    rt: Runtime, page: PageRef, head: RevisionBatch, limit: int | None
+) -> HeadStored | None:
+    """The first batch stored, if the page holds nothing yet and no job walks it (a
+    second visitor joins that job: its walk stores these revisions too)."""
+    if page.fetched_at is not None or page.stored_revisions or rt.jobs.active_for_page(page.id):
+        return None
+    bots = known_bot_names(rt.db, page.wiki_id)
+    if bots is None:
+        return None
+    return store_head(rt.db, page, head, bots, limit)
+
+
+def pages_after(rt: Runtime, page: PageRef) -> PageRef:
+    """The page's row as it is now."""
+    with rt.db.read() as conn:
+        return pages.page_by_id(conn, page.id) or page
 
 
 def refresh_analysis(rt: Runtime, page: PageRef) -> int:

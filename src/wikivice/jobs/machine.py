@@ -89,9 +89,17 @@ class Jobs:
     # -- creating and reading ------------------------------------------------------
 
     def submit(
-        self, page_id: int, *, requested_by: str | None = None, revision_limit: int | None = None
+        self,
+        page_id: int,
+        *,
+        requested_by: str | None = None,
+        revision_limit: int | None = None,
+        checkpoint: dict[str, str] | None = None,
+        done: int = 0,
     ) -> tuple[int, bool]:
-        """The page's active job, or a new one (who asked, its limit): (job id, created?)."""
+        """The page's active job, or a new one (who asked, its limit; `checkpoint` and
+        `done`: where its walk starts, when the first batch is already stored):
+        (job id, created?)."""
         for _ in range(3):
             active = self.active_for_page(page_id)
             if active is not None:
@@ -110,6 +118,8 @@ class Jobs:
                             events=0,
                             requested_by=requested_by,
                             revision_limit=revision_limit,
+                            checkpoint=orjson.dumps(checkpoint).decode() if checkpoint else None,
+                            done=done,
                         )
                         .returning(FetchJob.id)
                     ).scalar_one()

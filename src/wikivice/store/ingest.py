@@ -145,6 +145,48 @@ def ingest(
     )
 
 
+@dataclass(frozen=True)
+class HeadStored:
+    """The first batch of a history, stored by whoever resolved the title."""
+
+    stored: int  # revisions of the page now stored
+    checkpoint: dict[str, str] | None  # where the walk goes on; None: nothing left
+
+
+def store_head(
+    db: Database, page: PageRef, batch: RevisionBatch, bots: frozenset[str], limit: int | None
+) -> HeadStored:
+    """Store the first batch of a page never fetched (`MediaWiki.first_sight`), with its
+    checkpoint for the job that walks the rest. When it is the whole history (or all
+    that `limit` lets in), the page is finished as a fetch finishes it: nothing is left
+    for a job to do (issue 11: up to 500 revisions, complete after one round trip)."""
+    state = load_state(db, page)
+    state.limit = limit
+    with db.write() as conn:
+        sql = Statements(conn, page)
+        sql.begin(conn)  # its staging tables, on PostgreSQL
+        store_batch(conn, sql, page, batch, state, EditorCache(page.wiki_id, bots))
+        complete = batch.continue_params is None or state.capped
+        if complete:
+            _finish(conn, page)
+    metrics.REVISIONS_STORED.inc(state.new)
+    return HeadStored(state.done, None if complete else batch.continue_params)
+
+
+def known_bot_names(db: Database, wiki_id: int) -> frozenset[str] | None:
+    """The wiki's bot accounts as last asked, or None if they are not known (or too old
+    to trust): then only a job, which may ask the wiki, can store revisions."""
+    with db.read() as conn:
+        row = conn.execute(
+            select(Wiki.bot_names, Wiki.bots_checked_at).where(Wiki.id == wiki_id)
+        ).first()
+    if row is None or row.bot_names is None:
+        return None
+    if time.time() - (row.bots_checked_at or 0) >= BOT_LIST_MAX_AGE:
+        return None
+    return frozenset(orjson.loads(row.bot_names))
+
+
 def _walk(
     head_start: Fetcher | None,
     wiki: MediaWiki,
@@ -273,12 +315,9 @@ def _finish(conn: Connection, page: PageRef) -> int:
 
 def _bot_names(db: Database, wiki: MediaWiki, wiki_id: int) -> frozenset[str]:
     """The wiki's bot accounts, asked once a day and kept on the wiki's row."""
-    with db.read() as conn:
-        row = conn.execute(
-            select(Wiki.bot_names, Wiki.bots_checked_at).where(Wiki.id == wiki_id)
-        ).one()
-    if row.bot_names is not None and (time.time() - (row.bots_checked_at or 0)) < BOT_LIST_MAX_AGE:
-        return frozenset(orjson.loads(row.bot_names))
+    known = known_bot_names(db, wiki_id)
+    if known is not None:
+        return known
     names = wiki.bot_names()
     with db.write() as conn:
         conn.execute(

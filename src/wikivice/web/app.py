@@ -29,6 +29,7 @@ from wikivice.web.headers import SecurityHeaders
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
 from wikivice.web.ratelimits import RateLimits
+from wikivice.web.renders import Renders
 from wikivice.web.routes import (
     admin,
     analyses,
@@ -132,6 +133,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
     app.state.templates = templates
+    app.state.renders = Renders()  # dashboards rendered, by what they show
     _install_guards(app, settings, templates)
 
     for router in ROUTERS:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from wikivice.wiki.pool import WikiClients
 
 REVISION_PROPS = "ids|timestamp|user|userid|size|sha1|comment|flags|tags"
+# A history's walk: every revision's metadata, 500 a request (no content), oldest first.
+HISTORY_PARAMS = {"prop": "revisions", "rvprop": REVISION_PROPS, "rvlimit": "max", "rvdir": "newer"}
 FAR_END_SAMPLE = 2_000  # newest revisions whose times show a history's recent edit rate
 MAX_TAG_REQUESTS = 20  # of list=tags: 10,000 tags (Wikipedia has a few hundred)
 
@@ -40,6 +42,15 @@ class ResolvedPage:
     redirected_from: str | None = None
     normalized_from: str | None = None
     site_name: str | None = None
+
+
+@dataclass(frozen=True)
+class FirstSight:
+    """A title resolved together with the first page of its history (oldest first):
+    `batch.continue_params` is None when that is the whole history."""
+
+    page: ResolvedPage
+    batch: RevisionBatch
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,28 @@ class MediaWiki:
         """The page as it is now (its title may have changed since we stored it)."""
         return self._resolve({"pageids": str(pageid)}, f"page id {pageid}", suggest=False)
 
+    def first_sight(self, title: str) -> FirstSight:
+        """`resolve`, and in the same request the page's first 500 revisions (issue 11:
+        an article of up to 500 revisions is complete after one round trip). MediaWiki
+        allows `rvlimit` with one page, which `titles` with `redirects` is; what
+        continues after them is the walk's checkpoint (`iter_revisions(resume=…)`)."""
+        title = clean_title(title)
+        which = {"titles": title, "redirects": "1", **HISTORY_PARAMS, "prop": "info|revisions"}
+        data = self.query(self._resolving(which))
+        page = self._read_page(data, title, suggest=True)
+        found = (data.get("query") or {}).get("pages") or [{}]
+        raw = data.get("continue")
+        cont = {str(k): str(v) for k, v in raw.items()} if raw else None
+        return FirstSight(page, RevisionBatch(list(found[0].get("revisions") or []), cont))
+
+    @staticmethod
+    def _resolving(which: dict[str, str]) -> dict[str, str]:
+        return {"action": "query", "prop": "info", "meta": "siteinfo", "siprop": "general", **which}
+
     def _resolve(self, which: dict[str, str], asked: str, *, suggest: bool = True) -> ResolvedPage:
-        params = {"action": "query", "prop": "info", "meta": "siteinfo", "siprop": "general"}
-        data = self.query({**params, **which})
+        return self._read_page(self.query(self._resolving(which)), asked, suggest=suggest)
+
+    def _read_page(self, data: dict[str, Any], asked: str, *, suggest: bool) -> ResolvedPage:
         query = data.get("query") or {}
         pages = query.get("pages") or []
         if not pages:
@@ -167,14 +197,7 @@ class MediaWiki:
         `resume` is the `continue_params` of the last batch stored (a checkpoint);
         `newer_than` is the ISO timestamp of the newest stored revision (a refresh; the
         caller skips revisions it already holds, MediaWiki's rvstart being inclusive)."""
-        params = {
-            "action": "query",
-            "prop": "revisions",
-            "pageids": str(pageid),
-            "rvprop": REVISION_PROPS,
-            "rvlimit": "max",
-            "rvdir": "newer",
-        }
+        params = {"action": "query", "pageids": str(pageid), **HISTORY_PARAMS}
         if newer_than:
             params["rvstart"] = newer_than
         cont = dict(resume) if resume else None

@@ -9,30 +9,18 @@ when another site sends them.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from wikivice.figures.cache import figures_for
-from wikivice.figures.conflict import WarThreshold
-from wikivice.figures.plotting import ChartSpec
-from wikivice.figures.types import PageFigures
-from wikivice.jobs.analyses import (
-    ArticleState,
-    checked_at,
-    is_stale,
-    open_article,
-    start_analysis,
-    stopped_at_limit,
-)
+from wikivice.jobs.analyses import ArticleState, open_article, start_analysis
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
-from wikivice.store.pages import PageRef
 from wikivice.web import urls
 from wikivice.web.clients import client_key
+from wikivice.web.dashboards import dashboard_context, partial_context
 from wikivice.web.deps import (
     RuntimeDep,
     SiteDep,
@@ -48,6 +36,7 @@ from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit
+from wikivice.web.renders import Renders, RendersDep, etag
 from wikivice.web.routes.control import job_controls
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
@@ -158,15 +147,34 @@ def show_article(
 
 @router.get("/dashboard/{wiki}/{title:path}", response_class=HTMLResponse)
 def show_dashboard_fragment(
-    request: Request, site: SiteDep, title: TitleParam, rt: RuntimeDep, templates: TemplatesDep
+    request: Request,
+    site: SiteDep,
+    title: TitleParam,
+    rt: RuntimeDep,
+    templates: TemplatesDep,
+    renders: RendersDep,
 ) -> Response:
-    """The dashboard alone, swapped into the article page when its job is done."""
-    page = stored_page(rt, site, title)
-    history = history_view(rt, site, page, request.query_params)
-    context = {"site": site, "title": page.title, "wiki_field": site.key, "history": history}
-    return templates.TemplateResponse(
-        request, "dashboard.html", {**context, **dashboard_context(rt, page, refreshing=False)}
-    )
+    """The dashboard alone, swapped into the article page when its job is done, or
+    while it runs the dashboard of what it has stored so far (a 304 when the browser
+    holds it already: its ETag says all it shows)."""
+    state = open_article(rt, site, title_from_slug(title))
+    page = state.page
+    context: dict[str, object] = {"site": site, "title": state.title, "wiki_field": site.key}
+    shown = None
+    if page is not None and page.fetched_at is not None:
+        shown = dashboard_context(
+            rt, renders, templates, site, page, refreshing=False, wiki_field=site.key
+        )
+        shown["history"] = history_view(rt, site, page, request.query_params)
+    elif page is not None and state.job is not None:
+        shown = partial_context(rt, renders, templates, site, page, state.job)
+    if shown is None:
+        stored_page(rt, site, title)  # the 404 that says how to analyse it
+        raise AssertionError("unreachable: nothing is stored")
+    context.update(shown)
+    # The history explorer's section shows what the query asks: part of the tag.
+    tag = etag("fragment", context["dashboard_tag"], str(request.query_params))
+    return renders.answer(request, tag, lambda: render_page(templates, "dashboard.html", context))
 
 
 def render_article(
@@ -179,7 +187,8 @@ def render_article(
     wiki_field: str,
     redirected_from: str | None = None,
 ) -> Response:
-    """article.html: `wiki_field` is what its forms post as the wiki."""
+    """article.html: `wiki_field` is what its forms post as the wiki. With no job to
+    follow, the page is what its dashboard is: the same ETag rules (a 304 if held)."""
     page, job = state.page, state.job
     context: dict[str, object] = {
         "site": site,
@@ -189,30 +198,40 @@ def render_article(
         "job": job,
         "events_url": urls.events(job.id) if job else None,
         "fragment_url": urls.dashboard_fragment(site.key, state.title),
-        "figures": None,
-        "charts": [],
+        "dashboard": None,
         "controls": job_controls(request, rt, job),  # Cancel, Resume (routes/control.py)
     }
+    renders: Renders = request.app.state.renders
     if page is not None and page.fetched_at is not None:  # a history is stored
-        context.update(dashboard_context(rt, page, refreshing=job is not None))
+        refreshing = job is not None
+        context.update(
+            dashboard_context(
+                rt, renders, templates, site, page, refreshing=refreshing, wiki_field=wiki_field
+            )
+        )
         context["history"] = history_view(rt, site, page, request.query_params)
-    return templates.TemplateResponse(request, "article.html", context)
+    elif page is not None and job is not None and job.status.finished:
+        # What a failed fetch stored, beside its reason. While a job runs, the page
+        # asks for its partial dashboard after the first event instead (progress.js):
+        # the bar is on screen first.
+        context.update(partial_context(rt, renders, templates, site, page, job) or {})
+    if job is not None or context["dashboard"] is None:
+        return templates.TemplateResponse(request, "article.html", context)
+    tag = etag(
+        "article",
+        context["dashboard_tag"],
+        state.title,
+        wiki_field,
+        redirected_from,
+        str(request.query_params),  # the history explorer's filters
+    )
+    return renders.answer(request, tag, lambda: render_page(templates, "article.html", context))
 
 
-def dashboard_context(rt: Runtime, page: PageRef, *, refreshing: bool) -> dict[str, object]:
-    """A stored history's figures and charts, how long ago it was known current,
-    whether to offer a refresh (not while one runs, nor when it would stop at once),
-    and why the history stops short (`capped`, the revision limit), if it does."""
-    figures = figures_for(rt.db, page.id, WarThreshold.of(rt.settings))
-    checked = checked_at(page)
-    capped = stopped_at_limit(rt, page)
-    return {
-        "figures": figures,
-        "charts": dashboard_charts(figures),
-        "checked_ago": None if checked is None else max(0.0, time.time() - checked),
-        "refreshable": not refreshing and capped is None and is_stale(rt, page),
-        "capped": capped,
-    }
+def render_page(templates: Jinja2Templates, name: str, context: dict[str, object]) -> str:
+    """A page as a string, for an answer kept by its ETag (`Renders.answer`): its
+    templates use nothing of the request."""
+    return templates.get_template(name).render(context)
 
 
 def analysed_article(rt: Runtime, site: WikiSite, title: str, client: str) -> str:
@@ -229,12 +248,6 @@ def random_article(rt: Runtime, site: WikiSite, client: str) -> str:
     if not titles:
         raise Problem(502, f"{site.key} did not suggest a random article", [], "wiki")
     return analysed_article(rt, site, titles[0], client)
-
-
-def dashboard_charts(figures: PageFigures) -> list[ChartSpec]:
-    from wikivice.figures.charts import dashboard_charts as build
-
-    return build(figures)
 
 
 def wiki_choices(rt: Runtime, default: str) -> list[str]:

@@ -3,6 +3,7 @@
 // and those load (from the cache, once seen) when there is a dashboard to show.
 import { $ } from "./dom.js";
 import { initProgress } from "./progress.js";
+import { times } from "./timing.js";
 
 async function dashboardModules() {
   const [charts, live] = await Promise.all([import("./charts.js"), import("./live-sections.js")]);
@@ -29,10 +30,30 @@ async function showStaleDashboard(holder) {
   initLiveSections($("#dashboard-body", holder));
 }
 
+// The dashboard of the revisions stored so far, while the rest arrives (or after the
+// fetch failed): drawn, and said so for tests and benchmarks ("partial" on the body,
+// `times.partial` when the first one's charts on screen are drawn).
+async function showPartialDashboard(holder) {
+  const { renderCharts } = await dashboardModules();
+  const body = $("#dashboard-body", holder);
+  document.body.dataset.partial = "shown";
+  renderCharts(holder);
+  const check = () => {
+    if (!body.isConnected) return; // replaced meanwhile
+    if (holder.dataset.chartsVisible || !body.querySelector("script.chart-data")) {
+      times.partial ??= performance.now();
+      document.body.dataset.partialDrawn = "yes";
+    } else setTimeout(check, 10);
+  };
+  check();
+}
+
 const progress = $("#progress");
 const dashboard = $("#dashboard");
-if (progress) initProgress(progress, { onStreamOpen: prepareDashboard, onDashboard: showDashboard });
+const hooks = { onStreamOpen: prepareDashboard, onDashboard: showDashboard, onPartial: showPartialDashboard };
+if (progress) initProgress(progress, hooks);
 if (dashboard.children.length) {
-  if (progress) showStaleDashboard(dashboard);
+  if ($("#dashboard-body", dashboard)?.dataset.partial) showPartialDashboard(dashboard);
+  else if (progress) showStaleDashboard(dashboard);
   else showDashboard(dashboard);
 }

@@ -17,6 +17,13 @@ import {
 
 const RECONNECT_MS = 1500;
 const FRAGMENT_ATTEMPTS = 5;
+// A partial dashboard (issue 11 part 3) is fetched again at most this often, and never
+// sooner than a few times what the last one took: the server computes it afresh for each
+// new batch, and the fetch it describes must not slow down for it.
+const PARTIAL_MS = 3000;
+const PARTIAL_COST_FACTOR = 4;
+const PARTIAL_FIRST_MS = 400;
+const PARTIAL_MIN_LEFT = 500; // revisions: one request's worth
 // A queued job's place in line changes as others start, which are not its events: the
 // page asks for it (GET /api/jobs/{id}: `place`, "3rd in line, about 20 s") this often.
 const PLACE_POLL_MS = 2000;
@@ -90,10 +97,22 @@ export function cancelledNote(job, startedIt) {
 }
 
 class ProgressView {
-  constructor(section, { onStreamOpen, onDashboard }) {
+  constructor(section, { onStreamOpen, onDashboard, onPartial }) {
     this.section = section;
     this.onStreamOpen = onStreamOpen;
     this.onDashboard = onDashboard;
+    this.onPartial = onPartial;
+    // Only a page with no complete dashboard shows the partial one (a refresh keeps the
+    // stale dashboard on screen instead).
+    this.partials = section.dataset.stale !== "yes" && Boolean(onPartial);
+    this.partialTimer = null;
+    this.partialBusy = false;
+    this.partialGap = PARTIAL_MS;
+    this.openedAt = performance.now();
+    // One rendered with the page: its ETag, and no new one before the usual gap.
+    const shown = $("#dashboard-body");
+    this.partialTag = shown?.dataset.partial ? shown.dataset.tag : null;
+    this.partialAt = this.partialTag ? performance.now() : 0;
     this.streamOpened = false;
     this.stage = $("#progress-stage", section);
     this.counts = $("#progress-counts", section);
@@ -232,6 +251,11 @@ class ProgressView {
     }
     if (this.cancelForm) this.cancelForm.hidden = FINISHED_JOB_STATUSES.includes(job.status);
     if (this.resumeForm) this.resumeForm.hidden = !cancelled;
+    // A partial view is worth its cost when more than a batch is left to fetch (or the
+    // job failed): a job about to end brings its whole dashboard instead.
+    const left = job.total ? job.total - job.done : 0;
+    const worth = left > PARTIAL_MIN_LEFT || job.status === JobStatus.FAILED || cancelled;
+    if (job.done > 0 && worth && job.status !== JobStatus.DONE && kind !== "initial") this.schedulePartial();
   }
 
   // Cancel or Resume through the API, staying on this page: a cancelled job's stream
@@ -261,6 +285,46 @@ class ProgressView {
     }
   }
 
+  // The dashboard of what is stored so far, fetched again as batches arrive (throttled);
+  // a failed job's last one stays on screen beside its reason.
+  schedulePartial() {
+    if (!this.partials || this.partialTimer || this.section.dataset.swapped) return;
+    // The first one waits a moment: a history of a few hundred more revisions is
+    // complete by then, and its whole dashboard comes instead.
+    const next = this.partialAt ? this.partialAt + this.partialGap : this.openedAt + PARTIAL_FIRST_MS;
+    this.partialTimer = setTimeout(() => this.loadPartial(), Math.max(0, next - performance.now()));
+  }
+
+  async loadPartial() {
+    if (this.partialBusy) {
+      this.partialTimer = null;
+      return this.schedulePartial();
+    }
+    this.partialBusy = true;
+    const started = performance.now();
+    try {
+      const response = await fetch(this.section.dataset.fragmentUrl, { headers: { Accept: "text/html" } });
+      const tag = response.headers.get("ETag");
+      const body = response.ok ? await response.text() : null;
+      // The complete dashboard, once swapped in, is never replaced by a partial one.
+      if (body !== null && tag !== this.partialTag && !this.section.dataset.swapped) {
+        const target = $("#dashboard");
+        delete target.dataset.chartsVisible; // the new charts are not drawn yet
+        target.innerHTML = body; // rendered by the server, autoescaped
+        this.partialTag = tag;
+        this.onPartial(target);
+      }
+    } catch (e) {
+      /* the next batch tries again */
+    } finally {
+      const took = performance.now() - started;
+      this.partialAt = performance.now();
+      this.partialGap = Math.max(PARTIAL_MS, PARTIAL_COST_FACTOR * took);
+      this.partialBusy = false;
+      this.partialTimer = null;
+    }
+  }
+
   async showDashboard() {
     const url = this.section.dataset.fragmentUrl;
     for (let attempt = 0; attempt < FRAGMENT_ATTEMPTS; attempt++) {
@@ -268,7 +332,9 @@ class ProgressView {
         const response = await fetch(url, { headers: { Accept: "text/html" } });
         if (response.ok) {
           const target = $("#dashboard");
-          target.innerHTML = await response.text(); // rendered by the server, autoescaped
+          const html = await response.text();
+          delete target.dataset.chartsVisible; // the new charts are not drawn yet
+          target.innerHTML = html; // rendered by the server, autoescaped
           this.section.hidden = true;
           this.section.dataset.swapped = "yes";
           this.onDashboard(target);
@@ -318,7 +384,8 @@ class ProgressView {
 // Shows the job of `section` (#progress) and follows it unless it already finished.
 // `onStreamOpen()` runs after the first event is shown (the time to fetch what the
 // dashboard will need, and not before: it would hold up that event); `onDashboard(holder)`
-// once the dashboard is swapped into `holder`.
+// once the dashboard is swapped into `holder`; `onPartial(holder)` each time a partial
+// dashboard (of the revisions stored so far) is.
 export function initProgress(section, hooks) {
   const view = new ProgressView(section, hooks);
   if (!FINISHED_JOB_STATUSES.includes(section.dataset.status)) {

@@ -1,0 +1,168 @@
+"""Dashboards kept and validated (issue 11, parts 3 and 6): ETags and 304s for the
+dashboard fragment, the article page and the stats API, a new ETag once a batch is
+stored, and the partial dashboard of a fetch under way or stopped short, labelled (SQLite
+and PostgreSQL, a real uvicorn, the simulator)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from support import LiveServer, fetch
+from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.runner import run_claimed
+from wikivice.jobs.runtime import Runtime
+from wikivice.settings import Settings
+from wikivice.simulator import SimulatorServer
+from wikivice.store.models import Revision
+from wikivice.web.app import create_app
+from wikivice.web.renders import Renders, etag
+from wikivice.wiki.sites import parse_wiki
+
+
+@pytest.fixture
+def web(wiki_settings: Settings, rt: Runtime) -> Iterator[httpx.Client]:
+    """The app without a worker (jobs are run here, step by step), over `rt`'s database."""
+    with LiveServer(create_app(wiki_settings, worker=False)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            yield http
+
+
+def urls_of(simulator: SimulatorServer, title: str) -> dict[str, str]:
+    key, slug = parse_wiki(simulator.api_url).key, title.replace(" ", "_")
+    return {
+        "fragment": f"/dashboard/{key}/{slug}",
+        "article": f"/wiki/{key}/{slug}",
+        "stats": f"/api/pages/{key}/{slug}/stats",
+    }
+
+
+def stored(rt: Runtime) -> int:
+    with rt.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(Revision)).scalar_one())
+
+
+class StopAt(threading.Event):
+    """A worker's stop signal that trips once `most` revisions are stored."""
+
+    def __init__(self, rt: Runtime, most: int) -> None:
+        super().__init__()
+        self.rt, self.most = rt, most
+
+    def is_set(self) -> bool:
+        return stored(self.rt) >= self.most
+
+
+def test_an_unchanged_dashboard_answers_304_and_a_new_batch_a_new_etag(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 741")
+    tags: dict[str, str] = {}
+    for name, url in urls_of(simulator, "Synthetic 741").items():
+        first = web.get(url)
+        assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+        tags[name] = first.headers["etag"]
+        again = web.get(url, headers={"If-None-Match": tags[name]})
+        assert again.status_code == 304 and again.content == b"", name
+        assert again.headers["etag"] == tags[name]
+        assert web.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert tags["stats"].startswith('W/"')  # its `now` moves, its meaning does not
+    simulator.sim.grow("Synthetic 741", 3)  # three new edits on the wiki
+    fetch(rt, "Synthetic 741")  # the refresh stores them
+    for name, url in urls_of(simulator, "Synthetic 741").items():
+        changed = web.get(url, headers={"If-None-Match": tags[name]})
+        assert changed.status_code == 200, name
+        assert changed.headers["etag"] != tags[name]
+    assert "744" in web.get(urls_of(simulator, "Synthetic 741")["fragment"]).text
+
+
+def test_the_dashboard_body_is_rendered_once_for_every_visitor(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 742")
+    urls = urls_of(simulator, "Synthetic 742")
+    pages = [web.get(urls["article"]).text for _ in range(3)]
+    assert pages[0] == pages[1] == pages[2] and 'id="dashboard-body"' in pages[0]
+    fragment = web.get(urls["fragment"]).text
+    assert fragment.count('class="chart-data"') == pages[0].count('class="chart-data"') > 0
+
+
+def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 20")  # the wiki's bot accounts known: the lookup brings 500
+    site = parse_wiki(simulator.api_url)
+    analysis = start_analysis(rt, site, "Synthetic 3000", enqueue=False)
+    assert analysis.job_id is not None
+    urls = urls_of(simulator, "Synthetic 3000")
+    first = web.get(urls["fragment"])
+    assert first.status_code == 200 and 'data-partial="yes"' in first.text
+    assert "Based on the first 500 edits, the oldest first: the rest is on its way." in first.text
+    assert 'id="recent"' not in first.text and 'class="chart-data"' in first.text
+    assert (
+        web.get(urls["fragment"], headers={"If-None-Match": first.headers["etag"]}).status_code
+        == 304
+    )
+    # The job stores a few batches, then its worker stops: the partial view follows.
+    claim = rt.jobs.claim(analysis.job_id)
+    assert claim is not None
+    run_claimed(rt, claim, StopAt(rt, 1000), requeue=lambda job_id: None)
+    later = web.get(urls["fragment"], headers={"If-None-Match": first.headers["etag"]})
+    assert later.status_code == 200 and later.headers["etag"] != first.headers["etag"]
+    job = rt.jobs.get(analysis.job_id)
+    assert job is not None and job.done >= 1000
+    assert job.total is not None  # the wiki's count (it leaves out hidden revisions)
+    assert f"Based on {job.done:,} of {job.total:,} edits, the oldest first" in later.text
+    # The article page while it runs: the bar first; the page asks for this afterwards.
+    page = web.get(urls["article"]).text
+    assert 'id="progress"' in page and 'id="dashboard-body"' not in page
+    # It fails: what it stored stays on view, with the reason.
+    claim = rt.jobs.claim(analysis.job_id)
+    assert claim is not None
+    rt.jobs.fail(claim, "127.0.0.1 stopped answering")
+    failed = web.get(urls["article"]).text
+    assert "Failed: 127.0.0.1 stopped answering" in failed
+    assert f"Based on the {job.done:,} edits stored before the fetch stopped" in failed
+    assert 'data-partial="yes"' in failed
+
+
+def test_a_page_with_nothing_stored_has_no_dashboard_to_show(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    start_analysis(rt, parse_wiki(simulator.api_url), "Synthetic 743", enqueue=False)
+    answer = web.get(urls_of(simulator, "Synthetic 743")["fragment"])
+    assert answer.status_code == 404 and "has not been analysed yet" in answer.text
+
+
+def test_renders_keep_the_most_recent_few() -> None:
+    renders = Renders(kept=2)
+    renders.put("a", "<p>a</p>", 1)
+    renders.put("b", "<p>b</p>", 2)
+    assert renders.get("a") is not None  # now the most recent
+    renders.put("c", "<p>c</p>", 3)
+    assert renders.get("b") is None and len(renders) == 2
+    assert (renders.hits, renders.misses) == (1, 1)
+
+
+def test_etags_differ_with_what_they_describe() -> None:
+    assert etag("x", 1) == etag("x", 1) != etag("x", 2)
+    assert etag("x", weak=True) == "W/" + etag("x")
+
+
+def test_a_kept_answer_is_the_same_page_compressed_or_not(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    fetch(rt, "Synthetic 744")
+    for url in list(urls_of(simulator, "Synthetic 744").values())[:2]:
+        plain = web.get(url, headers={"Accept-Encoding": "identity"})
+        packed = [web.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+        assert "content-encoding" not in plain.headers
+        for answer in packed:
+            assert answer.headers["content-encoding"] == "gzip"
+            assert answer.headers["etag"] == plain.headers["etag"]
+            assert answer.text == plain.text  # httpx took the gzip off
+        assert packed[0].headers["content-security-policy"]  # the security headers too
