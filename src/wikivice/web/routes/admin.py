@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,7 +26,7 @@ from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.web import operator, urls
 from wikivice.web.clients import client_key
 from wikivice.web.deps import JobIdParam, RuntimeDep, TemplatesDep
-from wikivice.web.forms import FORM_TYPE, MAX_FORM_BYTES
+from wikivice.web.forms import read_fields
 from wikivice.web.operator import Access
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AdminLimit, Limit, get_rate_limits
@@ -147,7 +146,7 @@ async def sign_in(
     request: Request, rt: RuntimeDep, templates: TemplatesDep, _: GateDep
 ) -> Response:
     """The sign-in form: the token, checked in constant time; every try counts."""
-    given = (await _form(request)).get("token", "")
+    given = (await read_fields(request)).get("token", "")
     secret = rt.settings.admin_token
     token = secret.get_secret_value() if secret is not None else ""
     if not given or not operator.token_matches(given, token):
@@ -187,14 +186,14 @@ async def start_job_now(request: Request, job_id: JobIdParam, rt: RuntimeDep) ->
 @router.post("/retry-failed", dependencies=OperatorOnly)
 async def retry_failed_jobs(request: Request, rt: RuntimeDep) -> Response:
     """Every failed job still kept, back on the queue."""
-    await _form(request)
+    await read_fields(request)
     control.retry_all_failed(rt)
     return RedirectResponse(urls.admin(), status_code=303)
 
 
 async def _act(request: Request, job_id: int, act: Callable[[], JobSnapshot]) -> Response:
     """Do it, then back to where the form was (the list, or the job's page)."""
-    back = (await _form(request)).get("back", "")
+    back = (await read_fields(request)).get("back", "")
     try:
         act()
     except ControlRefused as exc:
@@ -204,23 +203,3 @@ async def _act(request: Request, job_id: int, act: Callable[[], JobSnapshot]) ->
         back if back.startswith(urls.admin() + "?") or back == urls.admin() else urls.admin(job_id)
     )
     return RedirectResponse(target, status_code=303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The posted fields (a token, where to go back to), bounded as web/forms.py's."""
-    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise Problem(415, f"Send the form as {FORM_TYPE}.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise Problem(413, "The form is too large.")
-    try:
-        pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=8)
-    except (UnicodeDecodeError, ValueError):
-        raise Problem(422, "The form could not be read.") from None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)
-    return fields
