@@ -67,13 +67,13 @@ function describeCounts(job, bar, fill) {
     let shownTotal = formatNumber(most);
     if (job.total_is_estimate) shownTotal = `about ${shownTotal}`;
     else if (job.total_is_lower_bound && done <= total) shownTotal = `at least ${shownTotal}`;
-    counts = `${formatNumber(done)} of ${shownTotal} revisions`;
+    counts = `${formatNumber(done)} of ${shownTotal} ${most === 1 ? "revision" : "revisions"}`;
     bar.classList.remove("indeterminate");
     const share = Math.min(job.status === JobStatus.DONE ? 1 : MAX_RUNNING_SHARE, done / Math.max(most, 1));
     fill.style.width = `${(share * 100).toFixed(1)}%`;
     bar.setAttribute("aria-valuemax", String(most));
   } else {
-    counts = done ? `${formatNumber(done)} revisions` : "";
+    counts = done ? `${formatNumber(done)} ${done === 1 ? "revision" : "revisions"}` : "";
     bar.classList.toggle("indeterminate", !FINISHED_JOB_STATUSES.includes(job.status));
     if (job.status === JobStatus.DONE) fill.style.width = "100%";
   }
