@@ -128,7 +128,7 @@ def create_app(
         summary="See what happens behind a Wikipedia article.",
         lifespan=lifespan_for(settings, worker=worker, runtime=runtime),
         docs_url=None,  # ours, served locally (routes/docs.py)
-        redoc_url=None,  # ReDoc loads fonts from Google
+        redoc_url=None,  # ours too, with no web fonts (routes/docs.py)
     )
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.install(templates.env)
