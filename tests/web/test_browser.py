@@ -41,7 +41,9 @@ def test_search_progress_then_dashboard_without_reload(
     while len(seen) < 3 and time.monotonic() < deadline:  # the bar moves
         seen.add(counts(view))
         time.sleep(0.05)
-    assert len(seen) >= 3, seen
+    # At least one move before the end. (Drawing the partial dashboard holds the page's
+    # thread for a moment: on a loaded machine the counts in between can be skipped.)
+    assert len(seen) >= 2, seen
     width = view.page.eval_on_selector("#progress-bar .fill", "e => parseFloat(e.style.width)")
     assert width > 0
     wait_for_dashboard(view)

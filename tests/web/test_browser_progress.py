@@ -154,8 +154,8 @@ def test_a_queued_article_shows_its_place_and_wait_then_overtakes_a_huge_one(
         while job(huge["job_url"])["status"] != "running":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        analyse("Synthetic 300")
-        mine = analyse("Synthetic 400")
+        analyse("Synthetic 700")
+        mine = analyse("Synthetic 800")
         view.page.goto(mine["dashboard_url"] if mine["dashboard_url"].startswith("http")
                        else stack.url + mine["dashboard_url"])  # fmt: skip
         place = wait_until(view, f"!{PLACE}.hidden && {PLACE}.textContent", 10_000)

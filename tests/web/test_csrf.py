@@ -104,6 +104,6 @@ def test_same_origin_posts_and_header_less_api_calls_pass(
     assert again.status_code == 303
     assert job_rows(wiki_settings) == 1
     # A program (curl, a script): no browser headers at all.
-    api = client.post("/api/analyses", json={"title": "Synthetic 92"})
+    api = client.post("/api/analyses", json={"title": "Synthetic 920"})
     assert api.status_code == 202 and api.json()["job_id"]
     assert job_rows(wiki_settings) == 2

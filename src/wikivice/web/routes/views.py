@@ -40,6 +40,7 @@ from wikivice.web.renders import Renders, RendersDep, etag
 from wikivice.web.routes.control import job_controls
 from wikivice.web.schemas import AnalysedPage
 from wikivice.web.urls import title_from_slug
+from wikivice.wiki.errors import InvalidTitle
 from wikivice.wiki.sites import WikiSite, parse_wiki
 
 router = APIRouter(include_in_schema=False)
@@ -157,7 +158,11 @@ def show_dashboard_fragment(
     """The dashboard alone, swapped into the article page when its job is done, or
     while it runs the dashboard of what it has stored so far (a 304 when the browser
     holds it already: its ETag says all it shows)."""
-    state = open_article(rt, site, title_from_slug(title))
+    try:
+        state = open_article(rt, site, title_from_slug(title))
+    except InvalidTitle:  # never stored: the same 404 as every other route of a title
+        stored_page(rt, site, title)
+        raise
     page = state.page
     context: dict[str, object] = {"site": site, "title": state.title, "wiki_field": site.key}
     shown = None
