@@ -17,6 +17,7 @@ from wikivice.figures.types import PageFigures
 from wikivice.figures.zones import MAX_ZONE_CHARS, UnknownZone, heatmap_in, zone_named
 from wikivice.web.deps import RuntimeDep, SiteDep, TitleParam, stored_page
 from wikivice.web.problems import Problem
+from wikivice.web.ratelimits import ExportsLimit
 from wikivice.web.renders import etag, not_modified, validators
 from wikivice.web.schemas import ErrorOut
 
@@ -64,7 +65,9 @@ HEATMAPS_KEPT = 256
 @router.get(
     "/{wiki}/{title:path}/heatmap",
     response_model=ZonedHeatmap,
-    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+    # A pass over the whole stored history per zone (600 zones): limited like an export.
+    dependencies=[ExportsLimit],
 )
 def read_page_heatmap(
     site: SiteDep,
