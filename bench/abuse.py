@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import USER_AGENT, WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
+from common import USER_AGENT, server_env, serving, simulator  # noqa: E402
 
 
 class BlackHole:
@@ -63,22 +62,12 @@ def main() -> None:
     hole = BlackHole()
     hole_api = f"http://127.0.0.1:{hole.port}/w/api.php"
     with simulator() as api, tempfile.TemporaryDirectory() as data:
-        port = free_port()
         allowed = f"*.wikipedia.org,127.0.0.1:{hole.port},nowhere.invalid"
         env = server_env(data, api, allowed_wikis=allowed)
-        server = subprocess.Popen(
-            [WIKIVICE, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(f"{base}/")
-            report(base, hole_api, args.analyses, args.seconds)
+            with serving(env, ready="/") as (base, _):
+                report(base, hole_api, args.analyses, args.seconds)
         finally:
-            server.terminate()
-            server.wait(15)
             hole.sock.close()
 
 

@@ -71,6 +71,28 @@ def simulator(latency: float = 0.0, faults: str = "") -> Iterator[str]:
         process.wait(10)
 
 
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str], *options: str, ready: str = "/static/app.css", timeout: float = 90.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A `wikivice serve` process on a free port with `env` (see `server_env`) and
+    `options`, once `ready` answers; yields its base URL and the process. Stopped after."""
+    port = free_port()
+    server = subprocess.Popen(
+        [WIKIVICE, "serve", "--port", str(port), *options],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + ready, timeout=timeout)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
 def wait_for(url: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -5,7 +5,10 @@ data dir (`wikivice fetch --json`), drops any cached figures (so the first view 
 them, as the first visitor after a fetch does), starts `wikivice serve` on that data
 dir, then measures with a plain HTTP client:
 
-- cold: the first GET of /wiki/{wiki}/Synthetic_100000 (figures computed and cached);
+- cold: the first GET of /wiki/{wiki}/Synthetic_100000 (figures computed and cached),
+  3 s after the server answers (its warm-up done, as before any real visitor); and the
+  first GET in a second fresh process (the figures kept: the usual first view, since the
+  worker computes them after a fetch);
 - warm: the median (and p90, max) of the next `--repeat` GETs (the rendering kept in
   memory, web/renders.py); then the same with its ETag (a 304, nothing rendered);
 - the fragment swapped in after a fetch, the JSON the page loads afterwards, and the
@@ -23,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,9 +39,12 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import ROOT, WIKIVICE, free_port, run_child, simulator, wait_for  # noqa: E402
+from common import ROOT, WIKIVICE, run_child, serving, simulator  # noqa: E402
 
 WARM_BAR, COLD_BAR = 0.050, 0.6
+# A server is up before its first visitor: its warm-up (web/warmup.py) is not the cold
+# view's time.
+SETTLE = 3.0
 
 
 def timed_get(client: httpx.Client, url: str) -> tuple[float, httpx.Response]:
@@ -82,21 +86,15 @@ def main() -> None:
             dropped = db.execute("DELETE FROM page_stats").rowcount  # a cold first view
         print(f"cached figures dropped: {dropped}")
 
-        port = free_port()
-        server = subprocess.Popen(
-            [WIKIVICE, "serve", "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{base}/static/app.css", timeout=90)
-            with httpx.Client(base_url=base, timeout=60) as client:
-                results.update(measure(client, summary["wiki"], summary["title"], args.repeat))
-        finally:
-            server.terminate()
-            server.wait(15)
+        with serving(env) as (base, _), httpx.Client(base_url=base, timeout=60) as client:
+            time.sleep(SETTLE)
+            results.update(measure(client, summary["wiki"], summary["title"], args.repeat))
+        # The usual first view: the figures were computed once (by the worker after a
+        # fetch; here by the view above) and a fresh process draws them.
+        with serving(env) as (base, _), httpx.Client(base_url=base, timeout=60) as client:
+            time.sleep(SETTLE)
+            page = f"/wiki/{quote(summary['wiki'], safe=':')}/{quote(title.replace(' ', '_'))}"
+            results["cold_cached_seconds"] = timed_get(client, page)[0]
     report(results)
     if args.json:
         print(orjson.dumps(results).decode())
@@ -170,6 +168,7 @@ def report(r: dict[str, Any]) -> None:
     print(f"dashboard of {r['title']}:")
     cold_ok, warm_ok = r["cold_seconds"] <= COLD_BAR, r["warm_median_seconds"] <= WARM_BAR
     print(f"  cold (figures computed):      {ms('cold_seconds')}  bar  600 ms {mark(cold_ok)}")
+    print(f"  cold (figures kept, new process): {ms('cold_cached_seconds')}")
     print(
         f"  warm median:                  {ms('warm_median_seconds')}  bar   50 ms {mark(warm_ok)}"
     )

@@ -18,9 +18,7 @@ soon after a large load; `--no-vacuum` measures before it).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,7 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import WIKIVICE, free_port, run_child, server_env, simulator, wait_for  # noqa: E402
+from common import WIKIVICE, run_child, server_env, serving, simulator  # noqa: E402
 
 BAR = 0.200
 
@@ -108,21 +106,11 @@ def main() -> None:
         print(f"fetched {summary['revisions']:,} revisions in {fetched.seconds:.1f} s")
         if args.database_url and not args.no_vacuum:
             vacuum(args.database_url)
-        port = free_port()
-        server = subprocess.Popen(
-            [WIKIVICE, "serve", "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{base}/static/app.css", timeout=120)
-            with httpx.Client(base_url=base, timeout=60) as client:
-                results = measure(client, summary["wiki"], summary["title"], args.repeat)
-        finally:
-            server.terminate()
-            server.wait(15)
+        with (
+            serving(env, timeout=120) as (base, _),
+            httpx.Client(base_url=base, timeout=60) as client,
+        ):
+            results = measure(client, summary["wiki"], summary["title"], args.repeat)
     report(title, "PostgreSQL" if args.database_url else "SQLite", results)
     if args.json:
         print(orjson.dumps(results).decode())

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import USER_AGENT, WIKIVICE, free_port, server_env, simulator, wait_for  # noqa: E402
+from common import USER_AGENT, server_env, serving, simulator  # noqa: E402
 
 ARTICLES = [f"Synthetic {n}" for n in (1500, 3000, 6000, 12000)]
 
@@ -43,20 +42,12 @@ def main() -> None:
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.streams)), hard))
-    port = free_port()
     with simulator(latency=args.latency) as api, tempfile.TemporaryDirectory() as data:
-        env = server_env(data, api)
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        server = subprocess.Popen([WIKIVICE, "serve", "--port", str(port)], env=env, **quiet)  # type: ignore[call-overload]
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{base}/")
+        with serving(server_env(data, api), ready="/") as (base, server):
+            port = int(base.rsplit(":", 1)[1])
             key, events_url = prepare(base)
             results = asyncio.run(load(port, base, key, events_url, args))
             rss = psutil.Process(server.pid).memory_info().rss / 2**20
-        finally:
-            server.terminate()
-            server.wait(15)
     print_results(results, args, rss)
 
 

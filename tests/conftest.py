@@ -28,6 +28,9 @@ from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, Simulator, SimulatorServer
 from wikivice.store.database import Database
 
+# Each test's app would warm up again (web/warmup.py): off for the suite, processes it
+# starts included; tests/web/test_warmup.py tests it.
+os.environ.setdefault("WIKIVICE_WARM_UP", "false")
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get(
     "WIKIVICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -270,6 +270,14 @@ class Settings(BaseSettings):
         description="Fetch jobs one worker process (or the worker inside `wikivice serve`) runs "
         "at once.",
     )
+    warm_up: bool = Field(
+        default=True,
+        description=(
+            "At start-up, on a thread of its own, compile the templates, draw a sample "
+            "dashboard and compress plotly.min.js, so the first visitor does not wait for it "
+            "(about a second). The test suite turns it off, as each test's app would redo it."
+        ),
+    )
     huge_job_revisions: int = Field(
         default=20_000,
         ge=1,

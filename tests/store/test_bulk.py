@@ -187,3 +187,23 @@ def test_editors_are_created_once_however_often_they_come(db: Database, page: Pa
     with db.read() as conn:
         names = conn.execute(select(Editor.name, func.count()).group_by(Editor.name)).all()
     assert sorted(names) == [(f"Editor {n}", 1) for n in range(7)]
+
+
+def test_statistics_are_refreshed_on_postgresql_after_a_big_fetch_only(
+    db: Database, page: PageRef, statements: list[str]
+) -> None:
+    with db.write() as conn:
+        store(conn, page, revisions(1, 50))
+    with db.write() as conn:
+        assert not bulk.refresh_statistics(conn, bulk.ANALYZE_AFTER - 1)
+        ran = bulk.refresh_statistics(conn, bulk.ANALYZE_AFTER)
+        postgresql = conn.dialect.name == "postgresql"
+    assert ran == postgresql
+    assert sum("ANALYZE" in s for s in statements) == (1 if postgresql else 0)
+    if postgresql:
+        with db.read() as conn:
+            # A table this small is read whole: the planner now knows its size exactly.
+            estimate = conn.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE relname = 'revisions'"
+            ).scalar()
+            assert estimate == conn.execute(select(func.count()).select_from(Revision)).scalar()

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, func, select, update
 
 from wikivice import logs, metrics
-from wikivice.store.bulk import Statements
+from wikivice.store.bulk import Statements, refresh_statistics
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -134,15 +134,23 @@ def ingest(
         side.shutdown(wait=False, cancel_futures=True)
 
     listener.stage(Stage.STORING)
-    with db.write() as conn:
-        stored = _finish(conn, page)
     return IngestResult(
         new_revisions=state.new,
-        stored_revisions=stored,
+        stored_revisions=_wrap_up(db, page, state.new),
         requests=wiki.requests - requests_before + (fetcher.wiki.requests if head else 0),
         seconds=time.monotonic() - started,
         capped=state.capped,
     )
+
+
+def _wrap_up(db: Database, page: PageRef, new_revisions: int) -> int:
+    """The page's totals and times written after its fetch (`_finish`), and the planner's
+    statistics refreshed after a big one; returns the revisions it holds."""
+    with db.write() as conn:
+        stored = _finish(conn, page)
+    with db.write() as conn:  # apart: ANALYZE holds its lock until its commit
+        refresh_statistics(conn, new_revisions)
+    return stored
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ def create_app(
     filters.install(templates.env)
     app.state.templates = templates
     app.state.renders = Renders()  # dashboards rendered, by what they show
+    app.state.warm_ups = [_plotly_gzipped]  # done at start-up as well (web/warmup.py)
     _install_guards(app, settings, templates)
 
     for router in ROUTERS:

@@ -3,7 +3,8 @@ job worker (or only the reaper, with `--no-worker`).
 
 On the embedded default the app also runs the job worker in its own threads (see
 `wikivice.jobs.worker` for why not Huey's consumer), started and stopped with the app.
-Every process runs the reaper, so stalled jobs are noticed even with no worker alive.
+Every process runs the reaper, so stalled jobs are noticed even with no worker alive,
+and warms up (`web.warmup`) on a thread of its own while it waits for its first visitor.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from wikivice.jobs.worker import Reaper, Worker
 from wikivice.settings import Settings
 from wikivice.store import pages
 from wikivice.web.lookups import Lookups
+from wikivice.web.warmup import warm_up
 from wikivice.wiki.sites import parse_wiki
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -54,6 +56,10 @@ def lifespan_for(settings: Settings, *, worker: bool, runtime: Runtime | None) -
             reaper = Reaper(rt, stop)
             reaper.start()
         app.state.worker = job_worker
+        if settings.warm_up:
+            threading.Thread(
+                target=warm_up, args=(app.state.templates, *app.state.warm_ups), daemon=True
+            ).start()
         try:
             yield
         finally:
