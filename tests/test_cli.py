@@ -160,10 +160,12 @@ def test_interrupted_fetch_resumes_with_the_next_one(
 
 
 def test_migrate_brings_a_new_database_to_the_schema_and_is_idempotent(
-    env: dict[str, str], database_url: str
+    plain_env: dict[str, str], new_database_url: str
 ) -> None:
     from wikivice.store.database import SCHEMA_REVISION, schema_revision
 
+    database_url = new_database_url
+    env = {**plain_env, "WIKIVICE_DATABASE_URL": database_url}
     for _ in range(2):  # a release step may run again: nothing to do the second time
         done = run(env, "migrate")
         assert done.returncode == 0, done.stderr

@@ -4,6 +4,7 @@ bounded waits for a database that is down or full."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,19 @@ def test_schema_revision_is_alembics_head() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
 
 
-def test_migrations_create_every_table_and_run_twice(db: Database) -> None:
+@pytest.fixture
+def new_db(new_database_url: str) -> Iterator[Database]:
+    """A database never migrated before (`db` is migrated already)."""
+    database = Database(new_database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def test_migrations_create_every_table_and_run_twice(new_db: Database) -> None:
+    db = new_db
+    db.migrate()
     db.migrate()  # a second run finds nothing to do
     tables = set(inspect(db.engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
@@ -33,10 +46,12 @@ def test_migrations_create_every_table_and_run_twice(db: Database) -> None:
     assert version == SCHEMA_REVISION
 
 
-def test_migrated_schema_matches_the_models(db: Database) -> None:
+def test_migrated_schema_matches_the_models(new_db: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    db = new_db
+    db.migrate()
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
