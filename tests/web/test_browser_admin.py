@@ -1,16 +1,19 @@
 """The job inspector (/admin, issue 13 part 4) in Chromium, against real processes: sign
 in; the list by state, refreshed live; a failed job's event log; its retry, followed
-live to `done`; cancel of a running job; retry of every failed job at once.
-Screenshots go to artifacts/screenshots/."""
+live to `done`; cancel of a running job; retry of every failed job at once; the list
+following the inspector's event stream: quiet while nothing happens (no poll), a new
+job in it within a second of its first event. Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from support import BrowserPage, Process, Stack, wait_until
+from support import BrowserPage, Process, Stack, read_events, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +33,15 @@ def analyse(stack: Stack, title: str) -> int:
 
 def row_state(job_id: int) -> str:
     return f"document.querySelector('#job-{job_id}')?.dataset.state"
+
+
+def first_event_at(stack: Stack, job_id: int) -> float:
+    """When the job's first event (`queued`) was written, as it says (the job has ended,
+    so its stream ends)."""
+    with httpx.Client(base_url=stack.url, timeout=30) as client:
+        events = read_events(client, f"/api/jobs/{job_id}/events")
+    assert events[0].event == "queued"
+    return float(events[0].data["at"])
 
 
 def test_the_inspector_lists_logs_retries_and_cancels(
@@ -109,6 +121,28 @@ def test_the_inspector_lists_logs_retries_and_cancels(
             wait_until(view, f"{row_state(job_id)} === 'done'", 30_000)
         assert page.text_content("#tab-failed .count") == "0"
         view.screenshot("bulk-retried")
+
+        # Live through the stream: while nothing happens the page asks for nothing; a
+        # job submitted now is in the list within a second of its first event.
+        reads: list[float] = []
+        page.on(
+            "request",
+            lambda r: (
+                reads.append(time.monotonic()) if urlsplit(r.url).path == "/admin/jobs" else None
+            ),
+        )
+        wait_until(view, "document.querySelector('#jobs').dataset.live === 'yes'")
+        time.sleep(0.5)  # the bulk retry's last events read
+        quiet_from = time.monotonic()
+        time.sleep(3)  # longer than the old two-second poll
+        assert [t for t in reads if t >= quiet_from] == []
+        newcomer = analyse(stack, "Synthetic 2003")
+        wait_until(view, f"document.querySelector('#job-{newcomer}') !== null", 5_000)
+        appeared = time.time()
+        assert [t for t in reads if t >= quiet_from]  # (the count sees the page's reads)
+        wait_until(view, f"{row_state(newcomer)} === 'done'", 30_000)
+        assert appeared - first_event_at(stack, newcomer) < 1.0
+        view.screenshot("live")
         # The one error: the sign-in page's own status (401 until signed in), as asked.
         assert view.console_errors == [SIGN_IN_STATUS]
         assert view.foreign_requests() == []

@@ -1,7 +1,9 @@
 """The per-process hub that follows jobs for the event streams of one web process.
 
 A web process follows each job once, however many streams watch it: one query per
-wake-up, and the rows are shared in memory by all of that job's streams.
+wake-up, and the rows are shared in memory by all of that job's streams. The job
+inspector's stream (`changes`) hears the same wake-ups for every job, and the same poll
+covers it when a wake-up is lost.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from anyio import to_thread
+from sqlalchemy import func, select
 
 from wikivice import metrics
 from wikivice.jobs.events import Event, events_after, newest_seqs
 from wikivice.jobs.wakeups import Notifier
 from wikivice.store.database import Database
+from wikivice.store.models import FetchJob
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -28,6 +32,17 @@ T = TypeVar("T")
 
 def _seq(event: Event) -> int:
     return event.seq
+
+
+def _activity(db: Database) -> tuple[int, int]:
+    """How many jobs there are and how many events they have had: it moves with every
+    event committed by any process (seq numbers are taken from `fetch_jobs.events`), and
+    with every job forgotten. One pass over the jobs' rows, not over their events."""
+    with db.read() as conn:
+        count, total = conn.execute(
+            select(func.count(FetchJob.id), func.coalesce(func.sum(FetchJob.events), 0))
+        ).one()
+    return int(count), int(total)
 
 
 class _Follower:
@@ -72,6 +87,12 @@ class EventHub:
         self._reads = 0  # reads running on worker threads
         self._reads_changed = threading.Condition()
         self._joined = False
+        # The inspector's streams (`changes`): how many, the wake-ups heard for any job,
+        # one shared signal, and the activity the poll saw last.
+        self._watchers = 0
+        self._heard = 0
+        self._any_changed = asyncio.Event()
+        self._activity: tuple[int, int] | None = None
         notifier.subscribe(self._on_publish)
 
     async def _read(self, read: Callable[..., T], *args: Any) -> T:
@@ -93,7 +114,8 @@ class EventHub:
 
     def _on_publish(self, job_id: int) -> None:
         loop = self._loop
-        if loop is not None and job_id in self._wakeups and not loop.is_closed():
+        heard = job_id in self._wakeups or self._watchers > 0
+        if loop is not None and heard and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop is shutting down
                 loop.call_soon_threadsafe(self._wake, job_id)
 
@@ -101,6 +123,17 @@ class EventHub:
         wakeup = self._wakeups.get(job_id)
         if wakeup is not None:
             wakeup.set()
+        if self._watchers:
+            self._heard_change()
+
+    def _heard_change(self) -> None:
+        self._heard += 1
+        self._any_changed.set()
+
+    def _start_polling(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll())
 
     async def stream(self, job_id: int, after: int = 0) -> AsyncIterator[Event | None]:
         """Every event of the job after seq `after`, in order, ending with the terminal
@@ -108,9 +141,7 @@ class EventHub:
         hub's keep-alive tick (every `keepalive_seconds`) when nothing happened."""
         if self._closing:
             return
-        self._loop = asyncio.get_running_loop()
-        if self._poller is None or self._poller.done():
-            self._poller = asyncio.create_task(self._poll())
+        self._start_polling()
         follower = self._followers.get(job_id)
         if follower is None:
             follower = _Follower()
@@ -163,28 +194,76 @@ class EventHub:
             if not follower.finished:
                 await wakeup.wait()
 
+    async def changes(self) -> AsyncIterator[bool]:
+        """For the job inspector: True each time any job may have changed (a wake-up for
+        any job, or the poll seeing the jobs' activity move), False on the keep-alive
+        tick. Coalesced: any number of changes while the caller is busy come as one
+        True. Ends when the hub closes."""
+        if self._closing:
+            return
+        self._start_polling()
+        if not self._watchers:  # (an asyncio.Event belongs to the loop it first waits on)
+            self._any_changed = asyncio.Event()
+        self._watchers += 1
+        metrics.STREAMS_OPEN.inc()
+        try:
+            seen = self._heard
+            if self._activity is None and not self._closing:
+                await self._mark_activity()  # what the poll compares with from now on
+            while not self._closing:
+                self._any_changed.clear()
+                if self._heard == seen:
+                    await self._any_changed.wait()  # shared by every inspector stream
+                if self._closing:
+                    return
+                changed, seen = self._heard != seen, self._heard
+                yield changed
+        finally:
+            metrics.STREAMS_OPEN.dec()
+            self._watchers -= 1
+            if not self._watchers:
+                self._activity = None  # the next watcher starts from what it renders
+
     async def _poll(self) -> None:
-        """The safety net for lost wake-ups (one query for all followed jobs), and the
-        keep-alive tick of idle streams. Ends when no job is followed (the next stream
-        starts it again)."""
+        """The safety net for lost wake-ups (one query for all followed jobs, one for
+        the inspector's), and the keep-alive tick of idle streams. Ends when nothing is
+        followed (the next stream starts it again)."""
         ticked = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_seconds)
-            if not self._followers:
+            if not self._followers and not self._watchers:
                 return
             if time.monotonic() - ticked >= self.keepalive_seconds:
                 ticked = time.monotonic()
                 for follower in self._followers.values():
                     follower.changed.set()
-            seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
+                self._any_changed.set()
             try:
-                latest = await self._read(newest_seqs, list(seen))
+                if self._followers:
+                    await self._poll_followed()
+                if self._watchers:
+                    await self._poll_activity()
             except Exception:
                 log.warning("could not poll job events", exc_info=True)
-                continue
-            for job_id, seq in latest.items():
-                if seq > seen.get(job_id, seq):
-                    self._wake(job_id)
+
+    async def _poll_followed(self) -> None:
+        seen = {job_id: f.last_seq for job_id, f in self._followers.items()}
+        latest = await self._read(newest_seqs, list(seen))
+        for job_id, seq in latest.items():
+            if seq > seen.get(job_id, seq):
+                self._wake(job_id)
+
+    async def _poll_activity(self) -> None:
+        activity = await self._read(_activity)
+        if self._activity is not None and activity != self._activity and self._watchers:
+            self._heard_change()
+        self._activity = activity
+
+    async def _mark_activity(self) -> None:
+        try:
+            self._activity = await self._read(_activity)
+        except Exception:  # the poll takes its first mark instead
+            log.warning("could not read the jobs' activity", exc_info=True)
 
     def close(self) -> None:
         """End every stream now (the server is stopping; clients will reconnect)."""
@@ -195,6 +274,7 @@ class EventHub:
             if follower.task is not None:
                 follower.task.cancel()
             follower.changed.set()
+        self._any_changed.set()
 
     def join(self) -> None:
         """After `close`: wait for the reads in progress to end; none starts after."""

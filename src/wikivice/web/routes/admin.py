@@ -4,39 +4,46 @@ Not there at all (404) unless `WIKIVICE_ADMIN_TOKEN` is set; then a sign-in form
 a wrong token refused (403, counted against `WIKIVICE_RATE_LIMIT_ADMIN`), and for the
 operator (`web.operator`): the jobs by state, each job's event log, and the actions
 (retry, cancel, now, retry every failed job), plain forms that post and come back, like
-every form here (web/csrf.py refuses other sites' posts). The page refreshes its list
-every two seconds (static/js/admin.js), and a job's log follows the job's own event
-stream. What it shows is `jobs.inspector`'s; what the actions do, `jobs.control`'s.
+every form here (web/csrf.py refuses other sites' posts). The page's list follows
+`/admin/stream` (a nudge each time any job changes, from the event hub that feeds the
+jobs' own streams) and then reads its rows again (static/js/admin.js); a job's log
+follows the job's own event stream. What it shows is `jobs.inspector`'s; what the
+actions do, `jobs.control`'s.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from wikivice.jobs import control, inspector
 from wikivice.jobs.control import ControlRefused, Who
+from wikivice.jobs.hub import EventHub
 from wikivice.jobs.inspector import JobState
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.web import operator, urls
 from wikivice.web.clients import client_key
-from wikivice.web.deps import JobIdParam, RuntimeDep, TemplatesDep
+from wikivice.web.deps import HubDep, JobIdParam, RuntimeDep, TemplatesDep
 from wikivice.web.forms import read_fields
 from wikivice.web.operator import Access
 from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AdminLimit, Limit, get_rate_limits
+from wikivice.web.routes.jobs import KEEPALIVE, RECONNECT
 from wikivice.web.schemas import InspectorOut
+from wikivice.web.streams import HeldStream, StreamSlotsDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/admin", include_in_schema=False)
 NOTHING_HERE = "There is nothing at this address."
 StateQuery = Annotated[JobState | None, Query(description="Only the jobs in this state.")]
 OPERATOR = Who(None, operator=True)
+CHANGED = "changed"  # the inspector stream's one event (admin.js reads the name from the page)
+CHANGED_WIRE = f"event: {CHANGED}\ndata: {{}}\n\n".encode()  # (no data, no event: SSE's rule)
 
 
 async def gate(request: Request, rt: RuntimeDep) -> Access:
@@ -82,6 +89,8 @@ def show_inspector(
         return sign_in_page(request, templates, granted)
     context = {
         "keep_days": rt.settings.failed_jobs_keep_days,
+        "stream_url": request.app.url_path_for("stream_job_changes"),
+        "change_event": CHANGED,
         **_page(state),
         **_listing(rt, state),
     }
@@ -92,9 +101,34 @@ def show_inspector(
 def show_job_rows(
     request: Request, rt: RuntimeDep, templates: TemplatesDep, state: StateQuery = None
 ) -> Response:
-    """The list alone (what the inspector's page polls every two seconds)."""
+    """The list alone (what the inspector's page reads again when a job changes)."""
     context = {**_page(state), **_listing(rt, state)}
     return templates.TemplateResponse(request, "_admin_jobs.html", context)
+
+
+@router.get("/stream", dependencies=OperatorOnly)
+async def stream_job_changes(
+    request: Request, hub: HubDep, slots: StreamSlotsDep
+) -> StreamingResponse:
+    """Server-Sent Events for the inspector's list: `changed` whenever any job may have
+    changed (coalesced: one for a burst), a comment to keep idle proxies from closing
+    it. It carries no rows, so a reconnect misses nothing: the page reads the list again
+    on every (re)connection. One of the client's `max_streams_per_client` (429 past it),
+    like a job's stream, and ended the same way when the server stops."""
+    client = client_key(request)
+    slots.take(client)
+    return HeldStream(
+        _wire_changes(hub),
+        slots=slots,
+        client=client,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _wire_changes(hub: EventHub) -> AsyncIterator[bytes]:
+    yield RECONNECT
+    async for changed in hub.changes():
+        yield CHANGED_WIRE if changed else KEEPALIVE
 
 
 @router.get("/jobs/{job_id}")

@@ -1,11 +1,13 @@
-// The job inspector (/admin): its list refreshed every two seconds (the server renders
-// it: the same HTML as the page's own), and a job's event log following the job's event
-// stream, each new event a row. Without JavaScript both work by reloading.
+// The job inspector (/admin): its list follows the inspector's event stream (a nudge
+// each time any job changes) and reads its rows again (the server renders them: the same
+// HTML as the page's own); a job's event log follows the job's event stream, each new
+// event a row. Without JavaScript both work by reloading.
 import { $, el, LoadState } from "./dom.js";
 import { formatNumber } from "./format.js";
 import { EventKind, TERMINAL_EVENT_KINDS } from "./vocabulary.js";
 
-const REFRESH_MS = 2000;
+const FALLBACK_MS = 15000; // only while the stream is down: EventSource reconnects meanwhile
+const SPACING_MS = 250; // a job's progress can nudge many times a second: a row a quarter-second is plenty
 
 // Epoch seconds as `18:05:12.345 UTC` (as the server's `clock` filter writes them).
 function clock(ts) {
@@ -13,31 +15,88 @@ function clock(ts) {
   return `${new Date(ts * 1000).toISOString().slice(11, 23)} UTC`;
 }
 
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Reads the rows again, once per burst of nudges: at most one read in flight, and one
+// more after it if nudges came meanwhile.
+function rowsReader(holder, isBusy) {
+  let reading = false;
+  let again = false;
+  let stale = false; // a nudge came while the tab was hidden
+  const readOnce = async () => {
+    const response = await fetch(holder.dataset.rowsUrl, { headers: { Accept: "text/html" } });
+    if (!response.ok) {
+      holder.dataset.state = LoadState.FAILED; // signed out, say: a reload shows why
+      return;
+    }
+    const html = await response.text();
+    if (!isBusy() && html !== holder.dataset.shown) {
+      holder.innerHTML = html; // rendered by the server, autoescaped
+      holder.dataset.shown = html;
+    }
+    holder.dataset.state = LoadState.LOADED;
+    holder.dataset.refreshed = String(Number(holder.dataset.refreshed || 0) + 1);
+  };
+  const read = async () => {
+    if (isBusy()) return;
+    if (document.hidden) {
+      stale = true;
+      return;
+    }
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        await readOnce();
+        if (again) await pause(SPACING_MS);
+      } while (again && !isBusy());
+    } catch (e) {
+      holder.dataset.state = LoadState.FAILED; // the next nudge (or reconnection) tries again
+    } finally {
+      reading = false;
+    }
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && stale) {
+      stale = false;
+      read();
+    }
+  });
+  return read;
+}
+
 function followList(holder) {
   let busy = false; // a form of the list is being posted: leave it be
   holder.addEventListener("submit", () => {
     busy = true;
   });
-  const refresh = async () => {
-    if (busy || document.hidden) return;
-    try {
-      const response = await fetch(holder.dataset.rowsUrl, { headers: { Accept: "text/html" } });
-      if (!response.ok) {
-        holder.dataset.state = LoadState.FAILED; // signed out, say: a reload shows why
-        return;
-      }
-      const html = await response.text();
-      if (!busy && html !== holder.dataset.shown) {
-        holder.innerHTML = html; // rendered by the server, autoescaped
-        holder.dataset.shown = html;
-      }
-      holder.dataset.state = LoadState.LOADED;
-      holder.dataset.refreshed = String(Number(holder.dataset.refreshed || 0) + 1);
-    } catch (e) {
-      holder.dataset.state = LoadState.FAILED; // tried again in two seconds
-    }
+  const read = rowsReader(holder, () => busy);
+  let source = null;
+  let fallback = null; // the slow poll, only while the stream is down
+  const connect = () => {
+    source = new EventSource(new URL(holder.dataset.streamUrl, document.baseURI).href);
+    source.addEventListener("open", () => {
+      clearInterval(fallback);
+      fallback = null;
+      holder.dataset.live = "yes";
+      read(); // whatever changed while it was not connected (or since the page was made)
+    });
+    source.addEventListener(holder.dataset.changeEvent, read);
+    source.addEventListener("error", () => {
+      holder.dataset.live = "no";
+      if (fallback === null) fallback = setInterval(poll, FALLBACK_MS);
+    });
   };
-  setInterval(refresh, REFRESH_MS);
+  // A stream refused (signed out, too many open) is not retried by EventSource: try anew.
+  const poll = () => {
+    read();
+    if (source.readyState === EventSource.CLOSED) connect();
+  };
+  connect();
 }
 
 function eventRow(seq, kind, data) {
