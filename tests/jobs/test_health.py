@@ -8,7 +8,6 @@ from pathlib import Path
 from support import free_port, make_settings
 from wikivice.jobs.health import Health
 from wikivice.jobs.runtime import Runtime
-from wikivice.settings import Settings
 
 
 def test_a_migrated_database_and_its_queue_are_ready(rt: Runtime) -> None:
@@ -18,8 +17,10 @@ def test_a_migrated_database_and_its_queue_are_ready(rt: Runtime) -> None:
     assert all(p.detail == "ok" for p in state.parts)
 
 
-def test_a_database_never_migrated_is_named_with_what_to_do(settings: Settings) -> None:
-    rt = Runtime.create(settings, migrate=False)
+def test_a_database_never_migrated_is_named_with_what_to_do(
+    tmp_path: Path, new_database_url: str
+) -> None:
+    rt = Runtime.create(make_settings(tmp_path, database_url=new_database_url), migrate=False)
     try:
         state = Health(rt).readiness()
     finally:

@@ -99,8 +99,13 @@ class Statements:
     def begin(self, conn: Connection) -> None:
         """Once in each transaction, before its first batch: on PostgreSQL, the staging
         tables (created the first time on this connection, and again after a rollback
-        undid their creation)."""
+        undid their creation), and a commit that does not wait for its WAL to reach the
+        disk: SQLite's `synchronous=NORMAL` in WAL mode, the same promise. A crash of the
+        server may lose the last fraction of a second of batches, never part of one: each
+        batch is stored with its checkpoint in one transaction, so both are lost together
+        and the resumed job fetches them again (docs/benchmarks.md: issue 13)."""
         if self.copy:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             conn.exec_driver_sql(_staging(REVISIONS_STAGING, COLUMNS, _TYPES))
             conn.exec_driver_sql(_staging(EDITORS_STAGING, EDITOR_COLUMNS, _EDITOR_TYPES))
 
