@@ -293,7 +293,7 @@ class JobProgress:
     def walked(self, batch: RevisionBatch) -> None:
         revisions = batch.revisions
         ends = (_epoch(revisions[0]), _epoch(revisions[-1])) if revisions else (None, None)
-        self.estimator.walked(time.monotonic(), len(revisions), *ends)
+        self.estimator.walked(batch.fetched_at, len(revisions), *ends)
 
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None

@@ -10,8 +10,9 @@ a `MediaWikiError` with a message a person can read.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -75,6 +76,9 @@ class RevisionBatch:
     revisions: list[dict[str, Any]]
     # Parameters that continue after this batch (None after the last one): the checkpoint.
     continue_params: dict[str, str] | None
+    # When the wiki's answer came (time.monotonic()): the walk's speed is the wiki's, not
+    # how fast batches fetched ahead leave the queue (jobs/estimate.py's ETA).
+    fetched_at: float = field(default_factory=time.monotonic)
 
 
 class MediaWiki:
