@@ -138,7 +138,10 @@ class Settings(BaseSettings):
     )
     rate_limit_lookups: str = Field(
         default="120/minute",
-        description="Searches and title suggestions one client may make (`limits` rates).",
+        description=(
+            "Searches, title suggestions, diffs and pages of the history explorer one client "
+            "may ask for (`limits` rates)."
+        ),
     )
     rate_limit_exports: str = Field(
         default="10/minute",

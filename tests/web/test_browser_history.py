@@ -131,3 +131,28 @@ def test_history_works_without_javascript(browser_session: Any, make_stack: Any)
         assert page.get_attribute(f"{ROWS} >> nth=0", "data-revid") == first
     finally:
         context.close()
+
+
+def test_too_many_filters_at_once_are_said_as_such(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    """The explorer's pages count as lookups (two a minute here, the dashboard's own diff
+    and lead spending some): a filter past the rate is refused, and the page says why,
+    not that the filters are wrong."""
+    stack = make_stack(env={"WIKIVICE_RATE_LIMIT_LOOKUPS": "2/minute"})
+    view, page = browser_page, browser_page.page
+    page.goto(analysed_page(stack, "Synthetic 600") + "#history")
+    wait_for_dashboard(view)
+    wait_until(view, LOADED)
+    state = "document.querySelector('#history').dataset.state"
+    for kind in ("anon", "bot", "user", "anon"):  # at most two of them can pass
+        page.check(f"#history-form input[name=kind][value={kind}]")
+        page.click("#history-apply")
+        wait_until(view, f"['loaded', 'failed'].includes({state}) && !document.querySelector"
+                   "('#history').hasAttribute('aria-busy')")  # fmt: skip
+        if page.evaluate(state) == "failed":
+            break
+    assert page.evaluate(state) == "failed"
+    said = page.text_content("#history-status") or ""
+    assert "per 1 minute" in said and "cannot be used" not in said, said
+    in_view(view, "history-refused")

@@ -110,6 +110,10 @@ def test_lookups_and_exports_have_limits_of_their_own(
         assert http.get(csv, headers=ALICE).status_code == 200
         assert_refused(http.get(csv.replace(".csv", ".json"), headers=ALICE))
         assert http.get(csv, headers=BOB).status_code == 200
+        # The history explorer's pages are lookups (each may scan 20,000 revisions).
+        history = f"/api/pages/{key}/Synthetic_40/revisions?kind=anon"
+        assert_refused(http.get(history, headers=ALICE))
+        assert http.get(history, headers=BOB).status_code == 200
 
 
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy(

@@ -8,13 +8,22 @@ from fastapi import APIRouter, Query
 
 from wikivice.web.deps import RuntimeDep, SiteDep, StoredPageDep
 from wikivice.web.explorer import HistoryOut, HistoryQuery, explore
+from wikivice.web.ratelimits import LookupsLimit
 from wikivice.web.schemas import ErrorOut
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 429: {"model": ErrorOut}}
 
 
-@router.get("/{wiki}/{title:path}/revisions", response_model=HistoryOut, responses=ERRORS)
+# A lookup: each call may scan up to 20,000 stored revisions, so it counts against the
+# same per-client rate as searches and diffs (the page's own GET form is the article
+# page's, which renders one page of it).
+@router.get(
+    "/{wiki}/{title:path}/revisions",
+    response_model=HistoryOut,
+    responses=ERRORS,
+    dependencies=[LookupsLimit],
+)
 def list_revisions(
     site: SiteDep, page: StoredPageDep, rt: RuntimeDep, query: Annotated[HistoryQuery, Query()]
 ) -> HistoryOut:

@@ -37,7 +37,7 @@ export async function getJson(url, init = {}) {
   }
   if (!response.ok) {
     const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
-    throw new Error(detail);
+    throw Object.assign(new Error(detail), { status: response.status });
   }
   return body;
 }

@@ -102,7 +102,11 @@ export function initHistory(section, page) {
       history.replaceState(null, "", `${section.dataset.article}${query.size ? `?${query}` : ""}#history`);
       section.dataset.state = LoadState.LOADED;
     } catch (e) {
-      status.textContent = `These filters cannot be used: ${e.message}`;
+      // 422: a filter the server refuses (it says which); 429 and the like: said as the
+      // server says them; no answer at all: said so.
+      if (e.status === 422) status.textContent = `These filters cannot be used: ${e.message}`;
+      else if (e.status) status.textContent = e.message;
+      else status.textContent = `The history could not be loaded (${e.message}); try again.`;
       status.classList.add("notice");
       section.dataset.state = LoadState.FAILED;
     } finally {
