@@ -93,7 +93,7 @@ def write_sample() -> None:
             rt.close()
     figures["wiki"] = "en.wikipedia.org"
     figures["fetched_at"] = anchor.timestamp()  # stable, not when written
-    warmup.SAMPLE.write_bytes(orjson.dumps(figures, option=orjson.OPT_INDENT_2) + b"\n")
+    warmup.SAMPLE.write_bytes(orjson.dumps(figures) + b"\n")
     print(f"wrote {warmup.SAMPLE} ({warmup.SAMPLE.stat().st_size:,} bytes) at {time.ctime()}")
 
 
