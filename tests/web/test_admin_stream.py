@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,14 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from support import LiveServer, Process, free_port, make_settings
+from support import Process, free_port
 from wikivice.jobs.hub import EventHub
 from wikivice.jobs.wakeups import LocalNotifier
 from wikivice.simulator import SimulatorServer
 from wikivice.store.database import Database
 from wikivice.web import operator
-from wikivice.web.app import create_app
+
+from .test_admin import serve
 
 TOKEN = "s3cret-token-for-the-stream-tests"
 ALICE = {"X-Forwarded-For": "203.0.113.1"}
@@ -58,15 +58,6 @@ class Lines:
 
     def close(self) -> None:
         self._stack.close()
-
-
-@contextlib.contextmanager
-def serve(tmp_path: Path, simulator: SimulatorServer, **changes: Any) -> Iterator[httpx.Client]:
-    """The app (no worker: jobs stay queued) and a client of it."""
-    settings = make_settings(tmp_path, default_wiki=simulator.api_url, **changes)
-    with LiveServer(create_app(settings, worker=False)) as live:
-        with httpx.Client(base_url=live.url, timeout=30) as http:
-            yield http
 
 
 def submit(http: httpx.Client, title: str) -> int:
