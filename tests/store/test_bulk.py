@@ -146,6 +146,30 @@ def test_a_collision_in_a_later_batch_keeps_the_batches_before(db: Database, pag
     assert (names[120], names[220], names[320]) == ("New 101", "New 151", "New 301")
 
 
+def test_a_big_batch_colliding_at_its_first_row_falls_back(db: Database, page: PageRef) -> None:
+    """The unique violation comes while the COPY is still sending (a megabyte after the
+    first row): the batch still falls back whole."""
+    with db.write() as conn:
+        store(conn, page, revisions(1, 1))
+    with db.write() as conn:
+        store(conn, page, revisions(1, 500, comment="x" * 4000))
+    rows = stored(db)
+    assert [r[0] for r in rows] == list(range(1, 501))
+    assert rows[0][1] == "edit 1" and rows[1][1] == "x" * 4000
+
+
+def test_editor_names_an_array_could_mistake_come_back_exactly(db: Database, page: PageRef) -> None:
+    """New editors go to PostgreSQL as arrays: `NULL` (a real user name on English
+    Wikipedia), braces, commas and quotes must stay names."""
+    names = ["NULL", "null", "{x}", "a,b", '"q"', " NULL "]
+    revs = revisions(1, len(names))
+    for rev, name in zip(revs, names, strict=True):
+        rev["user"] = name
+    with db.write() as conn:
+        store(conn, page, revs)
+    assert [r[2] for r in stored(db)] == names
+
+
 def test_a_foreign_unique_violation_is_not_mistaken_for_a_collision(
     db: Database, page: PageRef
 ) -> None:
