@@ -1,4 +1,5 @@
-"""Bulk writes on SQLite and PostgreSQL: PostgreSQL really goes through COPY, a batch sent
+"""Bulk writes on SQLite and PostgreSQL: PostgreSQL really goes through COPY (straight
+into the table, or through the staging table when a row is stored already), a batch sent
 again after a crash stores nothing twice, and hostile strings come back exactly."""
 
 from __future__ import annotations
@@ -103,23 +104,81 @@ def test_postgresql_stores_every_batch_through_copy(rt: Runtime, statements: lis
     copies = [s for s in statements if s.startswith("COPY ")]
     inserts = [s for s in statements if s.startswith(("INSERT INTO revisions", "WITH batch"))]
     if rt.db.engine.dialect.name == "postgresql":
-        # Three batches of 500 or fewer: each copied, then moved by one statement.
-        assert sum(f"COPY {bulk.REVISIONS_STAGING} " in s for s in copies) == 3
-        assert any(f"COPY {bulk.EDITORS_STAGING} " in s for s in copies)
-        assert all(s.startswith("WITH batch AS (DELETE FROM staged_") for s in inserts)
-        assert sum("INSERT INTO revisions" in s for s in inserts) == 3
+        # Three batches of 500 or fewer, new: each copied straight into the table, each
+        # in a savepoint of its own, and the staging table never needed.
+        assert sum(s.startswith("COPY revisions ") for s in copies) == 3
+        assert inserts == [] and not any(bulk.REVISIONS_STAGING in s for s in statements)
+        assert sum(f"SAVEPOINT {bulk.SAVEPOINT}" in s for s in statements) == 3
+        assert any(s.startswith("INSERT INTO editors") and "unnest" in s for s in statements)
     else:  # SQLite keeps its multi-row INSERT (psycopg is not even in use)
         assert copies == [] and inserts == []
     with rt.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(Revision)).scalar_one() == 1234
 
 
-def test_a_batch_sent_again_stores_nothing_twice(db: Database, page: PageRef) -> None:
+def test_a_batch_sent_again_stores_nothing_twice(
+    db: Database, page: PageRef, statements: list[str]
+) -> None:
     with db.write() as conn:
         store(conn, page, revisions(1, 300))
     with db.write() as conn:  # the checkpoint was lost: the batch comes again, and more
         store(conn, page, revisions(200, 300))
     assert [r[0] for r in stored(db)] == list(range(1, 500))
+    if db.engine.dialect.name == "postgresql":  # the second COPY collided, then the move
+        assert any(s.startswith(f"ROLLBACK TO SAVEPOINT {bulk.SAVEPOINT}") for s in statements)
+        assert any(s.startswith(f"COPY {bulk.REVISIONS_STAGING} ") for s in statements)
+
+
+def test_a_collision_in_a_later_batch_keeps_the_batches_before(db: Database, page: PageRef) -> None:
+    """The fallback rolls back to the batch's own savepoint, not the transaction's start:
+    the batches stored before it in the same transaction stay, and so do their editors."""
+    with db.write() as conn:
+        store(conn, page, revisions(1, 100))
+    with db.write() as conn:
+        sql = Statements(conn, page)
+        sql.begin(conn)
+        editors, state = EditorCache(page.wiki_id, frozenset()), BatchState()
+        for first in (101, 151, 301):  # the second sends 151-250 again... after 101-200
+            batch = RevisionBatch(revisions(first, 100, user=f"New {first}"), None)
+            store_batch(conn, sql, page, batch, state, editors)
+    assert [r[0] for r in stored(db)] == list(range(1, 251)) + list(range(301, 401))
+    names = {r[0]: r[2] for r in stored(db)}
+    assert (names[120], names[220], names[320]) == ("New 101", "New 151", "New 301")
+
+
+def test_a_big_batch_colliding_at_its_first_row_falls_back(db: Database, page: PageRef) -> None:
+    """The unique violation comes while the COPY is still sending (a megabyte after the
+    first row): the batch still falls back whole."""
+    with db.write() as conn:
+        store(conn, page, revisions(1, 1))
+    with db.write() as conn:
+        store(conn, page, revisions(1, 500, comment="x" * 4000))
+    rows = stored(db)
+    assert [r[0] for r in rows] == list(range(1, 501))
+    assert rows[0][1] == "edit 1" and rows[1][1] == "x" * 4000
+
+
+def test_editor_names_an_array_could_mistake_come_back_exactly(db: Database, page: PageRef) -> None:
+    """New editors go to PostgreSQL as arrays: `NULL` (a real user name on English
+    Wikipedia), braces, commas and quotes must stay names."""
+    names = ["NULL", "null", "{x}", "a,b", '"q"', " NULL "]
+    revs = revisions(1, len(names))
+    for rev, name in zip(revs, names, strict=True):
+        rev["user"] = name
+    with db.write() as conn:
+        store(conn, page, revs)
+    assert [r[2] for r in stored(db)] == names
+
+
+def test_a_foreign_unique_violation_is_not_mistaken_for_a_collision(
+    db: Database, page: PageRef
+) -> None:
+    """Only a stored revision sends a batch down the slow path; any other error of its
+    COPY (here a page that does not exist) still fails the batch."""
+    missing = PageRef(page.id + 1000, page.wiki_id, 8, "Gone", None, 0, None, None, None, None)
+    with pytest.raises(Exception, match="(?i)foreign key"), db.write() as conn:
+        store(conn, missing, revisions(1, 10))
+    assert stored(db) == []
 
 
 def test_a_batch_rolled_back_between_copy_and_insert_leaves_nothing_behind(
@@ -133,15 +192,22 @@ def test_a_batch_rolled_back_between_copy_and_insert_leaves_nothing_behind(
                 cursor = sql.cursor(conn)
                 rows = [(r, 0, r, None, "user", 0, 0, False, None, "x", None, 0, False, False,
                          None) for r in range(1, 101)]  # fmt: skip
-                bulk._copy(cursor, bulk.REVISIONS_STAGING, bulk.COLUMNS, bulk._TYPES, rows)
+                conn.exec_driver_sql(
+                    bulk._staging(bulk.REVISIONS_STAGING, bulk.COLUMNS, bulk._TYPES)
+                )
+                copy = f"COPY {bulk.REVISIONS_STAGING} ({', '.join(bulk.COLUMNS)}) FROM STDIN"
+                bulk._copy(cursor, copy, bulk._TYPES, rows)
             else:
                 store(conn, page, revisions(1, 100))
             raise RuntimeError("the worker died here")
         with conn.begin():
             store(conn, page, revisions(50, 100))  # resumed: the batch comes again
-            if conn.dialect.name == "postgresql":
-                left = conn.exec_driver_sql(f"SELECT count(*) FROM {bulk.REVISIONS_STAGING}")
-                assert left.scalar_one() == 0
+            if conn.dialect.name == "postgresql":  # gone with the rollback, or empty
+                table = f"pg_temp.{bulk.REVISIONS_STAGING}"
+                exists = conn.exec_driver_sql(f"SELECT to_regclass('{table}')").scalar_one()
+                if exists is not None:
+                    left = conn.exec_driver_sql(f"SELECT count(*) FROM {table}")
+                    assert left.scalar_one() == 0
     assert [r[0] for r in stored(db)] == list(range(50, 150))
 
 

@@ -167,11 +167,11 @@ def test_interrupted_fetch_resumes_without_gaps_or_duplicates(
     assert {r["revid"] for r in rows if r["reverted_by"]} == set(reverted_by)
 
 
-def test_batches_share_transactions_and_each_records_its_checkpoint(
-    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[int, int, dict[str, str] | None]] = []  # (commits so far, done, checkpoint)
-    evented: list[int] = []  # indexes in `seen` of batches that recorded a progress event
+def _transactions(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[int, int, Any]], list[int]]:
+    """What each transaction's `batch_stored` saw, as (commits before, done, checkpoint),
+    and the indexes of those that recorded a progress event."""
+    seen: list[tuple[int, int, Any]] = []
+    evented: list[int] = []
     commits = 0
     real_stored, real_committed = JobProgress.batch_stored, JobProgress.batch_committed
 
@@ -189,19 +189,42 @@ def test_batches_share_transactions_and_each_records_its_checkpoint(
 
     monkeypatch.setattr(JobProgress, "batch_stored", on_stored)
     monkeypatch.setattr(JobProgress, "batch_committed", on_committed)
+    return seen, evented
+
+
+def test_batches_share_transactions_and_each_records_its_checkpoint(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen, evented = _transactions(monkeypatch)
     simulator.sim.latency = 0.02  # ten batches over at least 0.2 s
     job = fetch(rt, "Synthetic 5000")
     assert job.status == JobStatus.DONE and job.done == 5000
-    # Every batch records its progress and checkpoint, the last one none (the end)...
-    assert [done for _, done, _ in seen] == list(range(500, 5001, 500))
+    # Batches commit together: fewer commits (a commit's cost is the pages it writes),
+    # yet more than one (progress shows, and a crash loses little). Each transaction
+    # records the progress and checkpoint of its last batch once (those before would be
+    # overwritten unseen), the last none (the end); the first holds one batch.
+    done = [d for _, d, _ in seen]
+    assert 2 < len(seen) < 10 and done == sorted(done) and done[0] == 500 and done[-1] == 5000
+    assert all(d % 500 == 0 for d in done)
     assert all(checkpoint for _, _, checkpoint in seen[:-1]) and seen[-1][2] is None
-    # ...but they commit together: fewer commits (a commit's cost is the pages it
-    # writes), yet more than one (progress shows, and a crash loses little).
-    assert 1 < commits < 10
-    assert len({at for at, _, _ in seen}) == commits
-    # A batch that recorded a progress event ends its transaction: followers see it now.
-    assert evented and evented[0] == 0
-    assert all(seen[i + 1][0] > seen[i][0] for i in evented if i + 1 < len(seen))
+    assert [at for at, _, _ in seen] == list(range(len(seen)))  # once per commit
+    assert evented and evented[0] == 0  # the first progress shows after one batch
+
+
+def test_a_postgresql_transaction_holds_few_savepoints(
+    rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch on PostgreSQL is a subtransaction: a transaction stops taking batches
+    at MAX_SAVEPOINTS (here 2), however fast they come."""
+    monkeypatch.setattr("wikivice.store.ingest.MAX_SAVEPOINTS", 2)
+    seen, _ = _transactions(monkeypatch)
+    job = fetch(rt, "Synthetic 5000")
+    assert job.status == JobStatus.DONE and job.done == 5000
+    done = [0] + [d for _, d, _ in seen]
+    steps = [after - before for before, after in zip(done, done[1:], strict=False)]
+    if rt.db.engine.dialect.name == "postgresql":
+        assert max(steps) <= 1000
+    assert sum(steps) == 5000
 
 
 @pytest.mark.parametrize("kind", ["5xx", "429", "maxlag", "truncated", "malformed", "timeout"])

@@ -1,21 +1,26 @@
 """Writing a batch's rows in bulk, the fastest way each database allows.
 
 SQLite: one multi-row `INSERT … ON CONFLICT DO NOTHING` per piece of the batch, on the
-driver's own cursor. PostgreSQL: the batch is `COPY`ed (binary) into a temporary staging
-table, then moved into the real table by one `INSERT … SELECT … ON CONFLICT DO NOTHING`
-that also empties the staging table (issue 13: on PostgreSQL the multi-row INSERT cost
-six times SQLite's ingest, most of it binding 7,500 parameters a statement;
-docs/benchmarks.md). Both are idempotent: a batch sent again after a crash stores
-nothing twice, since the unique keys decide, not the staging table.
+driver's own cursor. PostgreSQL: the batch is `COPY`ed (binary) straight into `revisions`
+inside a savepoint: COPY has no `ON CONFLICT`, but a batch of a walk is new revisions
+but for rare cases (a batch sent again, a revision merged in from another page), and
+then the unique key stops the COPY, the savepoint is rolled back and the batch takes the
+slow path: COPY into a temporary staging table, moved by one `INSERT … SELECT … ON
+CONFLICT DO NOTHING` (issue 13: the multi-row INSERT cost six times SQLite's ingest, most
+of it binding 7,500 parameters a statement; the staging table's write, read and delete a
+sixth of the rest; docs/benchmarks.md). Both paths are idempotent: a batch sent again
+after a crash stores nothing twice, since the unique keys decide. New editors, a few
+dozen a batch, go in by one `INSERT … SELECT FROM unnest(…)`: one round trip, not three.
 
-The staging tables are `TEMP … ON COMMIT DELETE ROWS`: private to the connection, and
+The staging table is `TEMP … ON COMMIT DELETE ROWS`: private to the connection, and
 empty at every transaction's end whatever happened (a batch rolled back between its COPY
 and its move leaves nothing behind for the next transaction on that connection).
 
 PostgreSQL's text cannot hold NUL (U+0000), which a hostile wiki may put in a user name or
 a summary; there such a character is stored as U+FFFD (SQLite keeps it). Every other
 string (backslashes, tabs, newlines, `\\N`, astral characters, huge summaries) is stored
-exactly: binary COPY sends strings as they are, with no escaping to get wrong.
+exactly: binary COPY and array parameters send strings as they are, with no escaping to
+get wrong.
 """
 
 from __future__ import annotations
@@ -43,10 +48,15 @@ _TYPES = (
     "text", "text", "int2", "bool", "bool", "int8",
 )  # fmt: skip
 _SQL_TYPES = {"int8": "bigint", "int4": "integer", "int2": "smallint", "bool": "boolean"}
+_DIRECT_TYPES = ("int4", "int4", *_TYPES)  # `wiki_id` and `page_id` first
 EDITOR_COLUMNS = ("wiki_id", "name", "userid", "kind", "country")
-_EDITOR_TYPES = ("int8", "varchar", "int8", "varchar", "varchar")
+_EDITOR_ARRAYS = ("int4", "text", "int8", "text", "text")
 REVISIONS_STAGING = "staged_revisions"
-EDITORS_STAGING = "staged_editors"
+SAVEPOINT = "optimistic_copy"
+# Batches one PostgreSQL transaction stores at most: each is a subtransaction, and past 64
+# every session's snapshots must look further (pg_subtrans) while it is open.
+MAX_SAVEPOINTS = 48
+UNIQUE_VIOLATION = "23505"  # SQLSTATE
 NUL, REPLACEMENT = "\x00", "\ufffd"
 # New revisions in one fetch after which PostgreSQL's planner statistics of `revisions` are
 # refreshed at once (`refresh_statistics`).
@@ -78,16 +88,19 @@ class Statements:
         )
         wiki_id, page_id = self._page
         columns = ", ".join(COLUMNS)
+        self._copy_revisions = f"COPY revisions (wiki_id, page_id, {columns}) FROM STDIN"
+        self._setup = ""  # sent with the transaction's first savepoint (`begin`)
+        self._in_savepoint = False
+        self.batches = 0  # stored in this transaction
         self._move_revisions = (
             f"WITH batch AS (DELETE FROM {REVISIONS_STAGING} RETURNING {columns}) "
             f"INSERT INTO revisions (wiki_id, page_id, {columns}) "
             f"SELECT {wiki_id}, {page_id}, {columns} FROM batch "
             "ON CONFLICT (wiki_id, revid) DO NOTHING"
         )
-        editor_columns = ", ".join(EDITOR_COLUMNS)
-        self._move_editors = (
-            f"WITH batch AS (DELETE FROM {EDITORS_STAGING} RETURNING {editor_columns}) "
-            f"INSERT INTO editors ({editor_columns}) SELECT {editor_columns} FROM batch "
+        arrays = ", ".join(f"%s::{t}[]" for t in _EDITOR_ARRAYS)
+        self._insert_editors = (
+            f"INSERT INTO editors ({', '.join(EDITOR_COLUMNS)}) SELECT * FROM unnest({arrays}) "
             "ON CONFLICT (wiki_id, name) DO NOTHING RETURNING name, id"
         )
 
@@ -97,24 +110,23 @@ class Statements:
         return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def begin(self, conn: Connection) -> None:
-        """Once in each transaction, before its first batch: on PostgreSQL, the staging
-        tables (created the first time on this connection, and again after a rollback
-        undid their creation), and a commit that does not wait for its WAL to reach the
-        disk: SQLite's `synchronous=NORMAL` in WAL mode, the same promise. A crash of the
-        server may lose the last fraction of a second of batches, never part of one: each
-        batch is stored with its checkpoint in one transaction, so both are lost together
-        and the resumed job fetches them again (docs/benchmarks.md: issue 13)."""
-        if self.copy:
-            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            conn.exec_driver_sql(_staging(REVISIONS_STAGING, COLUMNS, _TYPES))
-            conn.exec_driver_sql(_staging(EDITORS_STAGING, EDITOR_COLUMNS, _EDITOR_TYPES))
+        """Once in each transaction, before its first batch. On PostgreSQL its commit
+        then does not wait for its WAL to reach the disk: SQLite's `synchronous=NORMAL`
+        in WAL mode, the same promise. A crash of the server may lose the last fraction
+        of a second of batches, never part of one: each batch is stored with its
+        checkpoint in one transaction, so both are lost together and the resumed job
+        fetches them again (docs/benchmarks.md: issue 13). The setting goes with the
+        transaction's first savepoint, in its round trip."""
+        self._setup = "SET LOCAL synchronous_commit = off; " if self.copy else ""
+        self._in_savepoint = False
+        self.batches = 0  # stored in this transaction
 
     def insert_revisions(self, cursor: Any, values: list[Any]) -> None:
         """Store the revisions in `values` (WIDTH per revision) that are not stored yet."""
         count = len(values) // WIDTH
+        self.batches += 1
         if self.copy:
-            _copy(cursor, REVISIONS_STAGING, COLUMNS, _TYPES, _rows(values, WIDTH))
-            cursor.execute(self._move_revisions)
+            self._copy_or_move(cursor, values)
             return
         for start, size in chunks(count):
             chunk = values if size == count else values[start * WIDTH : (start + size) * WIDTH]
@@ -128,8 +140,8 @@ class Statements:
         """Create the editors of `rows` (EDITOR_COLUMNS) not stored yet; returns the names
         and ids of those it created (existing ones are left for the caller to look up)."""
         if self.copy:
-            _copy(cursor, EDITORS_STAGING, EDITOR_COLUMNS, _EDITOR_TYPES, rows)
-            cursor.execute(self._move_editors)
+            columns = [[row[at] for row in rows] for at in range(len(EDITOR_COLUMNS))]
+            cursor.execute(self._insert_editors, columns)
             return list(cursor.fetchall())
         created: list[tuple[str, int]] = []
         for start, size in chunks(len(rows)):
@@ -140,6 +152,30 @@ class Statements:
             cursor.execute(statement, tuple(chain.from_iterable(chunk)))
             created += cursor.fetchall()
         return created
+
+    def _copy_or_move(self, cursor: Any, values: list[Any]) -> None:
+        """PostgreSQL: COPY straight into `revisions`, or, when a row is stored already,
+        through the staging table (see the module docstring). One savepoint at a time:
+        each batch releases the one before in the same round trip, and every savepoint
+        is a subtransaction (past 64 in one transaction, PostgreSQL's snapshots of every
+        session grow slower: `ingest` keeps its transactions below that)."""
+        release = f"RELEASE SAVEPOINT {SAVEPOINT}; " if self._in_savepoint else ""
+        cursor.execute(f"{self._setup}{release}SAVEPOINT {SAVEPOINT}")
+        self._setup, self._in_savepoint = "", True
+        wiki_id, page_id = self._page
+        rows = ((wiki_id, page_id, *row) for row in _rows(values, WIDTH))
+        try:
+            _copy(cursor, self._copy_revisions, _DIRECT_TYPES, rows)
+        except Exception as exc:  # psycopg's UniqueViolation, by its SQLSTATE
+            if getattr(exc, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+            cursor.execute(
+                f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; "
+                + _staging(REVISIONS_STAGING, COLUMNS, _TYPES)
+            )
+            staging = f"COPY {REVISIONS_STAGING} ({', '.join(COLUMNS)}) FROM STDIN"
+            _copy(cursor, staging, _TYPES, _rows(values, WIDTH))
+            cursor.execute(self._move_revisions)
 
     def _insert(
         self,
@@ -171,14 +207,9 @@ def _rows(values: list[Any], width: int) -> Iterator[tuple[Any, ...]]:
     return zip(*([flat] * width), strict=True)
 
 
-def _copy(
-    cursor: Any,
-    table: str,
-    columns: tuple[str, ...],
-    types: tuple[str, ...],
-    rows: Any,
-) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+def _copy(cursor: Any, statement: str, types: tuple[str, ...], rows: Any) -> None:
+    """`statement` (`COPY … FROM STDIN`) with `rows`, in binary."""
+    with cursor.copy(f"{statement} (FORMAT BINARY)") as copy:
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)

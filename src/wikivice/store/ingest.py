@@ -5,7 +5,8 @@ revisions a request) and hands batches over a bounded queue, so the next HTTP re
 in flight while the current batch is inserted; each batch is stored together with the
 job's checkpoint (the `continue` parameters that follow it), in the same transaction, so
 an interrupted fetch resumes exactly after the last stored batch. Batches that arrive
-close together share a transaction (a fifth of a second's worth at most). Inserts are
+close together share a transaction (a fifth of a second's worth at most), which records
+the checkpoint of its last. Inserts are
 bulk and `ON CONFLICT DO NOTHING`, so a repeated batch changes nothing. Memory holds a
 bounded number of batches and bounded caches, whatever the history's size.
 
@@ -24,7 +25,7 @@ import orjson
 from sqlalchemy import Connection, func, select, update
 
 from wikivice import logs, metrics
-from wikivice.store.bulk import Statements, refresh_statistics
+from wikivice.store.bulk import MAX_SAVEPOINTS, Statements, refresh_statistics
 from wikivice.store.database import Database
 from wikivice.store.fetcher import Fetcher
 from wikivice.store.models import Page, Revision, Wiki
@@ -65,10 +66,10 @@ class IngestListener(Protocol):
     def batch_stored(
         self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
     ) -> bool:
-        """Called inside the batch's transaction: record progress and the checkpoint
-        there, so they commit with the rows; raise to roll the batch back. True when it
-        recorded something someone is waiting to see (a progress event): the transaction
-        then commits at once."""
+        """Called inside a transaction of batches, after its last: record progress and
+        the checkpoint there, so they commit with the rows; raise to roll the batches
+        back. True when it recorded something someone is waiting to see (a progress
+        event); the transaction commits right after, either way."""
 
     def batch_committed(self) -> None:
         """The batch and its progress are committed (time to wake up followers)."""
@@ -218,9 +219,10 @@ class _Group:
     """Stores batches in grouped transactions.
 
     Batches share a transaction: those that arrive within COMMIT_AFTER of its start,
-    then those already waiting, for MAX_TRANSACTION_SECONDS at most; a batch that
-    records a progress event ends it, so followers see it at once. Each records its own
-    checkpoint, so a crash loses nothing committed and the rows and checkpoint agree."""
+    then those already waiting, for MAX_TRANSACTION_SECONDS at most (and MAX_SAVEPOINTS
+    on PostgreSQL); the first of a walk has one batch, so followers see progress at
+    once. The last batch's checkpoint and progress go in with the rows, so a crash loses
+    nothing committed and the rows and checkpoint agree."""
 
     def __init__(
         self,
@@ -235,29 +237,36 @@ class _Group:
         self.sql: Statements | None = None
         self.total: int | None = None
         self.counted = state.new  # new revisions already counted in the metrics
+        self.first = True  # the walk's first transaction: one batch, shown at once
 
     def store(
         self, batch: RevisionBatch, fetcher: Fetcher, should_stop: Callable[[], bool]
     ) -> None:
-        """Store `batch` and those that follow it closely, in one transaction."""
+        """Store `batch` and those that follow it closely, in one transaction. Its progress
+        and checkpoint are recorded once, with its last batch: the ones before would be
+        overwritten unseen, in the same transaction (a round trip a batch, saved)."""
         state, opened = self.state, time.monotonic()
         next_batch: RevisionBatch | None = batch
         with self.db.write() as conn:
-            self.sql = self.sql or Statements(conn, self.page)
-            self.sql.begin(conn)
+            sql = self.sql = self.sql or Statements(conn, self.page)
+            sql.begin(conn)
             while next_batch is not None:
                 self.listener.walked(next_batch)
-                store_batch(conn, self.sql, self.page, next_batch, state, self.editors)
+                store_batch(conn, sql, self.page, next_batch, state, self.editors)
                 if self.total is not None and state.done > self.total:
                     self.total = state.done
-                seen = self.listener.batch_stored(
-                    conn, state.done, self.total, next_batch.continue_params
-                )
-                if seen or should_stop() or time.monotonic() - opened > MAX_TRANSACTION_SECONDS:
-                    break
-                if state.capped:
-                    break
-                next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+                checkpoint, next_batch = next_batch.continue_params, None
+                if not (
+                    self.first
+                    or should_stop()
+                    or state.capped
+                    or time.monotonic() - opened > MAX_TRANSACTION_SECONDS
+                    or (sql.copy and sql.batches >= MAX_SAVEPOINTS)
+                ):
+                    next_batch = fetcher.ready(until=opened + COMMIT_AFTER)
+                if next_batch is None:
+                    self.listener.batch_stored(conn, state.done, self.total, checkpoint)
+        self.first = False
         metrics.REVISIONS_STORED.inc(state.new - self.counted)  # committed: now they count
         self.counted = state.new
         self.listener.batch_committed()
