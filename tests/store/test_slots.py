@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from wikivice.store.database import Database
@@ -76,3 +78,27 @@ def test_in_use_counts_unexpired_leases_of_every_holder(db: Database) -> None:
     assert first.in_use("count.org") == 1
     first.give("count.org", token)
     assert second.in_use("count.org") == 0
+
+
+def test_a_lease_commits_without_waiting_for_the_disk_on_postgresql(db: Database) -> None:
+    """Two commits a request to the wiki: PostgreSQL's are asynchronous (the module
+    docstring says why that is safe); each is seen by other sessions at once."""
+    import psycopg
+
+    seen: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def spy(self: psycopg.Cursor[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        seen.append(str(query))
+        return execute(self, query, *args, **kw)
+
+    slots, other = SqlSlots(db, 1, lease_seconds=30), SqlSlots(db, 1, lease_seconds=30)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", spy)
+        token = slots.take("en.wikipedia.org", 5)
+        assert token is not None
+        assert other.in_use("en.wikipedia.org") == 1  # seen at once by another session
+        slots.give("en.wikipedia.org", token)
+        assert other.in_use("en.wikipedia.org") == 0
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert sum("synchronous_commit = off" in q for q in seen) == (2 if postgresql else 0)
