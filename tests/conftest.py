@@ -92,12 +92,12 @@ def _collect_leaked_connections() -> None:
     """Collect, now and quietly, the psycopg connections a finished test left unclosed.
 
     A few tests leave a connection unclosed (as far as we can tell, a thread of their
-    server that ends after its engine was disposed: tests/web/test_api.py's replay, the
-    malformed-answer fetch); psycopg warns (ResourceWarning) when it is collected, in
-    whichever later test that happens. While each test had a
-    database of its own, dropped WITH (FORCE), these were never seen; on the reused one
-    they fail a random later test. They belong to the test that just ended: collected
-    here, where the warning means nothing, they never reach another."""
+    server that ends after its engine was disposed: tests/web/test_api.py's replay);
+    psycopg warns (ResourceWarning) when it is collected, in whichever later test that
+    happens. While each test had a database of its own, dropped WITH (FORCE), these were
+    never seen; on the reused one they failed a random later test. They belong to the
+    test that just ended: collected here, where the warning means nothing, they never
+    reach another."""
     import gc
     import warnings
 
