@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -25,7 +25,6 @@ from wikivice.jobs import unqueued
 from wikivice.jobs.caps import check_caps
 from wikivice.jobs.machine import CANCELLED, FAILED, QUEUED, Jobs
 from wikivice.jobs.runtime import Runtime
-from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store.models import FetchJob
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, Canceller, EventKind, JobStatus, Stage
@@ -62,27 +61,18 @@ class Who:
 
 def cancel(jobs: Jobs, job_id: int, by: Canceller) -> bool:
     """Cancel a queued or running job; False if it was neither."""
-    with jobs.db.write() as conn:
-        row = conn.execute(
-            update(FetchJob)
-            .where(FetchJob.id == job_id, FetchJob.status.in_(ACTIVE_JOB_STATUSES))
-            .values(
-                status=CANCELLED,
-                stage=Stage.CANCELLED,
-                cancelled_by=by,
-                claimed_by=None,  # the worker's next write matches nothing: it stops
-                not_before=None,
-                message=None,
-                finished_at=jobs.clock(),
-                events=FetchJob.events + 1,
-            )
-            .returning(*SNAPSHOT)
-        ).first()
-        if row is None:
-            return False
-        jobs.insert_event(conn, row, EventKind.CANCELLED, {})
-    jobs.notify(job_id)
-    return True
+    return jobs.transition(
+        job_id,
+        [FetchJob.status.in_(ACTIVE_JOB_STATUSES)],
+        EventKind.CANCELLED,
+        status=CANCELLED,
+        stage=Stage.CANCELLED,
+        cancelled_by=by,
+        claimed_by=None,  # the worker's next write matches nothing: it stops
+        not_before=None,
+        message=None,
+        finished_at=jobs.clock(),
+    )
 
 
 def requeue_stopped(jobs: Jobs, job_id: int, statuses: tuple[JobStatus, ...], message: str) -> bool:
@@ -94,53 +84,35 @@ def requeue_stopped(jobs: Jobs, job_id: int, statuses: tuple[JobStatus, ...], me
     # Its stage: where a resumed walk goes on (fetching), or the start if it had none.
     stage = case((FetchJob.checkpoint.is_(None), Stage.QUEUED), else_=Stage.FETCHING)
     try:
-        with jobs.db.write() as conn:
-            row = conn.execute(
-                update(FetchJob)
-                .where(FetchJob.id == job_id, FetchJob.status.in_(statuses), newest)
-                .values(
-                    status=QUEUED,
-                    stage=stage,
-                    cancelled_by=None,
-                    error=None,
-                    message=message,
-                    finished_at=None,
-                    not_before=None,
-                    heartbeat_at=jobs.clock(),  # queued now: the reaper waits before re-enqueuing
-                    max_attempts=FetchJob.attempts + jobs.max_attempts,
-                    events=FetchJob.events + 1,
-                )
-                .returning(*SNAPSHOT)
-            ).first()
-            if row is None:
-                return False
-            jobs.insert_event(conn, row, EventKind.RESUMED, {})
+        return jobs.transition(
+            job_id,
+            [FetchJob.status.in_(statuses), newest],
+            EventKind.RESUMED,
+            status=QUEUED,
+            stage=stage,
+            cancelled_by=None,
+            error=None,
+            message=message,
+            finished_at=None,
+            not_before=None,
+            heartbeat_at=jobs.clock(),  # queued now: the reaper waits before re-enqueuing
+            max_attempts=FetchJob.attempts + jobs.max_attempts,
+        )
     except IntegrityError:  # the one active job a page may have: someone started another
         raise ControlRefused(409, RUNNING_ALREADY) from None
-    jobs.notify(job_id)
-    return True
 
 
 def hurry(jobs: Jobs, job_id: int) -> bool:
     """A queued job due now (its wait for a retry is over at once), said in an event;
     False if it is not queued. The caller puts it on the queue again."""
-    with jobs.db.write() as conn:
-        row = conn.execute(
-            update(FetchJob)
-            .where(FetchJob.id == job_id, FetchJob.status == QUEUED)
-            .values(
-                not_before=None,
-                heartbeat_at=jobs.clock(),
-                message="queued again by the operator; it starts as soon as a worker is free",
-                events=FetchJob.events + 1,
-            )
-            .returning(*SNAPSHOT)
-        ).first()
-        if row is None:
-            return False
-        jobs.insert_event(conn, row, EventKind.RESUMED, {})
-    jobs.notify(job_id)
-    return True
+    return jobs.transition(
+        job_id,
+        [FetchJob.status == QUEUED],
+        EventKind.RESUMED,
+        not_before=None,
+        heartbeat_at=jobs.clock(),
+        message="queued again by the operator; it starts as soon as a worker is free",
+    )
 
 
 def prune_failed(jobs: Jobs, keep_days: float) -> int:

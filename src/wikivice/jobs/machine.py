@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -309,6 +309,25 @@ class Jobs:
             )
         except LeaseLost:
             return False
+        return True
+
+    def transition(
+        self, job_id: int, where: Sequence[ColumnElement[bool]], kind: EventKind, **values: Any
+    ) -> bool:
+        """Write `values` to the job if it matches `where`, with the event `kind`, in one
+        transaction, and wake its followers; False (nothing written) if it does not match.
+        What cancel, resume and the reaper do to a job they hold no lease of."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                update(FetchJob)
+                .where(FetchJob.id == job_id, *where)
+                .values(events=FetchJob.events + 1, **values)
+                .returning(*SNAPSHOT)
+            ).first()
+            if row is None:
+                return False
+            self.insert_event(conn, row, kind, {})
+        self.notify(job_id)
         return True
 
     # -- the reaper (jobs.reaping) -----------------------------------------------------

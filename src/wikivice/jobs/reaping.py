@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from wikivice.jobs.machine import FAILED, QUEUED, RUNNING, Jobs
-from wikivice.jobs.snapshot import SNAPSHOT_COLUMNS as SNAPSHOT
 from wikivice.store.models import FetchJob
 from wikivice.store.vocabulary import EventKind, Stage
 
@@ -53,22 +52,13 @@ def reap(jobs: Jobs, stale_seconds: float, requeue_after: float = 30.0) -> list[
 
 def _still_waiting(jobs: Jobs, job_id: int, now: float) -> bool:
     """Say that a queued job still waits for a worker; False if it is not queued."""
-    with jobs.db.write() as conn:
-        row = conn.execute(
-            update(FetchJob)
-            .where(FetchJob.id == job_id, FetchJob.status == QUEUED)
-            .values(
-                heartbeat_at=now,  # re-enqueued now: not again before requeue_after
-                message="still waiting for a free worker; it starts as soon as one is",
-                events=FetchJob.events + 1,
-            )
-            .returning(*SNAPSHOT)
-        ).first()
-        if row is None:
-            return False
-        jobs.insert_event(conn, row, EventKind.WAITING, {})
-    jobs.notify(job_id)
-    return True
+    return jobs.transition(
+        job_id,
+        [FetchJob.status == QUEUED],
+        EventKind.WAITING,
+        heartbeat_at=now,  # re-enqueued now: not again before requeue_after
+        message="still waiting for a free worker; it starts as soon as one is",
+    )
 
 
 def _reap_stalled(
@@ -90,21 +80,12 @@ def _reap_stalled(
             "heartbeat_at": now,
         }
     )
-    with jobs.db.write() as conn:
-        row = conn.execute(
-            update(FetchJob)
-            .where(
-                and_(
-                    FetchJob.id == job_id,
-                    FetchJob.status == RUNNING,
-                    FetchJob.heartbeat_at < now - stale_seconds,
-                )
-            )
-            .values(claimed_by=None, events=FetchJob.events + 1, **values)
-            .returning(*SNAPSHOT)
-        ).first()
-        if row is None:
-            return False  # it came back to life, or another reaper got there first
-        jobs.insert_event(conn, row, EventKind.FAILED if spent else EventKind.STALLED, {})
-    jobs.notify(job_id)
-    return not spent
+    # Nothing if it came back to life, or another reaper got there first.
+    moved = jobs.transition(
+        job_id,
+        [FetchJob.status == RUNNING, FetchJob.heartbeat_at < now - stale_seconds],
+        EventKind.FAILED if spent else EventKind.STALLED,
+        claimed_by=None,
+        **values,
+    )
+    return moved and not spent
