@@ -220,6 +220,16 @@ def test_compare_starts_nothing_for_an_invalid_title(client: httpx.Client, key: 
     assert client.post("/compare", data=params).status_code == 303
 
 
+def test_compare_of_a_missing_article_says_so_in_plain_words(
+    client: httpx.Client, key: str
+) -> None:
+    params = {"wiki": key, "a": "Synthetic 300", "b": "Coffe"}  # no such article
+    answer = client.post("/compare", data=params, headers={"Accept": "text/html"})
+    assert answer.status_code == 404, answer.text[:300]
+    assert "Coffe" in answer.text and "Coffee" in answer.text  # named, with a suggestion
+    assert "Traceback" not in answer.text
+
+
 # -- hostile strings -------------------------------------------------------------------
 
 HOSTILE_TITLE = "Q&A \"quoted\" 'title'"
