@@ -20,7 +20,7 @@ from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
 from wikivice.store.models import Revision
 from wikivice.web.app import create_app
-from wikivice.web.renders import Renders, etag
+from wikivice.web.renders import Rendered, Renders, etag
 from wikivice.wiki.sites import parse_wiki
 
 
@@ -92,8 +92,13 @@ def test_the_dashboard_body_is_rendered_once_for_every_visitor(
 
 
 def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
-    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from wikivice.web import renders as module
+
+    # Each view here may be a new rendering (how often is the next test's subject).
+    monkeypatch.setattr(module, "GROUP_GAP", 0.0)
+    monkeypatch.setattr(module, "GROUP_COST_FACTOR", 0)
     fetch(rt, "Synthetic 20")  # the wiki's bot accounts known: the lookup brings 500
     site = parse_wiki(simulator.api_url)
     analysis = start_analysis(rt, site, "Synthetic 3000", enqueue=False)
@@ -120,7 +125,9 @@ def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
     # The article page while it runs: the bar first; the page asks for this afterwards.
     page = web.get(urls["article"]).text
     assert 'id="progress"' in page and 'id="dashboard-body"' not in page
-    # It fails: what it stored stays on view, with the reason.
+    # It fails: what it stored stays on view, with the reason, and exactly what it
+    # stored, however recent the last partial view (the gaps are back as they are).
+    monkeypatch.undo()
     claim = rt.jobs.claim(analysis.job_id)
     assert claim is not None
     rt.jobs.fail(claim, "127.0.0.1 stopped answering")
@@ -166,3 +173,51 @@ def test_a_kept_answer_is_the_same_page_compressed_or_not(
             assert answer.headers["etag"] == plain.headers["etag"]
             assert answer.text == plain.text  # httpx took the gzip off
         assert packed[0].headers["content-security-policy"]  # the security headers too
+
+
+def test_a_group_is_rendered_once_at_a_time_and_not_more_often_than_its_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A running job's partial dashboards: however many ask (eight threads here, each
+    with a newer count), one rendering at a time; in between, the last one."""
+    import time
+
+    from wikivice.web import renders as module
+
+    renders = Renders()
+    rendered: list[int] = []
+    gate = threading.Event()
+    gate.set()
+
+    def render(n: int) -> Rendered:
+        rendered.append(n)
+        gate.wait(5)  # a slow computation
+        return Rendered(f"<p>{n}</p>", n)
+
+    first = renders.throttled("job", ("job", 0), lambda: render(0))  # the group's first
+    assert first == (("job", 0), Rendered("<p>0</p>", 0)) and rendered == [0]
+    # Recent: every newer count gets the last rendering, nothing is computed.
+    answers = [renders.throttled("job", ("job", n), lambda n=n: render(n)) for n in (1, 2)]
+    assert [key for key, _ in answers] == [("job", 0), ("job", 0)] and rendered == [0]
+    # Past its gap, one thread renders the newest; the others get the last one meanwhile.
+    monkeypatch.setattr(module, "GROUP_GAP", 0.0)
+    monkeypatch.setattr(module, "GROUP_COST_FACTOR", 0)
+    gate.clear()
+    got: list[object] = []
+    threads = [
+        threading.Thread(
+            target=lambda n=n: got.append(renders.throttled("job", ("job", n), lambda: render(n)))
+        )
+        for n in range(10, 18)
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)
+    time.sleep(0.1)
+    gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(rendered) == 2 and rendered[1] >= 10  # one more rendering, not eight
+    assert sorted({key for key, _ in got}) == sorted({("job", 0), ("job", rendered[1])})
+    # Another group is not held up by this one.
+    assert renders.throttled("other", ("other", 1), lambda: Rendered("x", 1))[0] == ("other", 1)

@@ -83,18 +83,24 @@ def partial_context(
 ) -> dict[str, object] | None:
     """dashboard.html's context for a history still being fetched, or one whose fetch
     stopped short (issue 11 part 3): the figures of the revisions stored so far, kept
-    by the job's count of them (each batch makes a new rendering, and a new ETag), and
-    a label that says what they are based on. None when nothing is stored yet."""
+    by the job's count of them (a new count, a new rendering and ETag, made at most as
+    often as `Renders.throttled` lets), and a label that says what they are based on.
+    None when nothing is stored yet."""
     if job.done <= 0:
         return None
-    kept_as = ("partial", page.id, job.id, job.done, FIGURES_VERSION, site.key, page.title)
-    kept = renders.get(kept_as)
-    if kept is None:
+
+    def render() -> Rendered:
         figures = partial_figures(rt.db, page.id, WarThreshold.of(rt.settings))
         html = render_body(templates, site, page.title, figures, partial=True)
-        renders.put(kept_as, html, figures["edits"])
-        kept = Rendered(html, figures["edits"])
-    body = Dashboard(Markup(kept.html), kept.edits, etag(*kept_as))  # noqa: S704 (ours)
+        return Rendered(html, figures["edits"])
+
+    # One computation at a time per job, and not more often than the page asks: the
+    # label and the ETag say which count of revisions the one shown is based on.
+    wanted = ("partial", page.id, job.id, job.done, FIGURES_VERSION, site.key, page.title)
+    # A job that ended stores nothing more: its own group, so exactly what it stored.
+    group = wanted if job.status.finished else ("partial", page.id, job.id)
+    kept_as, kept = renders.throttled(group, wanted, render)
+    body = Dashboard(Markup(kept.html), kept.edits, etag(kept_as))  # noqa: S704 (ours)
     label = partial_label(body.edits, job)
     return {
         "dashboard": body,

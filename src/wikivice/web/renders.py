@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Annotated, NamedTuple
@@ -23,11 +24,24 @@ RENDERS_KEPT = 48  # dashboards kept; ~300 kB each at 100,000 revisions, ~15 MB 
 ANSWERS_KEPT = 96  # whole answers kept gzipped, by ETag; ~80 kB each at 100,000 revisions
 GZIP_LEVEL = 5  # as the app's GZipMiddleware
 NO_CACHE = "no-cache"  # the browser keeps the answer, and asks with its ETag each time
+# A group's renderings (a running job's partial dashboards) are made at most once per
+# max(GROUP_GAP, GROUP_COST_FACTOR × what the last one cost), as the page's script asks
+# for them (progress.js): whoever asks in between gets the last one.
+GROUP_GAP = 3.0  # seconds
+GROUP_COST_FACTOR = 4
+GROUPS_KEPT = 256
 
 
 class Rendered(NamedTuple):
     html: str
     edits: int  # the revisions it describes
+
+
+class _Group(NamedTuple):
+    lock: threading.Lock  # held while one of the group is rendered
+    key: Hashable | None  # the last one rendered
+    at: float  # when it was done (time.monotonic())
+    cost: float  # seconds it took
 
 
 class Renders:
@@ -39,6 +53,7 @@ class Renders:
         self._items: OrderedDict[Hashable, Rendered] = OrderedDict()
         self._answers: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._groups: OrderedDict[Hashable, _Group] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -61,6 +76,44 @@ class Renders:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def throttled(
+        self, group: Hashable, key: Hashable, render: Callable[[], Rendered]
+    ) -> tuple[Hashable, Rendered]:
+        """`key`'s rendering (kept, or `render()` now), unless `group`'s last one is
+        recent or being replaced: then that last one, with its own key. So however many
+        visitors (or a stranger in a loop) ask, a group costs one rendering at a time and
+        at most a quarter of a thread (see GROUP_GAP); only a group's first waits."""
+        kept = self.get(key)
+        if kept is not None:
+            return key, kept
+        with self._lock:
+            state = self._groups.get(group) or _Group(threading.Lock(), None, 0.0, 0.0)
+            self._groups[group] = state
+            self._groups.move_to_end(group)
+            while len(self._groups) > GROUPS_KEPT:
+                self._groups.popitem(last=False)
+        last = self.get(state.key) if state.key is not None else None
+        recent = time.monotonic() - state.at < max(GROUP_GAP, GROUP_COST_FACTOR * state.cost)
+        if last is not None and (recent or not state.lock.acquire(blocking=False)):
+            return state.key, last
+        if last is None:
+            state.lock.acquire()  # the group's first: wait for it, never render it twice
+        try:
+            with self._lock:
+                now = self._groups.get(group, state)
+            done = self.get(now.key) if now.key is not None and now.key != state.key else None
+            if done is not None:  # rendered while this one waited
+                return now.key, done
+            started = time.monotonic()
+            made = render()
+            self.put(key, made.html, made.edits)
+            finished = time.monotonic()
+            with self._lock:
+                self._groups[group] = _Group(state.lock, key, finished, finished - started)
+            return key, made
+        finally:
+            state.lock.release()
 
     def answer(self, request: Request, tag: str, render: Callable[[], str]) -> Response:
         """The HTML answer tagged `tag` (a digest of every byte of it): a 304 when the
