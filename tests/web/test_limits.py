@@ -110,10 +110,20 @@ def test_lookups_and_exports_have_limits_of_their_own(
         assert http.get(csv, headers=ALICE).status_code == 200
         assert_refused(http.get(csv.replace(".csv", ".json"), headers=ALICE))
         assert http.get(csv, headers=BOB).status_code == 200
-        # The history explorer's pages are lookups (each may scan 20,000 revisions).
+        # The history explorer's pages are lookups (each may scan 20,000 revisions),
+        # asked as JSON or as the article page's filtered history (without JavaScript);
+        # the article page itself and its paging are not.
         history = f"/api/pages/{key}/Synthetic_40/revisions?kind=anon"
         assert_refused(http.get(history, headers=ALICE))
         assert http.get(history, headers=BOB).status_code == 200
+        article = f"/wiki/{key}/Synthetic_40"
+        for _ in range(3):
+            assert http.get(article, headers=ALICE).status_code == 200
+        assert http.get(f"{article}?before=999999999999999", headers=ALICE).status_code == 200
+        refused = http.get(f"{article}?q=rv", headers={**ALICE, "Accept": "text/html"})
+        assert refused.status_code == 429 and "try again in" in refused.text
+        fragment = f"/dashboard/{key}/Synthetic_40?kind=bot"
+        assert http.get(fragment, headers=ALICE).status_code == 429
 
 
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -132,11 +133,20 @@ def get_rate_limits(request: Request) -> RateLimits:
     return limits
 
 
-def _limited(limit: Limit) -> Any:
+def _limited(limit: Limit, when: Callable[[Request], bool] | None = None) -> Any:
+    """A route's dependency counting each request against `limit` (those `when` says)."""
+
     async def check_rate(request: Request) -> None:
-        await get_rate_limits(request).check(limit, client_key(request))
+        if when is None or when(request):
+            await get_rate_limits(request).check(limit, client_key(request))
 
     return Depends(check_rate)
+
+
+def _filters_history(request: Request) -> bool:
+    from wikivice.web.explorer import FILTERS
+
+    return any(name in request.query_params for name in FILTERS)
 
 
 # What a route lists in `dependencies=[...]` to count against a limit.
@@ -144,3 +154,6 @@ AnalysesLimit = _limited(Limit.ANALYSES)
 LookupsLimit = _limited(Limit.LOOKUPS)
 ExportsLimit = _limited(Limit.EXPORTS)
 AdminLimit = _limited(Limit.ADMIN)
+# An article page whose query filters its history (the explorer without JavaScript, or a
+# shared link) is a lookup, as the explorer's JSON is: each may scan 20,000 revisions.
+FilteredHistoryLimit = _limited(Limit.LOOKUPS, _filters_history)

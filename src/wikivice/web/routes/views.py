@@ -35,7 +35,7 @@ from wikivice.web.explorer import history_view
 from wikivice.web.forms import ArticleFormDep
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
-from wikivice.web.ratelimits import AnalysesLimit
+from wikivice.web.ratelimits import AnalysesLimit, FilteredHistoryLimit
 from wikivice.web.renders import Renders, RendersDep, etag
 from wikivice.web.routes.control import job_controls
 from wikivice.web.schemas import AnalysedPage
@@ -123,7 +123,9 @@ async def analyse_random(
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/wiki/{wiki}/{title:path}", response_class=HTMLResponse)
+@router.get(
+    "/wiki/{wiki}/{title:path}", response_class=HTMLResponse, dependencies=[FilteredHistoryLimit]
+)
 def show_article(
     request: Request,
     wiki: WikiParam,
@@ -146,7 +148,11 @@ def show_article(
     )
 
 
-@router.get("/dashboard/{wiki}/{title:path}", response_class=HTMLResponse)
+@router.get(
+    "/dashboard/{wiki}/{title:path}",
+    response_class=HTMLResponse,
+    dependencies=[FilteredHistoryLimit],
+)
 def show_dashboard_fragment(
     request: Request,
     site: SiteDep,
