@@ -173,3 +173,46 @@ def test_conflict_section_shows_wars_and_vandalism_undone(
         name = f"{section}-{title.lower().replace(' ', '-')}.png"
         page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / "screenshots" / name))
     assert view.console_errors == []
+
+
+# The chart as drawn, and the same figure drawn directly beside it: its plot area, and
+# whether it has its range slider and its y axis still on autorange.
+SLIDER_CHECK = """() => {
+    const div = document.getElementById('chart-edits_per_month');
+    const figure = JSON.parse(document.querySelector(
+        "script.chart-data[data-for='chart-edits_per_month']").textContent).figure;
+    const twin = document.createElement('div');
+    twin.style.width = div.clientWidth + 'px';
+    twin.style.height = div.clientHeight + 'px';
+    document.body.append(twin);
+    Plotly.newPlot(twin, figure.data, figure.layout);
+    const size = (gd) => [gd._fullLayout._size.h, gd._fullLayout._size.b];
+    const answer = {drawn: size(div), direct: size(twin),
+        slider: !!div.querySelector('.rangeslider-container'),
+        autorange: div._fullLayout.yaxis.autorange};
+    Plotly.purge(twin);
+    twin.remove();
+    return answer;
+}"""
+
+
+def test_a_chart_on_screen_gets_its_range_slider_after_the_first_paint(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    """A time chart in view when the page opens is drawn first without its range slider
+    (three to five times the chart's cost), which comes right after: it ends as plotly
+    draws the figure at once, plot area and all, and adding the slider is no zoom (the
+    y axis keeps its autorange)."""
+    stack = make_stack()
+    view, page = browser_page, browser_page.page
+    analyse(stack, "Synthetic 3000")
+    page.goto(f"{stack.url}/wiki/{quote(wiki_key(stack))}/Synthetic_3000#activity")
+    wait_for_dashboard(view)
+    wait_until(view, "document.body.dataset.charts === 'drawn'")
+    drawn_as = "document.getElementById('chart-edits_per_month').dataset.slider"
+    assert page.evaluate(drawn_as) == "added"  # in view at first: drawn without, then added
+    checked = page.evaluate(SLIDER_CHECK)
+    assert checked["slider"] is True
+    assert checked["autorange"] is True
+    assert checked["drawn"] == checked["direct"]
+    page.locator("#chart-edits_per_month").screenshot(path=str(ARTIFACTS / "screenshots" / "slider-added.png"))

@@ -37,15 +37,11 @@ async function showPartialDashboard(holder) {
   const { renderCharts } = await dashboardModules();
   const body = $("#dashboard-body", holder);
   document.body.dataset.partial = "shown";
-  renderCharts(holder);
-  const check = () => {
+  renderCharts(holder, () => {
     if (!body.isConnected) return; // replaced meanwhile
-    if (holder.dataset.chartsVisible || !body.querySelector("script.chart-data")) {
-      times.partial ??= performance.now();
-      document.body.dataset.partialDrawn = "yes";
-    } else setTimeout(check, 10);
-  };
-  check();
+    times.partial ??= performance.now();
+    document.body.dataset.partialDrawn = "yes";
+  });
 }
 
 const progress = $("#progress");

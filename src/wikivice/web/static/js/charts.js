@@ -1,6 +1,7 @@
 // Charts: plotly.min.js (4.7 MB) loads `async`, off the path to the progress bar; charts
-// wait for it. Charts on screen are drawn first, the others one by one right after, so
-// the dashboard is readable without waiting for all twelve.
+// wait for it. Charts on screen are drawn first (their range sliders just after), the
+// others one by one right after, so the dashboard is readable without waiting for all
+// twelve.
 import { sleep } from "./dom.js";
 import { localHeatmap } from "./heatmap.js";
 import { times } from "./timing.js";
@@ -32,7 +33,14 @@ function plotlyReady() {
 
 const NARROW = 600; // px
 
-function drawChart(holder) {
+// A range slider costs plotly three to five times its chart (it draws every trace again
+// below it): a chart drawn `quick` leaves it out and keeps its room (the bottom margin
+// plotly would push for it), and `addSlider` puts it back once the charts on screen are
+// drawn, with no jump of the plot.
+const sliders = new WeakMap();
+const SLIDER_ROOM = 0.19; // of the chart's height: the slider and its tick labels
+
+function drawChart(holder, quick = false) {
   const target = document.getElementById(holder.dataset.for);
   if (!target || target.dataset.rendered) return;
   const chart = JSON.parse(holder.textContent);
@@ -41,9 +49,29 @@ function drawChart(holder) {
   // On a phone's narrow screen plotly's toolbar would cover legends and zoom buttons, and
   // there is no hover to call it up: pinch and the range slider zoom there.
   if (window.innerWidth < NARROW) config.displayModeBar = false;
-  window.Plotly.newPlot(target, figure.data || [], figure.layout || {}, config);
-  if ((figure.layout || {}).meta?.rescale === "y") rescaleOnZoom(target);
+  let layout = figure.layout || {};
+  const slider = layout.xaxis?.rangeslider;
+  if (quick && slider) {
+    const margin = layout.margin || {};
+    const bottom = margin.b ?? 80;
+    sliders.set(target, { "xaxis.rangeslider": slider, "margin.b": bottom });
+    target.dataset.slider = "later";
+    const { rangeslider, ...xaxis } = layout.xaxis;
+    const room = Math.round(SLIDER_ROOM * target.clientHeight);
+    layout = { ...layout, xaxis, margin: { ...margin, b: bottom + room } };
+  }
+  window.Plotly.newPlot(target, figure.data || [], layout, config);
+  if (layout.meta?.rescale === "y") rescaleOnZoom(target);
   target.dataset.rendered = "yes";
+}
+
+function addSlider(holder) {
+  const target = document.getElementById(holder.dataset.for);
+  const slider = target && sliders.get(target);
+  if (!slider || !target.isConnected) return;
+  sliders.delete(target);
+  window.Plotly.relayout(target, slider);
+  target.dataset.slider = "added";
 }
 
 // Plotly's dates ("2020-05", "2020-05-01 12:30:00.5", "2020-05-01T12:30:00Z") as UTC ms.
@@ -76,7 +104,8 @@ function tallestIn(data, from, to) {
 function rescaleOnZoom(div) {
   div.on("plotly_relayout", (change) => {
     const keys = Object.keys(change);
-    if (!keys.some((k) => k.startsWith("xaxis.range") || k === "xaxis.autorange")) return;
+    const zoomed = (k) => k === "xaxis.range" || k.startsWith("xaxis.range[") || k === "xaxis.autorange";
+    if (!keys.some(zoomed)) return; // not "xaxis.rangeslider": that is no zoom
     const range = div.layout.xaxis.range.map(toTime);
     const tallest = tallestIn(div.data, range[0], range[1]);
     if (tallest > 0) window.Plotly.relayout(div, { "yaxis.range": [0, tallest * 1.15] });
@@ -97,10 +126,20 @@ function sayNotLoaded(holders) {
   }
 }
 
-// Draws every chart under `root` (its data in <script class="chart-data">).
-export async function renderCharts(root) {
+// The next frame painted: what was drawn is on screen before the next long task runs.
+function afterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+// Draws every chart under `root` (its data in <script class="chart-data">): the ones on
+// screen first, then `onVisible()` in the frame that shows them, then their range sliders
+// and the others, one at a time, after that frame is painted.
+export async function renderCharts(root, onVisible = () => {}) {
   const holders = [...root.querySelectorAll("script.chart-data")];
-  if (!holders.length) return;
+  if (!holders.length) {
+    requestAnimationFrame(() => onVisible());
+    return;
+  }
   try {
     await plotlyReady();
   } catch (e) {
@@ -108,30 +147,32 @@ export async function renderCharts(root) {
     return;
   }
   const first = holders.filter(onScreen);
-  first.forEach(drawChart);
+  first.forEach((holder) => drawChart(holder, true));
   root.dataset.chartsVisible = "yes";
+  requestAnimationFrame(() => onVisible());
+  await afterPaint();
+  for (const holder of first) {
+    addSlider(holder);
+    await sleep(0);
+  }
   for (const holder of holders) {
     if (first.includes(holder)) continue;
-    await sleep(0);
     drawChart(holder);
+    await sleep(0);
   }
   root.dataset.charts = "drawn";
   const body = root.querySelector("#dashboard-body");
   if (body?.dataset.wiki) localHeatmap(root, { wiki: body.dataset.wiki, title: body.dataset.title });
 }
 
-// The dashboard is "ready" (for people and for tests) once the charts on screen are drawn.
+// The dashboard is "ready" (for people and for tests) in the frame that shows the charts
+// on screen drawn; `times.dashboard` says when.
 export function markReady(root) {
-  renderCharts(root).then(() => {
+  const ready = () => {
+    times.dashboard = performance.now();
+    document.body.dataset.dashboard = "ready";
+  };
+  renderCharts(root, ready).then(() => {
     document.body.dataset.charts = "drawn";
   });
-  const check = () => {
-    if (root.dataset.chartsVisible || !root.querySelector("script.chart-data")) {
-      times.dashboard = performance.now();
-      document.body.dataset.dashboard = "ready";
-    } else {
-      setTimeout(check, 10);
-    }
-  };
-  check();
 }
