@@ -215,4 +215,5 @@ def test_a_chart_on_screen_gets_its_range_slider_after_the_first_paint(
     assert checked["slider"] is True
     assert checked["autorange"] is True
     assert checked["drawn"] == checked["direct"]
-    page.locator("#chart-edits_per_month").screenshot(path=str(ARTIFACTS / "screenshots" / "slider-added.png"))
+    shot = ARTIFACTS / "screenshots" / "slider-added.png"
+    page.locator("#chart-edits_per_month").screenshot(path=str(shot))
