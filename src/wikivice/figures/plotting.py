@@ -80,7 +80,7 @@ PLOTLY_CONFIG: PlotlyConfig = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d"],
 }
 
-# No "template": plotly.js then uses none (plotly.py's default one added ~6 kB a chart).
+# No "template": plotly.js then uses none (plotly.py's default one is ~6 kB a chart).
 _LAYOUT: dict[str, Any] = {
     "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#222"},
     "paper_bgcolor": "#fff",
@@ -98,7 +98,7 @@ def _scale(colours: list[str]) -> list[list[float | str]]:
 
 # The colour scales plotly.py wrote into each figure for "Blues" and "Oranges" (ColorBrewer's,
 # from `plotly.colors.sequential`): plotly.js's own "Blues" is another scale, so they are
-# written out, as before, rather than named.
+# written out, as before, rather than named. Shared by every figure: never changed.
 BLUES = _scale(["rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)",
                 "rgb(158,202,225)", "rgb(107,174,214)", "rgb(66,146,198)",
                 "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"])  # fmt: skip
@@ -157,6 +157,7 @@ def merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
 
 
 def _copied(value: Any) -> Any:
+    """`value` with its dicts and lists copied at every depth (None left out of dicts)."""
     if isinstance(value, dict):
         return merged({}, value)
     if isinstance(value, list | tuple):
