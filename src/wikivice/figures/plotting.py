@@ -1,4 +1,5 @@
-"""What every chart shares: safe labels, the house layout, the page's plotly config.
+"""What every chart shares: safe labels, the house layout, the page's plotly config, and
+the two helpers that build a figure as the plain JSON plotly.js takes (`trace`, `figure`).
 
 Plotly renders chart text (tick labels, hover text, annotations, titles) as a small
 pseudo-HTML: it interprets `<br>`, `<b>`, `<i>`, `<sup>`, `<span style>`, `<a href>`
@@ -6,6 +7,15 @@ and entities such as `&lt;` and `&#60;`. Any string a user chose (editor names, 
 must go through `label()`, which escapes `&`, `<` and `>` so plotly shows it literally.
 User strings are passed as data (`customdata`, `ticktext`), never spliced into a
 `hovertemplate`, whose `%{…}` placeholders would otherwise be theirs to use.
+
+Figures are dicts and lists written in plotly.js's own schema, with no plotly.py objects:
+building the dashboard's twelve charts through `plotly.graph_objects` (its validators,
+copies and `to_plotly_json`) cost 75-160 ms a dashboard, on the way to the first view
+(issue 11). So what plotly.py used to do is done here, by hand: nested dicts rather than
+its "magic underscores" (`{"marker": {"color": c}}`, not `marker_color=c`), axis and
+colour-bar titles as `{"text": ...}`, layouts merged key by key (`merged`), and named
+colour scales written out (`BLUES`, `ORANGES`). Nothing checks a key against the schema:
+a misspelt one is silently ignored by plotly.js, so tests/figures check the charts' JSON.
 """
 
 from __future__ import annotations
@@ -13,7 +23,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import plotly.graph_objects as go
 from typing_extensions import TypedDict
 
 LABEL_MAX = 32  # characters of a name shown on an axis (hover shows it whole)
@@ -31,11 +40,14 @@ COLOURS = {
 }
 
 
+Trace = dict[str, Any]  # one trace as plotly.js takes it: {"type": "bar", ...}
+
+
 class PlotlyFigure(TypedDict):
     """A figure as plotly.js takes it: `Plotly.newPlot(div, data, layout, config)`.
     Traces and layout are plotly's own JSON (its schema, not ours)."""
 
-    data: list[dict[str, Any]]
+    data: list[Trace]
     layout: dict[str, Any]
 
 
@@ -68,8 +80,8 @@ PLOTLY_CONFIG: PlotlyConfig = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d"],
 }
 
+# No "template": plotly.js then uses none (plotly.py's default one is ~6 kB a chart).
 _LAYOUT: dict[str, Any] = {
-    "template": go.layout.Template(),  # plotly's default template adds ~6 kB per chart
     "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#222"},
     "paper_bgcolor": "#fff",
     "plot_bgcolor": "#fff",
@@ -78,6 +90,21 @@ _LAYOUT: dict[str, Any] = {
     "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
 }
 _AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#ccc", "automargin": True}
+
+
+def _scale(colours: list[str]) -> list[list[float | str]]:
+    return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
+
+
+# The colour scales plotly.py wrote into each figure for "Blues" and "Oranges" (ColorBrewer's,
+# from `plotly.colors.sequential`): plotly.js's own "Blues" is another scale, so they are
+# written out, as before, rather than named. Shared by every figure: never changed.
+BLUES = _scale(["rgb(247,251,255)", "rgb(222,235,247)", "rgb(198,219,239)",
+                "rgb(158,202,225)", "rgb(107,174,214)", "rgb(66,146,198)",
+                "rgb(33,113,181)", "rgb(8,81,156)", "rgb(8,48,107)"])  # fmt: skip
+ORANGES = _scale(["rgb(255,245,235)", "rgb(254,230,206)", "rgb(253,208,162)",
+                  "rgb(253,174,107)", "rgb(253,141,60)", "rgb(241,105,19)",
+                  "rgb(217,72,1)", "rgb(166,54,3)", "rgb(127,39,4)"])  # fmt: skip
 
 
 def label(value: object, limit: int | None = None) -> str:
@@ -90,30 +117,55 @@ def label(value: object, limit: int | None = None) -> str:
     return html.escape(text, quote=False)
 
 
-def figure(data: list[Any], *, cartesian: bool = True, **layout: Any) -> go.Figure:
-    """A figure in the house style (untitled: the page shows titles as headings);
-    `cartesian=False` for maps and tables, which have no x and y axes to style."""
-    fig = go.Figure(data=data, layout=_LAYOUT)
-    fig.update_layout(**layout)
+def trace(kind: str, **props: Any) -> Trace:
+    """A trace of type `kind` ("bar", "scatter", ...) with `props` as they are, but for
+    those that are None (unset: left out, as plotly.py left them)."""
+    return {"type": kind, **{key: value for key, value in props.items() if value is not None}}
+
+
+def figure(
+    data: list[Trace],
+    *,
+    cartesian: bool = True,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    **layout: Any,
+) -> PlotlyFigure:
+    """A figure in the house style (untitled: the page shows titles as headings), `layout`
+    merged into it; `xaxis` and `yaxis` are merged into the house axes (`cartesian=False`
+    for maps and tables, which have no x and y axes to style)."""
     if cartesian:
-        fig.update_xaxes(**_AXIS)
-        fig.update_yaxes(**_AXIS)
-    return fig
+        layout = {**layout, "xaxis": merged(_AXIS, xaxis or {})}
+        layout["yaxis"] = merged(_AXIS, yaxis or {})
+    return {"data": data, "layout": merged(_LAYOUT, layout)}
+
+
+def merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `base` updated by `update` as plotly.py's `update_layout` did: dicts merge
+    key by key at every depth, None removes a key, anything else replaces (tuples as lists).
+    Neither argument is changed, and the result shares no dict or list with them."""
+    out = {key: _copied(value) for key, value in base.items()}
+    for key, value in update.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict):
+            below = out.get(key)
+            out[key] = merged(below if isinstance(below, dict) else {}, value)
+        else:
+            out[key] = _copied(value)
+    return out
+
+
+def _copied(value: Any) -> Any:
+    """`value` with its dicts and lists copied at every depth (None left out of dicts)."""
+    if isinstance(value, dict):
+        return merged({}, value)
+    if isinstance(value, list | tuple):
+        return [_copied(item) for item in value]
+    return value
 
 
 def whole_numbers(most: float) -> dict[str, Any]:
     """Axis (or colour bar) settings for counts up to `most`: ticks on whole numbers only,
     so one edit never reads "0.2, 0.4 … 1" (plotly's own ticks for a range of 0–1)."""
     return {"tickformat": ",d", "dtick": 1, "tick0": 0} if most <= 5 else {"tickformat": ","}
-
-
-def to_json(fig: go.Figure, arrays: list[dict[str, list[Any]]] | None = None) -> PlotlyFigure:
-    """The figure as a JSON-able {"data": [...], "layout": {...}} for Plotly.newPlot.
-
-    `arrays[i]` is merged into trace i: long series of our own numbers and dates
-    (never user strings) go in here, after plotly.py has checked everything else,
-    because its per-value validation and copies cost ~20 ms per 10,000 values."""
-    data: dict[str, Any] = fig.to_plotly_json()
-    for trace, extra in zip(data["data"], arrays or [], strict=False):
-        trace.update(extra)
-    return {"data": data["data"], "layout": data["layout"]}

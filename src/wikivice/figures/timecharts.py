@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import plotly.graph_objects as go
-
 from wikivice.figures.plotting import (
     COLOURS,
     LABEL_MAX,
     PlotlyFigure,
+    Trace,
     figure,
     label,
-    to_json,
+    trace,
     whole_numbers,
 )
 from wikivice.figures.types import EditWar, PageFigures
@@ -56,98 +55,108 @@ def edits_per_month(figures: PageFigures) -> PlotlyFigure:
     if any(months["hidden"]):
         series.append(("hidden", "hidden user"))
     traces = [
-        go.Bar(
+        trace(
+            "bar",
+            x=months["month"],
+            y=months[key],
             name=name,
-            marker_color=COLOURS[key],
+            marker={"color": COLOURS[key]},
             hovertemplate=f"%{{x|%B %Y}}: %{{y:,}} {name} edits<extra></extra>",
         )
         for key, name in series
     ]
-    fig = figure(
+    return figure(
         traces,
         barmode="stack",
         bargap=0.1,
         meta=RESCALE_Y,
         legend=_SIDE_LEGEND,
         margin=_BELOW_TOOLS,
+        xaxis=_zoomable(months["month"], "month", buttons=True),
+        yaxis={
+            "title": {"text": "edits per month"},
+            "rangemode": "tozero",
+            **whole_numbers(max(months["edits"], default=0)),
+        },
     )
-    fig.update_xaxes(
-        type="date",
-        rangeslider={"visible": True},
-        rangeselector=_RANGE_SELECTOR,
-        range=padded(months["month"], "month"),
-    )
-    fig.update_yaxes(
-        title_text="edits per month",
-        rangemode="tozero",
-        **whole_numbers(max(months["edits"], default=0)),
-    )
-    return to_json(fig, [{"x": months["month"], "y": months[key]} for key, _ in series])
 
 
 def edits_per_day(figures: PageFigures) -> PlotlyFigure:
     """Edits per UTC day (days with edits), zoomable like the month chart."""
     days = figures["timeline"]["days"]
-    trace = go.Bar(
+    bars = trace(
+        "bar",
+        x=days["date"],
+        y=days["edits"],
         name="edits",
-        marker_color=COLOURS["registered"],
+        marker={"color": COLOURS["registered"]},
         hovertemplate="%{x|%d %b %Y}: %{y:,} edits<extra></extra>",
     )
-    fig = figure([trace], bargap=0, meta=RESCALE_Y, showlegend=False, margin=_BELOW_TOOLS)
-    fig.update_xaxes(
-        type="date",
-        rangeslider={"visible": True},
-        rangeselector=_RANGE_SELECTOR,
-        range=padded(days["date"], "day"),
+    return figure(
+        [bars],
+        bargap=0,
+        meta=RESCALE_Y,
+        showlegend=False,
+        margin=_BELOW_TOOLS,
+        xaxis=_zoomable(days["date"], "day", buttons=True),
+        yaxis={
+            "title": {"text": "edits per day"},
+            "rangemode": "tozero",
+            **whole_numbers(max(days["edits"], default=0)),
+        },
     )
-    fig.update_yaxes(
-        title_text="edits per day",
-        rangemode="tozero",
-        **whole_numbers(max(days["edits"], default=0)),
-    )
-    return to_json(fig, [{"x": days["date"], "y": days["edits"]}])
 
 
 def article_size(figures: PageFigures) -> PlotlyFigure:
     """The size in bytes over time; a band shows each bucket's smallest and largest size,
     so blankings and big additions stay visible however long the history."""
     size = figures["size"]
-    band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    x = size["timestamp"]
+
+    def band(y: list[int], **props: Any) -> Trace:
+        line = {"width": 0}
+        return trace("scatter", x=x, y=y, mode="lines", line=line, hoverinfo="skip", **props)
+
     traces = [
-        go.Scatter(**band, showlegend=False),
-        go.Scatter(
-            **band, fill="tonexty", fillcolor="rgba(51,102,204,0.2)", name="smallest – largest"
-        ),
-        go.Scatter(
+        band(size["min"], showlegend=False),
+        band(size["max"], fill="tonexty", fillcolor="rgba(51,102,204,0.2)",
+             name="smallest – largest"),
+        trace(
+            "scatter",
+            x=x,
+            y=size["size"],
             mode="lines",
             name="size",
             line={"color": COLOURS["registered"], "width": 1.5, "shape": "hv"},
             hovertemplate="%{x|%d %b %Y %H:%M}: %{y:,} bytes<extra></extra>",
         ),
-    ]
-    fig = figure(traces, meta=RESCALE_Y)
-    fig.update_xaxes(
-        type="date", rangeslider={"visible": True}, range=padded(size["timestamp"], "moment")
+    ]  # fmt: skip
+    return figure(
+        traces,
+        meta=RESCALE_Y,
+        xaxis=_zoomable(x, "moment"),
+        yaxis={"title": {"text": "size (bytes)"}, "rangemode": "tozero"},
     )
-    fig.update_yaxes(title_text="size (bytes)", rangemode="tozero")
-    x = size["timestamp"]
-    return to_json(fig, [{"x": x, "y": size[key]} for key in ("min", "max", "size")])
 
 
 def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
     """Reverts per month, with the edit wars of most reverts marked (shaded and pinned)."""
     months = figures["timeline"]["months"]
     wars = figures["conflict"]["edit_wars"]
-    traces: list[Any] = [
-        go.Bar(
+    traces = [
+        trace(
+            "bar",
+            x=months["month"],
+            y=months["reverts"],
             name="reverts",
-            marker_color=COLOURS["revert"],
+            marker={"color": COLOURS["revert"]},
             hovertemplate="%{x|%B %Y}: %{y:,} reverts<extra></extra>",
         )
     ]
     if wars:
         traces.append(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=[_day(war["start"]) for war in wars],
                 y=[war["reverts"] for war in wars],
                 mode="markers+text",
@@ -166,16 +175,27 @@ def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
          "opacity": 0.2, "line": {"width": 0}, "layer": "below"}
         for war in wars
     ]  # fmt: skip
-    fig = figure(traces, shapes=shaded, meta=RESCALE_Y)  # (add_vrect costs 2 ms a shape)
-    fig.update_xaxes(
-        type="date", rangeslider={"visible": True}, range=padded(months["month"], "month")
-    )
     # Room above the tallest bar or war marker for the marker's "#1" (never clipped).
     highest = max([*months["reverts"], *(war["reverts"] for war in wars), 1])
-    fig.update_yaxes(
-        title_text="reverts per month", range=[0, highest * 1.25], **whole_numbers(highest)
+    return figure(
+        traces,
+        shapes=shaded or None,
+        meta=RESCALE_Y,
+        xaxis=_zoomable(months["month"], "month"),
+        yaxis={
+            "title": {"text": "reverts per month"},
+            "range": [0, highest * 1.25],
+            **whole_numbers(highest),
+        },
     )
-    return to_json(fig, [{"x": months["month"], "y": months["reverts"]}])
+
+
+def _zoomable(
+    x: list[str], unit: Literal["month", "day", "moment"], buttons: bool = False
+) -> dict[str, Any]:
+    """A time axis with a range slider (and the 1y/5y/all buttons), widened if short."""
+    axis = {"type": "date", "rangeslider": {"visible": True}, "range": padded(x, unit)}
+    return {**axis, "rangeselector": _RANGE_SELECTOR} if buttons else axis
 
 
 def padded(x: list[str], unit: Literal["month", "day", "moment"]) -> list[str] | None:

@@ -15,9 +15,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from wikivice.figures.cache import current_key, figures_for, partial_figures
+from wikivice.figures.charts import dashboard_charts
 from wikivice.figures.conflict import WarThreshold
 from wikivice.figures.page import FIGURES_VERSION
-from wikivice.figures.plotting import ChartSpec
 from wikivice.figures.types import PageFigures
 from wikivice.jobs.analyses import checked_at, is_stale, stopped_at_limit
 from wikivice.jobs.runtime import Runtime
@@ -67,7 +67,7 @@ def render_body(
         "site": site,
         "title": title,
         "figures": figures,
-        "charts": charts(figures),
+        "charts": dashboard_charts(figures),
         "partial": partial,
     }
     return templates.get_template("_dash_main.html").render(context)
@@ -161,9 +161,3 @@ def dashboard_context(
 def fetched_ago(seconds: float) -> str:
     """ "less than a minute", "3 minutes", "2.5 hours": how long ago, as the page says."""
     return "less than a minute" if seconds < 60 else duration(seconds)
-
-
-def charts(figures: PageFigures) -> list[ChartSpec]:
-    from wikivice.figures.charts import dashboard_charts  # plotly: loaded on first use
-
-    return dashboard_charts(figures)

@@ -2,9 +2,10 @@
 
 The first dashboard a process served used to pay for work that is the same for every
 page and every visitor: compiling the templates, plotly.py building the validators of
-each kind of trace on first use, and compressing plotly.min.js (4.7 MB) for its first
-download: about a second on this machine, in the first visitor's wait (issue 11: the
-dashboard cold). `warm_up` does it all once at start-up instead, drawing the dashboard of
+each kind of trace on first use (gone since the charts are built as plain dicts,
+figures/plotting.py), and compressing plotly.min.js (4.7 MB) for its first download:
+about a second on this machine, in the first visitor's wait (issue 11: the dashboard
+cold). `warm_up` does what is left once at start-up instead, drawing the dashboard of
 a small sample history (`figures/sample.json`, the figures of the simulator's
 `Synthetic 60`; tests/web/test_warmup.py keeps it in the shape of `PageFigures` and says
 how to write it again). Nothing it does is kept but in the caches it fills.
