@@ -19,13 +19,12 @@ from sqlalchemy import select, update
 
 from support import fetch, make_settings
 from wikivice.jobs.analyses import refresh_analysis, start_analysis
+from wikivice.jobs.asked import RESOLVE_REUSE
 from wikivice.jobs.events import Event, events_after
 from wikivice.jobs.machine import Claim, Jobs
+from wikivice.jobs.progress import PROGRESS_EVERY, JobProgress
 from wikivice.jobs.runner import (
     INTERNAL_ERROR,
-    PROGRESS_EVERY,
-    RESOLVE_REUSE,
-    JobProgress,
     run_claimed,
     run_job,
 )

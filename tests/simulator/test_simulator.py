@@ -335,6 +335,7 @@ def test_opensearch_suggests_prefixes_and_typos(
     assert search("turi")[1] == ["Alan Turing"]
     assert search("ac/")[3] == [f"{server.base_url}/wiki/AC/DC"]
     assert search("qqqqqqqq")[1] == []
+    assert search("Synthetic nothing here")[1] == []  # no completions, and no error
 
 
 def test_compare_renders_mediawiki_diff_rows(client: httpx.Client, server: SimulatorServer) -> None:

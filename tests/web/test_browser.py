@@ -214,7 +214,7 @@ def test_stale_article_refreshes_with_one_click(browser_page: BrowserPage, make_
 
 
 def test_forms_work_without_javascript(browser_session: Any, make_stack: Any) -> None:
-    stack = make_stack()
+    stack = make_stack(latency=0.3)  # a job outlasts the page's first load
     key = stack.sim_url.split("//")[1]
     context = browser_session.new_context(java_script_enabled=False)
     posted: list[str] = []
@@ -234,9 +234,12 @@ def test_forms_work_without_javascript(browser_session: Any, make_stack: Any) ->
         page.fill("#title", "Synthetic 301")
         page.press("#title", "Enter")
         page.wait_for_url("**/wiki/**/Synthetic_301")
-        # Up to 500 revisions, on a wiki whose bots are known by now: complete after the
-        # title lookup (issue 11 part 5), so the page is its dashboard at once.
+        # A new title on a wiki known by now: its page at once, its job looking the title
+        # up; without JavaScript the page reloads itself (every 2 s) until the dashboard.
+        assert page.query_selector("#progress") is not None
+        assert page.query_selector("noscript meta[http-equiv=refresh]") is not None
         page.wait_for_selector("#dashboard-body")
+        assert page.query_selector("noscript meta[http-equiv=refresh]") is None
         page.goto(stack.url + "/")
         page.click("#random")
         page.wait_for_url("**/wiki/**")

@@ -5,6 +5,7 @@ A GET shows what is stored and asks no wiki; the forms that analyse post (issue 
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import update
 
 from support import LiveServer, job_rows, read_events
 from wikivice.settings import Settings
-from wikivice.simulator import SimulatorServer
+from wikivice.simulator import FaultSpec, SimulatorServer
 from wikivice.store.database import Database
 from wikivice.store.models import Page
 from wikivice.web.app import create_app
@@ -61,8 +62,9 @@ def test_home_search_and_random_are_forms_that_post(client: httpx.Client) -> Non
 
 
 def test_search_form_posts_then_goes_to_the_article(
-    client: httpx.Client, key: str, wiki_settings: Settings
+    client: httpx.Client, key: str, wiki_settings: Settings, simulator: SimulatorServer
 ) -> None:
+    simulator.sim.latency = 0.3  # its job outlasts the page's first load
     response = client.post("/search", data={"wiki": key, "title": "synthetic_900"})
     assert response.status_code == 303
     assert response.headers["location"] == f"/wiki/{key}/Synthetic_900"
@@ -339,3 +341,63 @@ def test_bad_forms_get_a_clear_page(
     assert response.status_code == status
     assert 'id="problem"' in response.text and "Traceback" not in response.text
     assert job_rows(wiki_settings) == 0
+
+
+def followed(client: httpx.Client, location: str, status: int, timeout: float = 20.0) -> str:
+    """GET `location` until it answers `status` (its job runs in the server meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(location)
+        if page.status_code == status or time.monotonic() > deadline:
+            assert page.status_code == status, page.text[:300]
+            return page.text
+        time.sleep(0.05)
+
+
+def test_the_form_answers_before_the_wiki_for_a_title_never_seen(
+    client: httpx.Client, key: str, simulator: SimulatorServer
+) -> None:
+    """On a wiki known here, a new title's page (and job) exist before the wiki is asked:
+    the form answers even while the wiki fails every request, and the job says why."""
+    analysed(client, "Synthetic 20")  # the wiki known here, and its bot accounts
+    simulator.sim.faults = FaultSpec.parse("5xx=1,retry_after=0")
+    response = client.post("/search", data={"wiki": key, "title": "Synthetic 460"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/wiki/{key}/Synthetic_460"
+    page = client.get(response.headers["location"])
+    assert page.status_code == 200 and 'id="progress"' in page.text
+    simulator.sim.faults = FaultSpec.parse("")
+    again = client.post("/search", data={"wiki": key, "title": "Synthetic 461"})
+    assert again.headers["location"] == f"/wiki/{key}/Synthetic_461"
+    dashboard = ""
+    deadline = time.monotonic() + 20
+    while 'id="dashboard-body"' not in dashboard and time.monotonic() < deadline:
+        dashboard = client.get(again.headers["location"]).text
+        time.sleep(0.05)
+    assert 'id="dashboard-body"' in dashboard and "461" in dashboard
+
+
+def test_a_new_title_the_wiki_has_no_article_of_answers_404_with_suggestions(
+    client: httpx.Client, key: str
+) -> None:
+    analysed(client, "Synthetic 20")
+    response = client.post("/search", data={"wiki": key, "title": "Coffe"})
+    assert response.status_code == 303  # the job asks the wiki, and the page says
+    text = followed(client, response.headers["location"], 404)
+    assert "has no article called “Coffe”" in text and "No such article" in text
+    suggestion = form_of(text, '<form class="post-button as-link"')
+    assert 'name="title" value="Coffee"' in suggestion and ">Coffee</button>" in suggestion
+
+
+def test_a_new_title_that_redirects_leads_to_the_page_it_redirects_to(
+    client: httpx.Client, key: str
+) -> None:
+    analysed(client, "Synthetic 20")
+    response = client.post("/search", data={"wiki": key, "title": "Turing"})
+    assert response.headers["location"] == f"/wiki/{key}/Turing"
+    deadline = time.monotonic() + 20
+    moved = client.get(response.headers["location"])
+    while moved.status_code != 301 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        moved = client.get(response.headers["location"])
+    assert moved.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=Turing"

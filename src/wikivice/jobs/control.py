@@ -26,7 +26,7 @@ from wikivice.jobs.caps import check_caps
 from wikivice.jobs.machine import CANCELLED, FAILED, QUEUED, Jobs
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
-from wikivice.store.models import FetchJob
+from wikivice.store.models import FetchJob, Page
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, Canceller, EventKind, JobStatus, Stage
 
 RESUMABLE = (CANCELLED,)  # what the person who started a job may resume
@@ -116,13 +116,16 @@ def hurry(jobs: Jobs, job_id: int) -> bool:
 
 
 def prune_failed(jobs: Jobs, keep_days: float) -> int:
-    """Forget failed jobs (and their events) that ended more than `keep_days` ago; returns
-    how many. The operator retries a failed job until then."""
+    """Forget failed jobs (and their events) that ended more than `keep_days` ago, and the
+    titles asked for that are left with no job (a title the wiki has no article of:
+    `jobs.asked`); returns how many jobs. The operator retries a failed job until then."""
     cutoff = jobs.clock() - keep_days * DAY
     with jobs.db.write() as conn:
         gone = conn.execute(
             delete(FetchJob).where(FetchJob.status == FAILED, FetchJob.finished_at < cutoff)
         ).rowcount
+        has_job = select(FetchJob.id).where(FetchJob.page_id == Page.id).exists()
+        conn.execute(delete(Page).where(Page.pageid.is_(None), ~has_job))
     return int(gone or 0)
 
 

@@ -53,7 +53,7 @@ def fetch_in_foreground(
     analysis = start_analysis(rt, site, resolved.title, enqueue=False, resolved=resolved)
     summary = FetchSummary(
         title=analysis.page.title,
-        pageid=analysis.page.pageid,
+        pageid=analysis.page.wiki_pageid,
         wiki=site.key,
         redirected_from=analysis.resolved.redirected_from,
         status=JobStatus.DONE,

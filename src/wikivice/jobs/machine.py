@@ -281,11 +281,12 @@ class Jobs:
             finished_at=self.clock(),
         )
 
-    def fail(self, claim: Claim, error: str) -> None:
+    def fail(self, claim: Claim, error: str, extra: dict[str, Any] | None = None) -> None:
+        """The job failed (`error`, said to people); `extra` goes into its event."""
         self.update(
             claim,
             EventKind.FAILED,
-            {},
+            extra or {},
             status=FAILED,
             stage=Stage.FAILED,
             error=error,

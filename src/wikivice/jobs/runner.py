@@ -10,23 +10,21 @@ on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlsplit
 
-import orjson
-from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wikivice import logs
 from wikivice.jobs import unqueued
+from wikivice.jobs.asked import LookedUp, first_request
 from wikivice.jobs.caps import limit_reached
-from wikivice.jobs.estimate import ProgressEstimator
 from wikivice.jobs.lanes import GAVE_WAY, Turn
 from wikivice.jobs.machine import Claim, Jobs, LeaseLost
+from wikivice.jobs.progress import JobProgress
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
 from wikivice.store.database import Database
@@ -34,15 +32,9 @@ from wikivice.store.fetcher import Fetcher, Interrupted
 from wikivice.store.ingest import IngestResult, ingest
 from wikivice.store.pages import PageRef
 from wikivice.store.vocabulary import EventKind, Stage
-from wikivice.wiki.client import RevisionBatch
 from wikivice.wiki.errors import MediaWikiError, PageMissing, WikiUnavailable
-from wikivice.wiki.sites import WikiSite
-from wikivice.wiki.timestamps import parse_timestamp
-from wikivice.wiki.transport import RetryNotice
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 0.25  # seconds between progress events (every batch still checkpoints)
-RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
 DATABASE_PATIENCE = 60.0  # seconds a run waits for its database to answer again
 Analyser = Callable[[Database, PageRef], None]
 INTERNAL_ERROR = "something went wrong on our side; it is logged for the operators to fix"
@@ -148,29 +140,26 @@ def _run(
         site, listener=listener.retrying, sleep=sleep, on_wait=listener.waiting_for_slot
     )
     listener.stage(Stage.RESOLVING)
-    if claim.checkpoint is None and time.time() - (page.resolved_at or 0) > RESOLVE_REUSE:
-        resolved = wiki.resolve_pageid(page.pageid)
-        with rt.db.write() as conn:
-            page = pages.upsert_page(conn, page.wiki_id, resolved)
-    if page.is_current and claim.checkpoint is None:
-        rt.jobs.finish(claim, "already up to date", new_revisions=0)
-        return IngestResult(0, page.stored_revisions, wiki.requests, 0.0)
+    looked = first_request(rt.jobs, claim, wiki, site, page)
+    if looked is None:
+        return None
+    claim, page, resume, head = looked.claim, looked.page, looked.resume, looked.stored
+    listener.done = max(listener.done, head)
     limit = claim.revision_limit
-    if limit is not None and page.stored_revisions >= limit:
-        # No walk: a refresh would only find more of what this server does not fetch.
-        result = IngestResult(0, page.stored_revisions, wiki.requests, 0.0, capped=True)
-        _finish(rt.jobs, claim, result, listener.started, limit)
-        return result
+    unwalked = _without_a_walk(rt.jobs, looked, limit, wiki.requests, listener.started)
+    if unwalked is not None:
+        return unwalked
     result = ingest(
         rt.db,
         wiki,
         page,
         listener,
-        resume=claim.checkpoint,
+        resume=resume,
         should_stop=lambda: stop.is_set() or beat.lost.is_set() or bool(turn and turn.over()),
         head_start=head_start,
         limit=limit,
     )
+    result = dataclasses.replace(result, new_revisions=result.new_revisions + head)
     if analyse is not None:
         done = result.stored_revisions
         rt.jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
@@ -178,6 +167,26 @@ def _run(
             page = pages.page_by_id(conn, claim.page_id) or page
         analyse(rt.db, page)
     _finish(rt.jobs, claim, result, listener.started, limit)
+    return result
+
+
+def _without_a_walk(
+    jobs: Jobs, looked: LookedUp, limit: int | None, requests: int, started: float
+) -> IngestResult | None:
+    """The job finished with no walk, when none is needed: the first request brought the
+    whole history (`jobs.asked`), or what is stored is current, or a refresh would only
+    find more of what this server does not fetch (its `limit`). None: walk."""
+    claim, page = looked.claim, looked.page
+    if looked.complete:
+        result = IngestResult(looked.stored, page.stored_revisions, requests, 0.0)
+    elif page.is_current and looked.resume is None:
+        jobs.finish(claim, "already up to date", new_revisions=0)
+        return IngestResult(0, page.stored_revisions, requests, 0.0)
+    elif limit is not None and page.stored_revisions >= limit:
+        result = IngestResult(0, page.stored_revisions, requests, 0.0, capped=True)
+    else:
+        return None
+    _finish(jobs, claim, result, started, limit)
     return result
 
 
@@ -248,118 +257,6 @@ def _fail(jobs: Jobs, claim: Claim, error: str) -> None:
         jobs.fail(claim, error)
     except LeaseLost:
         pass
-
-
-class JobProgress:
-    """The ingest listener of a job: progress into the job row and its events.
-
-    The total shown is the wiki's count, or past its cap an estimate (`jobs.estimate`);
-    the stage only moves forward (a resumed job does not count again), and each retry is
-    said at once, before its wait, in plain words."""
-
-    def __init__(self, jobs: Jobs, claim: Claim, site: WikiSite, done_before: int) -> None:
-        self.jobs = jobs
-        self.claim = claim
-        self.site = site
-        self.host = urlsplit(site.api_url).netloc or site.key
-        self.started = time.monotonic()
-        self.done = done_before
-        self.reached = claim.stage
-        self.estimator = ProgressEstimator()
-        self.last_event = 0.0
-        self.pending_notify = False
-
-    def stage(self, stage: Stage, message: str | None = None) -> None:
-        if stage.rank < self.reached.rank:
-            return  # never backwards: it counted (or resolved) on an earlier attempt
-        self.reached = stage
-        self.jobs.update(self.claim, EventKind.STAGE, stage=stage, message=message)
-
-    def total(self, total: int | None, lower_bound: bool) -> None:
-        self.estimator.counted(total, lower_bound)
-        shown = self.estimator.estimate(self.done)
-        self.jobs.update(
-            self.claim,
-            EventKind.PROGRESS,
-            total=shown.total if shown.total is not None else total,
-            total_is_lower_bound=lower_bound,
-            total_is_estimate=shown.estimated,
-            message=None,
-        )
-
-    def far_end(self, timestamps: list[int]) -> None:
-        self.estimator.far_end(timestamps)
-
-    def walked(self, batch: RevisionBatch) -> None:
-        revisions = batch.revisions
-        ends = (_epoch(revisions[0]), _epoch(revisions[-1])) if revisions else (None, None)
-        self.estimator.walked(batch.fetched_at, len(revisions), *ends)
-
-    def batch_stored(
-        self, conn: Connection, done: int, total: int | None, checkpoint: dict[str, str] | None
-    ) -> bool:
-        now = time.monotonic()
-        self.done = done
-        shown = self.estimator.estimate(done)
-        if shown.total is not None:
-            total = shown.total
-        saved = orjson.dumps(checkpoint).decode() if checkpoint else None
-        if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
-            self.jobs.save_checkpoint(conn, self.claim, done, total, saved)
-            return False
-        values: dict[str, Any] = {
-            "done": done,
-            "total": total,
-            "total_is_estimate": shown.estimated,
-            "checkpoint": saved,
-            "message": None,
-        }
-        extra = {
-            "rate": round(shown.rate, 1) if shown.rate is not None else None,
-            "eta": round(shown.eta, 1) if shown.eta is not None else None,
-        }
-        self.jobs.update(self.claim, EventKind.PROGRESS, extra, conn=conn, **values)
-        self.last_event = now
-        self.pending_notify = True
-        return True
-
-    def batch_committed(self) -> None:
-        if self.pending_notify:
-            self.pending_notify = False
-            self.jobs.notify(self.claim.job_id)
-
-    def retrying(self, notice: RetryNotice) -> None:
-        """Said before the wait (issue 11: within seconds of the first failed request)."""
-        extra = {
-            "reason": notice.reason,
-            "wait": notice.wait,
-            "attempt": notice.attempt + 1,
-            "tries": notice.tries,
-        }
-        try:
-            self.jobs.update(
-                self.claim, EventKind.RETRYING, extra, message=notice.sentence(self.host)
-            )
-        except LeaseLost:
-            raise Interrupted from None
-
-    def waiting_for_slot(self, host: str) -> None:
-        """The service already sends the host as many requests as it may: say so."""
-        message = (
-            f"waiting for a free slot: {host} is already answering as many requests from "
-            "this service as it asks for"
-        )
-        try:
-            self.jobs.update(self.claim, EventKind.PROGRESS, message=message)
-        except LeaseLost:
-            raise Interrupted from None
-
-
-def _epoch(revision: dict[str, Any]) -> int | None:
-    try:
-        return parse_timestamp(str(revision["timestamp"]))
-    except (KeyError, ValueError):
-        return None  # a wiki's odd answer only leaves the estimate without this batch
 
 
 class _Heartbeat:

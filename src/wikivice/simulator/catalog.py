@@ -267,7 +267,8 @@ class Catalog:
         out.sort(key=lambda t: (_fold(t) != query, -self._weight(t)))
         if "synthetic ".startswith(query) or query.startswith("synthetic "):
             digits = query[len("synthetic ") :] if query.startswith("synthetic ") else ""
-            out += _synthetic_completions(digits, limit - len(out))
+            if not digits or digits.isdigit():  # "synthetic nothing" completes to nothing
+                out += _synthetic_completions(digits, limit - len(out))
         return out
 
     def _fuzzy(self, query: str, limit: int) -> list[str]:

@@ -117,7 +117,7 @@ def ingest(
     bots_future = side.submit(logs.in_context(_bot_names), db, wiki, page.wiki_id)
     # The tags' display names, for the history explorer: not needed to store anything.
     tags_future = side.submit(logs.in_context(refresh_tag_labels), db, wiki, page.wiki_id)
-    fetcher, head = _walk(head_start, wiki, page.pageid, resume, newer_than)
+    fetcher, head = _walk(head_start, wiki, page.wiki_pageid, resume, newer_than)
     try:
         group = _Group(db, page, state, EditorCache(page.wiki_id, bots_future.result()), listener)
         batch = fetcher.next(should_stop)
@@ -301,7 +301,7 @@ class _Counting:
 
     def _newest(self) -> list[int]:
         try:
-            return self.wiki.newest_timestamps(self.page.pageid)
+            return self.wiki.newest_timestamps(self.page.wiki_pageid)
         except MediaWikiError:
             return []  # only the estimate needed it: the fetch goes on
 

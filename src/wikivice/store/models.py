@@ -68,18 +68,33 @@ class Wiki(Base):
     tags_checked_at: Mapped[float | None] = mapped_column(Float)
 
 
+_UNRESOLVED = text("pageid IS NULL")
+
+
 class Page(Base):
-    """An article, known by its page id (titles change when pages move)."""
+    """An article, known by its page id (titles change when pages move).
+
+    A row without a page id is a title asked for and not yet looked up: the search form
+    answers before the wiki does, and the job that fetches the page resolves its title
+    first (`store.settle`). One such row per title asked on a wiki."""
 
     __tablename__ = "pages"
     __table_args__ = (
         UniqueConstraint("wiki_id", "pageid", name="uq_pages_wiki_pageid"),
         Index("ix_pages_wiki_title", "wiki_id", "title"),
+        Index(
+            "uq_pages_wiki_asked_title",
+            "wiki_id",
+            "title",
+            unique=True,
+            sqlite_where=_UNRESOLVED,
+            postgresql_where=_UNRESOLVED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     wiki_id: Mapped[int] = mapped_column(ForeignKey("wikis.id", ondelete="CASCADE"))
-    pageid: Mapped[int] = mapped_column(BigInteger)
+    pageid: Mapped[int | None] = mapped_column(BigInteger)  # None: not looked up yet
     ns: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(512))
     # What the wiki said at the last resolve (prop=info).

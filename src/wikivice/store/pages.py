@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wikivice.store.database import dialect_insert
@@ -20,11 +20,12 @@ MAX_NAME_CHARS = 200  # wikis.name: what the wiki calls itself, cut to fit
 
 @dataclass(frozen=True)
 class PageRef:
-    """What a job needs to know about a page (our row id and the wiki's page id)."""
+    """What a job needs to know about a page (our row id and the wiki's page id: None
+    for a title asked for and not looked up yet, see `asked_page`)."""
 
     id: int
     wiki_id: int
-    pageid: int
+    pageid: int | None
     title: str
     latest_revid: int | None
     stored_revisions: int
@@ -32,6 +33,13 @@ class PageRef:
     stored_latest_ts: int | None
     fetched_at: float | None
     resolved_at: float | None
+
+    @property
+    def wiki_pageid(self) -> int:
+        """The wiki's page id of a page looked up: what walking its history needs."""
+        if self.pageid is None:
+            raise ValueError(f"{self.title!r} has not been looked up on its wiki yet")
+        return self.pageid
 
     @property
     def is_current(self) -> bool:
@@ -93,16 +101,20 @@ def findable(text: str, most: int) -> bool:
     return len(text) <= most and not any(not_text(c) for c in text)
 
 
-def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageRef:
-    """Record what the wiki just told us about a page; returns the page as stored."""
-    now = time.time()
-    values = {
+def _told(resolved: ResolvedPage) -> dict[str, object]:
+    """A page row's columns from what the wiki just said of it."""
+    return {
         "title": resolved.title,
         "ns": resolved.ns,
         "latest_revid": resolved.latest_revid,
         "length": resolved.length,
-        "resolved_at": now,
+        "resolved_at": time.time(),
     }
+
+
+def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageRef:
+    """Record what the wiki just told us about a page; returns the page as stored."""
+    values = _told(resolved)
     changed = conn.execute(
         update(Page).where(Page.wiki_id == wiki_id, Page.pageid == resolved.pageid).values(**values)
     ).rowcount
@@ -125,6 +137,47 @@ def upsert_page(conn: Connection, wiki_id: int, resolved: ResolvedPage) -> PageR
     if resolved.redirected_from and resolved.redirected_from != resolved.title:
         remember_redirect(conn, wiki_id, resolved.redirected_from, ref.id)
     return ref
+
+
+def asked_page(conn: Connection, wiki_id: int, title: str) -> PageRef:
+    """The row of `title` (cleaned) asked for on the wiki and not looked up yet: made on
+    the first ask, the same row for every ask after (safe under concurrent callers)."""
+    values = {"wiki_id": wiki_id, "pageid": None, "title": title, "ns": 0, "stored_revisions": 0}
+    add = dialect_insert(conn.dialect.name)(Page).values(**values).on_conflict_do_nothing()
+    conn.execute(add)
+    asked = _ref(conn, (Page.wiki_id == wiki_id) & (Page.title == title) & Page.pageid.is_(None))
+    assert asked is not None
+    return asked
+
+
+def settle(conn: Connection, asked: PageRef, resolved: ResolvedPage) -> PageRef:
+    """What the wiki said of an asked title (`asked_page`): the page it is. A page known
+    here already (the title redirects to it, or another lookup just recorded it) is
+    updated and returned, and the caller moves the asked row's jobs to it and drops the
+    row (`drop_asked`); otherwise the asked row becomes the page. Either way the title
+    as asked, and the redirect the wiki followed, lead to the page from now on."""
+    known = page_by_pageid(conn, asked.wiki_id, resolved.pageid)
+    if known is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    update(Page)
+                    .where(Page.id == asked.id)
+                    .values(pageid=resolved.pageid, **_told(resolved))
+                )
+        except IntegrityError:  # recorded meanwhile by another lookup of the same page
+            known = page_by_pageid(conn, asked.wiki_id, resolved.pageid)
+    page = upsert_page(conn, asked.wiki_id, resolved) if known else page_by_id(conn, asked.id)
+    assert page is not None
+    for title in (asked.title, resolved.redirected_from):
+        if title and title != page.title:
+            remember_redirect(conn, asked.wiki_id, title, page.id)
+    return page
+
+
+def drop_asked(conn: Connection, asked_id: int) -> None:
+    """An asked row that turned out to be a page known here (`settle`), its jobs moved."""
+    conn.execute(delete(Page).where(Page.id == asked_id, Page.pageid.is_(None)))
 
 
 def remember_redirect(conn: Connection, wiki_id: int, title: str, page_id: int) -> None:
@@ -211,6 +264,9 @@ _REF_COLUMNS = [getattr(Page, name) for name in PageRef.__dataclass_fields__]
 
 def _ref(conn: Connection, where: ColumnElement[bool]) -> PageRef | None:
     row = conn.execute(
-        select(*_REF_COLUMNS).where(where).order_by(Page.resolved_at.desc()).limit(1)
+        select(*_REF_COLUMNS)
+        .where(where)
+        .order_by(Page.resolved_at.desc().nulls_last())  # a page over a title asked
+        .limit(1)
     ).first()
     return None if row is None else PageRef(**row._mapping)

@@ -14,10 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from wikivice.jobs.analyses import ArticleState, open_article, start_analysis
+from wikivice.jobs.asked import start_asked
+from wikivice.jobs.events import events_after
 from wikivice.jobs.runtime import Runtime
 from wikivice.store import pages
+from wikivice.store.vocabulary import JobStatus
 from wikivice.web import urls
 from wikivice.web.clients import client_key
 from wikivice.web.dashboards import dashboard_context, partial_context
@@ -89,14 +93,18 @@ def show_search(
 async def analyse_article(
     request: Request, rt: RuntimeDep, lookups: LookupsDep, form: ArticleFormDep
 ) -> Response:
-    """The search boxes and the Analyse, Refresh and Try again buttons: resolve the
-    title, start (or join) its analysis, then its page (303: a reload posts nothing)."""
+    """The search boxes and the Analyse, Refresh and Try again buttons: start (or join)
+    the title's analysis, then its page (303: a reload posts nothing)."""
     if not form.title.strip():
         return RedirectResponse(urls.home(), status_code=303)
     client = client_key(request)
-    target = await lookups.run(
-        lambda: analysed_article(rt, site_for_request(rt, form.wiki), form.title, client)
-    )
+    site = await run_in_threadpool(site_for_request, rt, form.wiki)
+    # A title never seen here on a wiki known here: its page at once, the job resolving
+    # the title (jobs.asked); otherwise the title is looked up first.
+    asked = await run_in_threadpool(start_asked, rt, site, form.title, client)
+    if asked is not None:
+        return RedirectResponse(urls.article(site.key, asked[0]), status_code=303)
+    target = await lookups.run(lambda: analysed_article(rt, site, form.title, client))
     return RedirectResponse(target, status_code=303)
 
 
@@ -142,6 +150,8 @@ def show_article(
         target = urls.article(site.key, state.title)
         moved = urls.title_slug(state.moved_from)
         return RedirectResponse(f"{target}?redirected_from={moved}", 301)
+    if state.page is not None and state.page.pageid is None:
+        said_missing(rt, site, state)
     shown_from = title_from_slug(redirected_from) if redirected_from else None
     return render_article(
         request, rt, templates, site, state, wiki_field=site.key, redirected_from=shown_from
@@ -186,6 +196,19 @@ def show_dashboard_fragment(
     # The history explorer's section shows what the query asks: part of the tag.
     tag = etag("fragment", context["dashboard_tag"], str(request.query_params))
     return renders.answer(request, tag, lambda: render_page(templates, "dashboard.html", context))
+
+
+def said_missing(rt: Runtime, site: WikiSite, state: ArticleState) -> None:
+    """A title asked through the form, which the wiki said it has no article of: the
+    404 the form answered before its job looked titles up (jobs.asked), with the wiki's
+    suggestions (its job's last event); nothing otherwise."""
+    job = state.job
+    if job is None or job.status != JobStatus.FAILED:
+        return
+    said = events_after(rt.db, job.id, job.events - 1)
+    if said and said[-1].data.get("missing"):
+        shown = f"{site.key} has no article called “{state.title}”."
+        raise Problem(404, shown, list(said[-1].data.get("suggestions") or []), "missing")
 
 
 def render_article(

@@ -185,12 +185,32 @@ class ProgressView {
     const seq = Number(e.lastEventId);
     if (seq && seq <= this.lastSeq) return;
     if (seq) this.lastSeq = seq;
+    const job = JSON.parse(e.data);
     if (TERMINAL_EVENT_KINDS.includes(kind)) this.finish();
-    (HANDLERS[kind] ?? show)(this, kind, JSON.parse(e.data));
+    if (this.followLookUp(kind, job)) return;
+    (HANDLERS[kind] ?? show)(this, kind, job);
     if (!this.streamOpened) {
       this.streamOpened = true;
       setTimeout(this.onStreamOpen, 0); // after this event is on screen
     }
+  }
+
+  // A title asked through the search form is looked up by its job (jobs/asked.py): when
+  // the wiki calls the page otherwise (a redirect, another spelling) the page goes to the
+  // page's own address, where the same job goes on; when the wiki has no such article the
+  // server's page says so, with the wiki's suggestions.
+  followLookUp(kind, job) {
+    const moved = job.title && job.title !== this.section.dataset.title;
+    const missing = kind === EventKind.FAILED && job.missing;
+    if (!moved && !missing) return false;
+    this.finish();
+    let target = window.location.href;
+    if (moved) {
+      target = urlFor("article", { wiki: this.section.dataset.wiki, title: job.title.replaceAll(" ", "_") });
+      if (job.redirected_from) target += `?redirected_from=${encodeURIComponent(job.redirected_from)}`;
+    }
+    window.location.replace(target);
+    return true;
   }
 
   finish() {
