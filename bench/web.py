@@ -1,8 +1,9 @@
 """Time to progress and to dashboard, as a person experiences them, in Chromium.
 
 The simulator answers every API call after 200 ms (`--latency 0.2`); `wikivice serve`
-runs on a fresh data dir. For each run a new article of about 500 revisions is searched
-from the home page (the form POSTs; the browser follows the 303 to the article's page):
+runs on a fresh data dir. For each run a new article of at most 500 revisions (Synthetic
+500, 499, ...) is searched from the home page (the form POSTs; the browser follows the
+303 to the article's page):
 t0 is the Enter key; we record when the article page shows its progress bar, when the
 first job event reaches the page, and when the dashboard is visible with its charts
 drawn (without a reload). The wiki is known to the server (an article analysed before
@@ -81,7 +82,7 @@ def main() -> None:
                 )
                 page = browser.new_page()
                 page.goto(base + "/")  # warm: plotly.min.js and our modules in the cache
-                warm = 600 if args.partial else args.revisions - 1  # a short one: bots known
+                warm = 600 if args.partial else 60  # a short one: the wiki and its bots known
                 page.goto(f"{base}/wiki/{api.split('/')[2]}/Synthetic_{warm}")
                 page.click("#analyse")  # a page never analysed offers the button (a POST)
                 until(page, READY, 120.0)
@@ -93,7 +94,9 @@ def main() -> None:
                     until(page, READY, 120.0)
                 for run in range(args.runs):
                     page.goto(base + "/")
-                    page.fill("#title", f"Synthetic {args.revisions + run}")
+                    # A new article each run, of at most --revisions (500, 499, ...: one
+                    # round trip each, as the bar's `Synthetic 500`).
+                    page.fill("#title", f"Synthetic {args.revisions - run}")
                     # Times are taken in the browser (no automation round trips): the
                     # Enter key on the home page, then on the article page its first
                     # contentful paint (the progress bar), the first job event, and the
@@ -119,7 +122,7 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     print(
-        f"Synthetic {args.revisions}+n, {args.latency * 1000:.0f} ms per API call, "
+        f"Synthetic {args.revisions}-n, {args.latency * 1000:.0f} ms per API call, "
         f"{args.runs} runs (seconds from pressing Enter):"
     )
     labels = ("page painted", "first job event", "dashboard on screen")

