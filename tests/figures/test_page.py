@@ -5,10 +5,12 @@ test_geography). Every test runs on SQLite and PostgreSQL (the `db` fixture)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 import pytest
 
-from factories import History, epoch, example
+from factories import History, epoch, example, vandalism_history, war_history
 from wikivice.figures import page
 from wikivice.figures.page import page_figures
 from wikivice.figures.types import PageFigures
@@ -127,3 +129,17 @@ def test_all_anonymous(db: Database) -> None:
     countries = f["countries"]
     assert (countries["ip_edits"], countries["located_edits"], countries["countries"]) == (3, 2, 1)
     assert countries["top"][0]["share"] == 0.6667
+
+
+@pytest.mark.parametrize("history", [example, war_history, vandalism_history])
+def test_figures_computed_beside_a_second_read_are_the_same(
+    db: Database, history: Callable[[], History]
+) -> None:
+    """`beside`: the figures by time, place and conflict on a second read in a thread of
+    their own (a cold dashboard's), equal to one read's, keys in the same order."""
+    page_id = history().store(db)
+    with db.read() as conn:
+        alone = page_figures(conn, page_id, NOW)
+        together = page_figures(conn, page_id, NOW, beside=db.read)
+    assert together == alone and list(together) == list(alone)
+    assert together["conflict"]["most_reverted"] == alone["conflict"]["most_reverted"]

@@ -111,7 +111,7 @@ def store_figures(
         # The revid first: should a fetch store more revisions while this computes, the
         # cache says it is older than it is, and the next reader recomputes.
         revid = conn.execute(select(Page.stored_latest_revid).where(Page.id == page_id)).scalar()
-        figures = page_figures(conn, page_id, now, threshold)
+        figures = page_figures(conn, page_id, now, threshold, beside=db.read)
     values = {
         "revid": revid or 0,
         "version": FIGURES_VERSION,

@@ -98,6 +98,11 @@ def conflict_figures(
     }
 
 
+def with_most_reverted(figures: Conflict, most_reverted: list[RankedEditor]) -> Conflict:
+    """`figures` computed apart from the rankings (`page.page_figures`), with theirs."""
+    return {**figures, "most_reverted": most_reverted[:TOP_REVERTED]}
+
+
 def war_reverts(pairs: list[Undo], acts: list[bool] | None = None) -> list[WarRevert]:
     """The reverts that can make a war (see the module), oldest first; `acts` says which
     pairs undid vandalism (default: asked of each)."""
