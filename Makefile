@@ -55,7 +55,7 @@ layers: $(VENV)/.test-extras
 	$(BIN)/lint-imports --no-cache
 
 test: locked lint typecheck layers
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=30
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python -m compileall -q src

@@ -145,6 +145,7 @@ def test_a_redirect_to_a_page_being_fetched_joins_its_job(rt: Runtime, site: Wik
     assert job.message == "“Alan Turing” is being fetched already"
     last = events_after(rt.db, asked[1])[-1]
     assert last.kind == EventKind.DONE and last.data["title"] == "Alan Turing"
+    assert last.data["joined"] is True  # the page follows it there
     assert rt.jobs.active_for_page(theirs.page.id) == theirs.job_id  # theirs goes on
     assert job.page_id == theirs.page.id
 

@@ -150,7 +150,7 @@ def _joined(
     jobs.update(
         claim,
         EventKind.DONE,
-        found,
+        {**found, "joined": True},  # the page follows even when the title is the same
         conn=conn,
         status=JobStatus.DONE,
         stage=Stage.DONE,

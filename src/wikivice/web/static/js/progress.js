@@ -197,12 +197,12 @@ class ProgressView {
 
   // A title asked through the search form is looked up by its job (jobs/asked.py): when
   // the wiki calls the page otherwise (a redirect, another spelling) the page goes to the
-  // page's own address, where the same job goes on; when the wiki has no such article the
-  // server's page says so, with the wiki's suggestions.
+  // page's own address, where the same job goes on (or the page's own job, `joined`);
+  // when the wiki has no such article the server's page says so, with its suggestions.
   followLookUp(kind, job) {
     const moved = job.title && job.title !== this.section.dataset.title;
     const missing = kind === EventKind.FAILED && job.missing;
-    if (!moved && !missing) return false;
+    if (!moved && !missing && !job.joined) return false;
     this.finish();
     let target = window.location.href;
     if (moved) {
