@@ -178,6 +178,19 @@ def test_a_title_the_wiki_has_no_article_of_fails_with_its_suggestions(
     assert page_of(rt, site, "Synthetic 20") is not None  # pages with a history stay
 
 
+def test_pruning_never_takes_a_title_asked_a_moment_ago(rt: Runtime, site: WikiSite) -> None:
+    """A title's row exists a moment before its job: pruning then must leave it alone
+    (it once did, and the job's insert failed on the missing row: a 500)."""
+    with rt.db.write() as conn:
+        wiki_id = pages.wiki_id(conn, site.key)
+        assert wiki_id is not None
+        fresh = pages.asked_page(conn, wiki_id, "Synthetic 88")
+    prune_failed(rt.jobs, keep_days=0)
+    assert page_of(rt, site, "Synthetic 88") == fresh
+    asked = start_asked(rt, site, "Synthetic 88", CLIENT)
+    assert asked is not None and rt.jobs.active_for_page(fresh.id) == asked[1]
+
+
 def test_two_asks_of_one_title_share_its_row_and_job(rt: Runtime, site: WikiSite) -> None:
     answers: list[tuple[str, int] | None] = []
 

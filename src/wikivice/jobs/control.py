@@ -120,13 +120,19 @@ def prune_failed(jobs: Jobs, keep_days: float) -> int:
     titles asked for that are left with no job (a title the wiki has no article of:
     `jobs.asked`); returns how many jobs. The operator retries a failed job until then."""
     cutoff = jobs.clock() - keep_days * DAY
+    old = (FetchJob.status == FAILED) & (FetchJob.finished_at < cutoff)
     with jobs.db.write() as conn:
-        gone = conn.execute(
-            delete(FetchJob).where(FetchJob.status == FAILED, FetchJob.finished_at < cutoff)
-        ).rowcount
+        # Only the rows of these jobs' titles: a title asked a moment ago has no job yet.
+        asked = set(conn.execute(select(FetchJob.page_id).where(old)).scalars())
+        gone = conn.execute(delete(FetchJob).where(old)).rowcount
         has_job = select(FetchJob.id).where(FetchJob.page_id == Page.id).exists()
-        conn.execute(delete(Page).where(Page.pageid.is_(None), ~has_job))
+        for some in _chunks(sorted(asked), 500):
+            conn.execute(delete(Page).where(Page.id.in_(some), Page.pageid.is_(None), ~has_job))
     return int(gone or 0)
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 # -- who may, and the queue ----------------------------------------------------------------
