@@ -88,6 +88,17 @@ def _drop_postgres_database(server: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported (the app, SQLAlchemy, Playwright, Hypothesis…) stays for
+    the whole run: moved out of the cyclic collector's sight (`gc.freeze`), so the full
+    collection each PostgreSQL test ends with (`_collect_leaked_connections`) scans only
+    what the tests made: 125–150 ms a test before."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _collect_leaked_connections() -> None:
     """Collect, now and quietly, the psycopg connections a finished test left unclosed.
 
@@ -104,6 +115,38 @@ def _collect_leaked_connections() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "<psycopg.Connection object", ResourceWarning)
         gc.collect()
+
+
+SMALL = 5000  # rows: a test's tables up to this are emptied by DELETE, not TRUNCATE
+
+
+def _empty(conn: Any, tables: set[str]) -> None:
+    """Every row of `tables` gone and their ids starting at 1 again. A TRUNCATE of the
+    schema's tables costs ~65 ms whatever they hold (a new file for each table and
+    index); a test's few rows go in ~8 ms by DELETE, children first. A test that stored
+    a long history gets the TRUNCATE."""
+    from wikivice.store.models import Base
+
+    big = (
+        conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM revisions LIMIT {SMALL + 1}) AS r"
+        ).fetchone()[0]
+        > SMALL
+        or conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM editors LIMIT {SMALL + 1}) AS e"
+        ).fetchone()[0]
+        > SMALL
+    )
+    if big:
+        conn.execute(f"TRUNCATE {', '.join(sorted(tables))} RESTART IDENTITY CASCADE")
+        return
+    with conn.transaction():
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(f"DELETE FROM {table.name}")
+        for (sequence,) in conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        ).fetchall():
+            conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
 
 
 class ReusedPostgres:
@@ -162,8 +205,7 @@ class ReusedPostgres:
                     (SCHEMA_REVISION,)
                 ]:
                     raise RuntimeError("the test changed the schema")
-                emptied = ", ".join(sorted(tables - {"alembic_version"}))
-                conn.execute(f"TRUNCATE {emptied} RESTART IDENTITY CASCADE")
+                _empty(conn, tables - {"alembic_version"})
             self._rename()
         except (psycopg.Error, RuntimeError):
             self.close()
