@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -343,15 +344,15 @@ def test_bad_forms_get_a_clear_page(
     assert job_rows(wiki_settings) == 0
 
 
-def followed(client: httpx.Client, location: str, status: int, timeout: float = 20.0) -> str:
-    """GET `location` until it answers `status` (its job runs in the server meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        page = client.get(location)
-        if page.status_code == status or time.monotonic() > deadline:
-            assert page.status_code == status, page.text[:300]
-            return page.text
+def polled(
+    client: httpx.Client, location: str, done: Callable[[httpx.Response], bool]
+) -> httpx.Response:
+    """GET `location` until `done` says so (its job runs in the server meanwhile), for
+    at most 20 s; the last answer."""
+    deadline = time.monotonic() + 20
+    while not done(page := client.get(location)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return page
 
 
 def test_the_form_answers_before_the_wiki_for_a_title_never_seen(
@@ -369,12 +370,8 @@ def test_the_form_answers_before_the_wiki_for_a_title_never_seen(
     simulator.sim.faults = FaultSpec.parse("")
     again = client.post("/search", data={"wiki": key, "title": "Synthetic 461"})
     assert again.headers["location"] == f"/wiki/{key}/Synthetic_461"
-    dashboard = ""
-    deadline = time.monotonic() + 20
-    while 'id="dashboard-body"' not in dashboard and time.monotonic() < deadline:
-        dashboard = client.get(again.headers["location"]).text
-        time.sleep(0.05)
-    assert 'id="dashboard-body"' in dashboard and "461" in dashboard
+    dashboard = polled(client, again.headers["location"], lambda r: "dashboard-body" in r.text)
+    assert 'id="dashboard-body"' in dashboard.text and "461" in dashboard.text
 
 
 def test_a_new_title_the_wiki_has_no_article_of_answers_404_with_suggestions(
@@ -383,7 +380,7 @@ def test_a_new_title_the_wiki_has_no_article_of_answers_404_with_suggestions(
     analysed(client, "Synthetic 20")
     response = client.post("/search", data={"wiki": key, "title": "Coffe"})
     assert response.status_code == 303  # the job asks the wiki, and the page says
-    text = followed(client, response.headers["location"], 404)
+    text = polled(client, response.headers["location"], lambda r: r.status_code == 404).text
     assert "has no article called “Coffe”" in text and "No such article" in text
     suggestion = form_of(text, '<form class="post-button as-link"')
     assert 'name="title" value="Coffee"' in suggestion and ">Coffee</button>" in suggestion
@@ -395,9 +392,5 @@ def test_a_new_title_that_redirects_leads_to_the_page_it_redirects_to(
     analysed(client, "Synthetic 20")
     response = client.post("/search", data={"wiki": key, "title": "Turing"})
     assert response.headers["location"] == f"/wiki/{key}/Turing"
-    deadline = time.monotonic() + 20
-    moved = client.get(response.headers["location"])
-    while moved.status_code != 301 and time.monotonic() < deadline:
-        time.sleep(0.05)
-        moved = client.get(response.headers["location"])
+    moved = polled(client, response.headers["location"], lambda r: r.status_code == 301)
     assert moved.headers["location"] == f"/wiki/{key}/Alan_Turing?redirected_from=Turing"
