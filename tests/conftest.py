@@ -88,6 +88,13 @@ def _drop_postgres_database(server: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first (each 5–25 s, a fifth of the suite): pytest-xdist hands
+    tests out in this order, so the long ones no longer end the run on one worker while
+    the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection imported (the app, SQLAlchemy, Playwright, Hypothesis…) stays for
     the whole run: moved out of the cyclic collector's sight (`gc.freeze`), so the full
