@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from support import fetch
 from wikivice.jobs.asked import start_asked
+from wikivice.jobs.caps import TooManyJobs
 from wikivice.jobs.control import prune_failed
 from wikivice.jobs.events import events_after
 from wikivice.jobs.runner import run_job
@@ -223,3 +224,18 @@ def test_the_lookup_comes_first_where_the_job_could_not_do_it(
     assert start_asked(rt, site, "Synthetic 450", CLIENT) is None
     with pytest.raises(InvalidTitle):
         start_asked(rt, site, "a<b", CLIENT)
+
+
+def test_an_ask_past_the_client_s_cap_is_refused_and_leaves_no_row(
+    rt: Runtime, site: WikiSite
+) -> None:
+    """The caps are asked before the title's row is made: a stranger past them cannot
+    fill the pages table with titles no job will ever look up."""
+    rt.settings = rt.settings.model_copy(update={"max_queued_per_client": 1})
+    first = start_asked(rt, site, "Synthetic 91", CLIENT)
+    assert first is not None
+    with pytest.raises(TooManyJobs):
+        start_asked(rt, site, "Synthetic 92", CLIENT)
+    assert page_of(rt, site, "Synthetic 92") is None
+    # Joining the job already running for a title is always allowed.
+    assert start_asked(rt, site, "Synthetic 91", CLIENT) == first

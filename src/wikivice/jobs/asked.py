@@ -53,11 +53,12 @@ def start_asked(rt: Runtime, site: WikiSite, title: str, client: str) -> tuple[s
         return None
     if known_bot_names(rt.db, wiki_id) is None:
         return None
+    settings = rt.settings
+    # Before the row: a refused ask leaves nothing behind (joining is always allowed).
+    if known is None or rt.jobs.active_for_page(known.id) is None:
+        check_caps(rt.db, client, settings.max_queued_per_client, settings.max_queued_jobs)
     with rt.db.write() as conn:
         page = known or pages.asked_page(conn, wiki_id, title)
-    settings = rt.settings
-    if rt.jobs.active_for_page(page.id) is None:  # joining one is always allowed
-        check_caps(rt.db, client, settings.max_queued_per_client, settings.max_queued_jobs)
     job_id, created = rt.jobs.submit(
         page.id, requested_by=client, revision_limit=settings.max_revisions or None
     )
