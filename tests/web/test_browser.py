@@ -274,7 +274,11 @@ RUN_HANDLERS = """async ([finished, jobs]) => {
   const shown = {};
   for (const [kind, job] of Object.entries(jobs)) {
     const section = document.querySelector('#progress').cloneNode(true);
-    section.dataset.status = finished;  // so the copy opens no stream of its own
+    // So the copy opens no stream of its own: without the job as the page was rendered
+    // (running, if the page came mid-fetch), which would set its status back and open
+    // one, replaying the real job's `done` into these hooks (a second, third swap).
+    section.querySelector('#job-data')?.remove();
+    section.dataset.status = finished;
     const hooks = { onStreamOpen: () => {}, onDashboard: (holder) => swapped.push(holder.id) };
     const view = initProgress(section, hooks);
     HANDLERS[kind](view, kind, job);
