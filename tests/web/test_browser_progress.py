@@ -201,8 +201,24 @@ def test_cancel_then_resume_from_the_article_page(
     # A reload says the same, from the server.
     view.page.reload()
     assert view.page.text_content("#progress-cancelled") == note
+    # The resume's answer is read only once a worker has taken the job (the race CI met:
+    # the page followed only a job still queued, and so followed this one no more).
+    answered: list[str] = []
+
+    def answer_once_taken(route: Any) -> None:
+        response = route.fetch()
+        job_url = f"{stack.url}/api/jobs/{job['id']}"
+        deadline = time.monotonic() + 20
+        while httpx.get(job_url).json()["status"] == "queued" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        taken = httpx.get(job_url).json()
+        answered.append(taken["status"])
+        route.fulfill(response=response, json=taken)
+
+    view.page.route("**/api/jobs/*/resume", answer_once_taken)
     view.page.click("#resume")
     wait_for_dashboard(view, timeout=60_000)
+    assert answered and answered[0] in ("running", "done"), answered
     view.screenshot("resumed")
     final = httpx.get(f"{stack.url}/api/jobs/{job['id']}").json()
     assert final["status"] == "done" and final["done"] == 30000

@@ -291,10 +291,12 @@ class ProgressView {
         this.message.textContent = body.detail || `HTTP ${response.status}`;
         return;
       }
-      this.render(form === this.resumeForm ? EventKind.RESUMED : EventKind.CANCELLED, body);
-      if (body.status === JobStatus.QUEUED) {
-        // From the resume's own event on: what came before (the cancellation
-        // included, which would end the stream) is on the page already.
+      const resumed = form === this.resumeForm;
+      this.render(resumed ? EventKind.RESUMED : EventKind.CANCELLED, body);
+      if (resumed) {
+        // Followed from its newest event on (what came before, the cancellation that
+        // would end the stream included, is on the page already), whatever its status:
+        // a worker may have taken it (or even finished it) before this answer was read.
         this.lastSeq = Math.max(this.lastSeq, body.events - 1);
         this.start(body.events_url);
       }
