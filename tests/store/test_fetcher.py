@@ -1,5 +1,6 @@
 """The `Fetcher` thread: a walk of a history a bounded number of batches ahead of the
-storing, handed over in order, its error passed on, and stopped at once when asked.
+storing, handed over in order, its error passed on, and stopped at once when asked; its
+politeness slot kept from request to request, given back while the storing is behind.
 
 The network is not the point here: a stand-in walk yields batches as the fetcher asks
 for them (the client's walk over HTTP is tests/wiki/test_client.py's)."""
@@ -9,11 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 import pytest
 
-from wikivice.store.fetcher import AHEAD, Fetcher, Interrupted
+from wikivice.store.fetcher import AHEAD, KEEP_SLOT_WAITING, Fetcher, Interrupted
 from wikivice.wiki.client import MediaWiki, RevisionBatch
 from wikivice.wiki.errors import WikiUnavailable
 
@@ -32,6 +34,7 @@ class Walk:
         self.error = WikiUnavailable("en.wikipedia.org did not answer usefully")
         self.made = 0
         self.calls: list[tuple[int, dict[str, str] | None, str | None]] = []
+        self.slot_log: list[str] = []  # the walk's politeness slot, as the fetcher keeps it
         self._permits = threading.Semaphore(0)
         self._closed = False
 
@@ -53,6 +56,17 @@ class Walk:
             self.made = n
             last = n == self.batches
             yield RevisionBatch([{"revid": n}], None if last else {"rvcontinue": f"2020|{n}"})
+
+    @contextmanager
+    def keeping_slot(self) -> Iterator[None]:
+        self.slot_log.append("keep")
+        try:
+            yield
+        finally:
+            self.slot_log.append("end")
+
+    def give_back_slot(self) -> None:
+        self.slot_log.append("give back")
 
     def permit(self, n: int = 1) -> None:
         self._permits.release(n)
@@ -262,3 +276,46 @@ def test_ready_leaves_an_error_to_next(started: list[tuple[Fetcher, Walk]]) -> N
     with pytest.raises(WikiUnavailable) as caught:
         fetcher.next(never)
     assert caught.value is walk.error
+
+
+def test_the_walk_keeps_its_slot_from_request_to_request_until_it_ends(
+    started: list[tuple[Fetcher, Walk]],
+) -> None:
+    walk = Walk(5)
+    fetcher = start(started, walk)
+    while fetcher.next(never) is not None:
+        pass
+    assert walk.slot_log == ["keep", "end"]
+
+
+def test_a_walk_waiting_for_its_batches_to_be_stored_gives_its_slot_back(
+    started: list[tuple[Fetcher, Walk]],
+) -> None:
+    walk = Walk(None)
+    fetcher = start(started, walk, ahead=1)
+    assert settles_at(walk, 2) == 2  # one queued, one waiting for room: for 0.3 s
+    assert walk.slot_log == ["keep", "give back"]
+    assert fetcher.next(never) is not None  # room again: the walk goes on (taking a slot)
+    assert settles_at(walk, 3) == 3
+
+
+def test_a_batch_stored_in_time_keeps_the_slot(started: list[tuple[Fetcher, Walk]]) -> None:
+    walk = Walk(6)
+    fetcher = start(started, walk, ahead=1)
+    got = 0
+    while fetcher.next(never) is not None:
+        got += 1
+        time.sleep(KEEP_SLOT_WAITING / 5)  # storing, a little slower than the walk
+    assert got == 6
+    assert walk.slot_log == ["keep", "end"]
+
+
+def test_a_failed_walk_gives_its_slot_back_before_its_error_is_handed_over(
+    started: list[tuple[Fetcher, Walk]],
+) -> None:
+    walk = Walk(None, fail_after=1)
+    fetcher = start(started, walk, ahead=3)
+    assert fetcher.next(never) is not None
+    with pytest.raises(WikiUnavailable):
+        fetcher.next(never)
+    assert walk.slot_log == ["keep", "end"]

@@ -1,9 +1,12 @@
 """One client's requests: redirects within the host only, a wiki's own words cut short and
 cleaned, plain words for a wiki that cannot be reached, and the politeness slot waited
-for (with word to the job) or given up on (for a person waiting)."""
+for (with word to the job) or given up on (for a person waiting); a walk's slot kept
+from one request to the next, given back for a retry's wait, after its turn and at its
+end."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +20,10 @@ from starlette.routing import Mount, Route
 from support import LiveServer, make_settings
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
+from wikivice.simulator.faults import FaultSpec
+from wikivice.wiki import transport
 from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
+from wikivice.wiki.politeness import LocalSlots
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki
 from wikivice.wiki.transport import MAX_INFO_CHARS, MAX_REDIRECTS
@@ -132,3 +138,113 @@ def test_a_job_waits_for_a_slot_and_says_so_once(
     assert told == [host]
     for token in held:
         wikis.slots.give(host, str(token))
+
+
+# -- a walk's slot, kept from one request to the next ------------------------------------
+
+
+class CountedSlots(LocalSlots):
+    """The process's slots, counting how often one is taken and given back."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.takes = 0
+        self.gives = 0
+
+    def take(self, host: str, timeout: float) -> str | None:
+        token = super().take(host, timeout)
+        self.takes += token is not None
+        return token
+
+    def give(self, host: str, token: str) -> None:
+        self.gives += 1
+        super().give(host, token)
+
+
+@pytest.fixture
+def counted(pool_settings: Settings) -> Iterator[tuple[WikiClients, CountedSlots]]:
+    slots = CountedSlots(pool_settings.max_concurrent_requests)
+    wikis = WikiClients(pool_settings, slots=slots)
+    yield wikis, slots
+    wikis.close()
+
+
+HOST = "127.0.0.1"
+
+
+def test_a_walk_keeps_one_slot_from_request_to_request(
+    counted: tuple[WikiClients, CountedSlots], simulator: SimulatorServer
+) -> None:
+    wikis, slots = counted
+    wiki = wikis.client(parse_wiki(simulator.api_url))
+    page = wiki.resolve("Synthetic 2000")
+    assert (slots.takes, slots.gives) == (1, 1)  # a request on its own: taken, given back
+    held: list[int] = []
+    with wiki.keeping_slot():
+        for batch in wiki.iter_revisions(page.pageid):
+            held.append(slots.in_use(HOST))
+            assert batch.revisions
+    assert held == [1, 1, 1, 1]  # four requests of 500, one slot throughout
+    assert (slots.takes, slots.gives) == (2, 2)  # once for the walk, given back at its end
+    assert slots.in_use(HOST) == 0
+    assert simulator.sim.stats.requests == 5
+
+
+def test_a_kept_slot_goes_back_in_line_after_its_turn(
+    counted: tuple[WikiClients, CountedSlots],
+    simulator: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transport, "SLOT_TURN", 0.0)  # every request is a new turn
+    wikis, slots = counted
+    wiki = wikis.client(parse_wiki(simulator.api_url))
+    page = wiki.resolve("Synthetic 2000")
+    with wiki.keeping_slot():
+        assert len(list(wiki.iter_revisions(page.pageid))) == 4
+    assert (slots.takes, slots.gives) == (5, 5)
+
+
+def test_a_walk_waits_for_a_retry_without_its_slot(
+    pool_settings: Settings, simulator: SimulatorServer
+) -> None:
+    slots = CountedSlots(pool_settings.max_concurrent_requests)
+    wikis = WikiClients(pool_settings.model_copy(update={"max_retries": 2}), slots=slots)
+    held_while_waiting: list[int] = []
+    wiki = wikis.client(
+        parse_wiki(simulator.api_url),
+        sleep=lambda seconds: held_while_waiting.append(slots.in_use(HOST)),
+    )
+    try:
+        page = wiki.resolve("Synthetic 1000")
+        simulator.sim.faults = FaultSpec.parse("5xx=1,count=1,retry_after=0")
+        with wiki.keeping_slot():
+            assert len(list(wiki.iter_revisions(page.pageid))) == 2
+        assert held_while_waiting == [0]  # the failed request's slot went back for the wait
+        assert slots.in_use(HOST) == 0
+    finally:
+        wikis.close()
+
+
+def test_a_kept_slot_is_its_thread_s_own(
+    counted: tuple[WikiClients, CountedSlots], simulator: SimulatorServer
+) -> None:
+    wikis, slots = counted
+    wiki = wikis.client(parse_wiki(simulator.api_url))
+    page = wiki.resolve("Synthetic 1000")
+    other: list[int] = []
+
+    def another_thread() -> None:  # the same client, used alongside (a job's side requests)
+        wiki.resolve("Coffee")
+        other.append(slots.in_use(HOST))
+
+    with wiki.keeping_slot():
+        walk = wiki.iter_revisions(page.pageid)
+        next(walk)
+        thread = threading.Thread(target=another_thread)
+        thread.start()
+        thread.join(10)
+        assert other == [1]  # its request took a slot of its own and gave it back
+        next(walk)
+        wiki.give_back_slot()  # the walk waits for something else: the slot goes back
+        assert slots.in_use(HOST) == 0
+    assert slots.takes == slots.gives == 3

@@ -16,6 +16,9 @@ from wikivice import logs
 from wikivice.wiki.client import MediaWiki, RevisionBatch
 
 AHEAD = 8  # batches fetched and not yet stored, at most (500 revisions each)
+# How long a walk whose batches ahead are all waiting to be stored keeps its slot: the
+# next is stored in milliseconds as a rule; a commit held up gives the slot back.
+KEEP_SLOT_WAITING = 0.25  # seconds
 
 
 class Interrupted(Exception):
@@ -53,15 +56,25 @@ class Fetcher:
     def _run(self) -> None:
         item: RevisionBatch | BaseException | None
         try:
-            for item in self._batches:
-                if not self._put(item):
-                    return
-            item = None
+            # One politeness slot for the walk, kept from request to request: the next
+            # follows each answer at once, unless the batches ahead wait to be stored.
+            with self.wiki.keeping_slot():
+                for item in self._batches:
+                    if not self._put(item):
+                        return
+                item = None
         except BaseException as exc:  # handed to the consumer, which re-raises it
             item = exc
         self._put(item)
 
     def _put(self, item: RevisionBatch | BaseException | None) -> bool:
+        if self._stopping.is_set():
+            return False
+        try:
+            self._queue.put(item, timeout=KEEP_SLOT_WAITING)
+            return True
+        except queue.Full:  # storing is behind: the slot goes back while the walk waits
+            self.wiki.give_back_slot()
         while not self._stopping.is_set():
             try:
                 self._queue.put(item, timeout=0.2)

@@ -6,7 +6,8 @@ matches nothing, on PostgreSQL after waiting for the winner's row lock), giving 
 is one UPDATE that frees it if the token still holds it.
 
 For PostgreSQL without Redis (machines that share only the database). A lease is taken
-and given back around every request to the wiki, two commits each: they do not wait for
+and given back around a request to the wiki (a walk keeps its own for up to
+`wiki.transport.SLOT_TURN` seconds of requests), two commits each: they do not wait for
 their WAL to reach the disk (`synchronous_commit = off`; other sessions see them at once).
 A lease lost in a crash of the database server only frees its slot early, for one
 request's time at most; the leases expire on their own anyway. SQLite, with one

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -101,6 +102,16 @@ class MediaWiki:
         its job ran is handed to the job)."""
         mine, theirs = self._transport.tries, other._transport.tries
         mine.listener, mine.sleep = theirs.listener, theirs.sleep
+
+    def keeping_slot(self) -> AbstractContextManager[None]:
+        """For a walk's thread: its politeness slot kept from one request to the next
+        (`transport.Transport.keeping_slot`)."""
+        return self._transport.keeping_slot()
+
+    def give_back_slot(self) -> None:
+        """The slot this thread keeps back to the others, while it waits for something
+        other than the wiki."""
+        self._transport.give_back_slot()
 
     # -- the Action API --------------------------------------------------------------
 

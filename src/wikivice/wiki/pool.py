@@ -87,9 +87,8 @@ class WikiClients:
             transport=_guarded_transport(verify, limits, guard) if guard else None,
         )
 
-    @contextmanager
-    def slot(self, host: str, tries: Tries) -> Iterator[None]:
-        """One of the host's request slots across the service, held for one request.
+    def take_slot(self, host: str, tries: Tries) -> str:
+        """The lease token of one of the host's request slots across the service.
         Raises `WikiUnavailable` if none frees within `tries.slot_wait` seconds; while
         waiting, tells `tries.on_wait` once and lets `tries.sleep` stop a job."""
         waited = 0.0
@@ -104,13 +103,22 @@ class WikiClients:
                 told = True
             tries.sleep(0)
         metrics.SLOT_WAIT_SECONDS.labels(host).observe(time.perf_counter() - asked)
+        return token
+
+    def give_slot(self, host: str, token: str) -> None:
+        try:
+            self.slots.give(host, token)
+        except Exception:  # the lease expires on its own
+            log.warning("could not give back a slot of %s", host, exc_info=True)
+
+    @contextmanager
+    def slot(self, host: str, tries: Tries) -> Iterator[None]:
+        """One of the host's request slots, held for one request (`take_slot`)."""
+        token = self.take_slot(host, tries)
         try:
             yield
         finally:
-            try:
-                self.slots.give(host, token)
-            except Exception:  # the lease expires on its own
-                log.warning("could not give back a slot of %s", host, exc_info=True)
+            self.give_slot(host, token)
 
     def client(
         self,

@@ -1,6 +1,6 @@
-"""One client's requests to one wiki: a politeness slot per request, retries with backoff
-and Retry-After, redirects within the host only, and every failure in words a person can
-read.
+"""One client's requests to one wiki: a politeness slot per request (or, for a serial
+walk, one kept from each request to the next), retries with backoff and Retry-After,
+redirects within the host only, and every failure in words a person can read.
 
 What a wiki sends back when it refuses is never passed on: a person sees the HTTP status,
 or MediaWiki's own short error code and message, cut to a few hundred characters. (A
@@ -12,8 +12,10 @@ from __future__ import annotations
 import errno
 import math
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,9 @@ MAX_INFO_CHARS = 300  # of a wiki's own error message, as shown to people
 # MediaWiki errors that pass: wait and try again.
 PASSING_ERRORS = ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutError")
 REDIRECTS = (301, 302, 303, 307, 308)
+# A walk keeps its slot from one request to the next for this long at most, then gives
+# it back and waits its turn again like any other request (`Transport.keeping_slot`).
+SLOT_TURN = 5.0  # seconds: far inside a lease (`jobs.runtime.fleet_slots`: 30 s and more)
 
 
 # What a wiki did, by retry reason, in words for people.
@@ -91,6 +96,14 @@ class _Retry:
     wait: float
 
 
+class _Kept(threading.local):
+    """A thread's politeness slot kept between its requests (`Transport.keeping_slot`)."""
+
+    on = False
+    token: str | None = None
+    since = 0.0
+
+
 class Transport:
     """GETs JSON from one wiki host for one client (`requests` counts the tries)."""
 
@@ -99,6 +112,48 @@ class Transport:
         self.host = host
         self.tries = tries
         self.requests = 0
+        self._kept = _Kept()
+
+    @contextmanager
+    def keeping_slot(self) -> Iterator[None]:
+        """Within it, this thread's requests keep their politeness slot from one to the
+        next, for SLOT_TURN seconds at a time, instead of taking and giving it back around
+        each (two writes to the shared slots a request: two transactions of the database
+        when it holds them). For a serial walk, whose next request follows its answer at
+        once: it never has more than one request in flight, so it holds one slot either
+        way. Whoever waits between requests for anything but the wiki says so with
+        `give_back_slot`; a retry's wait gives it back by itself; so does the end."""
+        kept = self._kept
+        kept.on = True
+        try:
+            yield
+        finally:
+            kept.on = False
+            self.give_back_slot()
+
+    def give_back_slot(self) -> None:
+        """The slot this thread keeps, if any, back to the others."""
+        kept = self._kept
+        if kept.token is not None:
+            token, kept.token = kept.token, None
+            self.pool.give_slot(self.host, token)
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """A slot for one request: the pool's, or the one this thread keeps."""
+        kept = self._kept
+        if not kept.on:
+            with self.pool.slot(self.host, self.tries):
+                yield
+            return
+        if kept.token is not None and time.monotonic() - kept.since >= SLOT_TURN:
+            self.give_back_slot()  # its turn is over: in line again, as any request
+        if kept.token is None:
+            kept.token = self.pool.take_slot(self.host, self.tries)
+            kept.since = time.monotonic()
+        else:  # it waited for none (the metric counts every request's wait)
+            metrics.SLOT_WAIT_SECONDS.labels(self.host).observe(0.0)
+        yield
 
     def get_json(self, url: str, params: dict[str, str] | None) -> Any:
         """The decoded answer; raises a `MediaWikiError` once the tries are spent."""
@@ -119,6 +174,7 @@ class Transport:
             if tries.listener:
                 notice = RetryNotice(outcome.reason, outcome.detail, wait, attempt + 1, tries.count)
                 tries.listener(notice)
+            self.give_back_slot()  # no slot is kept through a wait
             tries.sleep(wait)
         raise WikiUnavailable(
             f"{self.host} did not answer usefully after {_tries(tries.count)} (last: {last})"
@@ -129,7 +185,7 @@ class Transport:
         backoff = min(2.0**attempt, 30.0) * (0.5 + random.random() / 2)
         self.requests += 1
         try:
-            with self.pool.slot(self.host, self.tries):
+            with self._slot():
                 sent = time.perf_counter()
                 response, body = self._get(url, params)
         except httpx.TimeoutException:
