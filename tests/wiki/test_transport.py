@@ -23,7 +23,7 @@ from wikivice.simulator import SimulatorServer
 from wikivice.simulator.faults import FaultSpec
 from wikivice.wiki import transport
 from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
-from wikivice.wiki.politeness import LocalSlots
+from wikivice.wiki.politeness import FileSlots, LocalSlots
 from wikivice.wiki.pool import WikiClients
 from wikivice.wiki.sites import parse_wiki
 from wikivice.wiki.transport import MAX_INFO_CHARS, MAX_REDIRECTS
@@ -248,3 +248,38 @@ def test_a_kept_slot_is_its_thread_s_own(
         wiki.give_back_slot()  # the walk waits for something else: the slot goes back
         assert slots.in_use(HOST) == 0
     assert slots.takes == slots.gives == 3
+
+
+def test_a_walk_lets_a_waiting_request_have_its_slot_at_the_end_of_a_turn(
+    tmp_path: Path, simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "SLOT_TURN", 0.05)
+    settings = make_settings(
+        tmp_path, default_wiki=simulator.api_url, max_retries=0, max_concurrent_requests=1
+    )
+    # Slots that a waiter looks for now and then, as in Redis or the database (a
+    # semaphore's waiter is woken by the release itself).
+    wikis = WikiClients(settings, slots=FileSlots(tmp_path / "slots", 1))
+    site = parse_wiki(simulator.api_url)
+    simulator.sim.latency = 0.01
+    ended: dict[str, float] = {}
+    try:
+        walker = wikis.client(site)
+        page = walker.resolve("Synthetic 10000")
+
+        def walk() -> None:
+            with walker.keeping_slot():
+                for _ in walker.iter_revisions(page.pageid):
+                    ended.setdefault("first batch", time.monotonic())
+            ended["walk"] = time.monotonic()
+
+        thread = threading.Thread(target=walk)
+        thread.start()
+        while "first batch" not in ended:
+            time.sleep(0.005)
+        wikis.client(site).resolve("Coffee")  # waits for the one slot the walk keeps
+        ended["other"] = time.monotonic()
+        thread.join(30)
+        assert ended["other"] < ended["walk"] - 0.1  # it had a turn, long before the end
+    finally:
+        wikis.close()

@@ -24,6 +24,7 @@ import orjson
 
 from wikivice import metrics
 from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
+from wikivice.wiki.politeness import WAIT_STEP_MAX
 
 if TYPE_CHECKING:
     from wikivice.wiki.pool import WikiClients
@@ -36,6 +37,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # A walk keeps its slot from one request to the next for this long at most, then gives
 # it back and waits its turn again like any other request (`Transport.keeping_slot`).
 SLOT_TURN = 5.0  # seconds: far inside a lease (`jobs.runtime.fleet_slots`: 30 s and more)
+TURN_PAUSE = WAIT_STEP_MAX + 0.05  # seconds a walk lets a waiting request take its slot
 
 
 # What a wiki did, by retry reason, in words for people.
@@ -138,6 +140,20 @@ class Transport:
             token, kept.token = kept.token, None
             self.pool.give_slot(self.host, token)
 
+    def _end_turn(self) -> None:
+        """A kept slot's turn is over: it goes back. When every slot of the host was
+        taken, another request may be waiting for one: the walk pauses for as long as a
+        waiter's longest look takes (`politeness.WAIT_STEP_MAX`) before it asks again, or
+        it would take its slot back at once, turn after turn."""
+        slots = self.pool.slots
+        try:
+            full = slots.in_use(self.host) >= slots.limit
+        except Exception:  # the shared slots cannot say: let a waiter have it anyway
+            full = True
+        self.give_back_slot()
+        if full:
+            self.tries.sleep(TURN_PAUSE)
+
     @contextmanager
     def _slot(self) -> Iterator[None]:
         """A slot for one request: the pool's, or the one this thread keeps."""
@@ -147,7 +163,7 @@ class Transport:
                 yield
             return
         if kept.token is not None and time.monotonic() - kept.since >= SLOT_TURN:
-            self.give_back_slot()  # its turn is over: in line again, as any request
+            self._end_turn()
         if kept.token is None:
             kept.token = self.pool.take_slot(self.host, self.tries)
             kept.since = time.monotonic()
