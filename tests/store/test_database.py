@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from support import BlackHole
-from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database
+from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database, migrate
 from wikivice.store.errors import DatabaseUnavailable
 from wikivice.store.models import Base
 
@@ -55,6 +55,36 @@ def test_migrated_schema_matches_the_models(new_db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+# A wiki, a page with a job and a revision, in SQL every revision since 0006 accepts.
+OLD_ROWS = [
+    "INSERT INTO wikis (id, key, api_url, rest_url, article_url) VALUES (1, 'en', 'a', 'r', 'u')",
+    "INSERT INTO pages (id, wiki_id, pageid, ns, title, stored_revisions)"
+    " VALUES (1, 1, 7, 0, 'Coffee', 1)",
+    "INSERT INTO fetch_jobs (id, page_id, status, stage, done, total_is_lower_bound,"
+    " new_revisions, attempts, max_attempts, events, created_at)"
+    " VALUES (1, 1, 'done', 'done', 1, false, 1, 1, 3, 0, 0)",
+    "INSERT INTO revisions (wiki_id, revid, page_id, parent_id, ts, kind, size, delta,"
+    " minor, hidden, is_revert, reverted)"
+    " VALUES (1, 100, 1, 0, 100, 'hidden', 0, 0, false, 0, false, false)",
+]
+
+
+def test_upgrading_keeps_the_rows_that_refer_to_a_recreated_table(new_db: Database) -> None:
+    db = new_db
+    migrate(db.engine, "0006")
+    with db.write() as conn:
+        for sql in OLD_ROWS:
+            conn.exec_driver_sql(sql)
+    # SQLite recreates `pages` (0007): with foreign keys on, that deleted its revisions
+    # and jobs.
+    db.migrate()
+    with db.read() as conn:  # the pool's one connection, which migrated
+        assert conn.exec_driver_sql("SELECT revid FROM revisions").scalars().all() == [100]
+        assert conn.exec_driver_sql("SELECT count(*) FROM fetch_jobs").scalar() == 1
+        if db.engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
