@@ -31,7 +31,7 @@ from wikivice.store.errors import unknown_url, unreachable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration; tests/store/test_database.py checks it is Alembic's head.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 POSTGRESQL = "postgresql+psycopg"  # psycopg 3, the one PostgreSQL driver installed
 SQLITE_BUSY_SECONDS = 30
 
