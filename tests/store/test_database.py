@@ -11,10 +11,11 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from support import BlackHole
-from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database
+from wikivice.store.database import MIGRATIONS_DIR, SCHEMA_REVISION, Database, migrate
 from wikivice.store.errors import DatabaseUnavailable
 from wikivice.store.models import Base
 
@@ -55,6 +56,53 @@ def test_migrated_schema_matches_the_models(new_db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+# A wiki, a page with a job and a revision, and a second wiki, in SQL every revision
+# since 0006 accepts.
+OLD_ROWS = [
+    "INSERT INTO wikis (id, key, api_url, rest_url, article_url) VALUES (1, 'en', 'a', 'r', 'u')",
+    "INSERT INTO wikis (id, key, api_url, rest_url, article_url) VALUES (2, 'de', 'b', 'r', 'u')",
+    "INSERT INTO pages (id, wiki_id, pageid, ns, title, stored_revisions)"
+    " VALUES (1, 1, 7, 0, 'Coffee', 1)",
+    "INSERT INTO fetch_jobs (id, page_id, status, stage, done, total_is_lower_bound,"
+    " new_revisions, attempts, max_attempts, events, created_at)"
+    " VALUES (1, 1, 'done', 'done', 1, false, 1, 1, 3, 0, 0)",
+]
+
+
+def revision_sql(wiki_id: int, revid: int) -> str:
+    """A revision of page 1 (of wiki 1) said to be of `wiki_id`."""
+    return (
+        "INSERT INTO revisions (wiki_id, revid, page_id, parent_id, ts, kind, size, delta,"
+        f" minor, hidden, is_revert, reverted) VALUES ({wiki_id}, {revid}, 1, 0, {revid},"
+        " 'hidden', 0, 0, false, 0, false, false)"
+    )
+
+
+@pytest.mark.parametrize("old", ["0006", "0007"])
+def test_upgrading_keeps_the_revisions_and_then_holds_the_page_key(
+    new_db: Database, old: str
+) -> None:
+    db = new_db
+    migrate(db.engine, old)
+    with db.write() as conn:
+        for sql in [*OLD_ROWS, revision_sql(1, 100)]:
+            conn.exec_driver_sql(sql)
+    # SQLite recreates `pages` (0007, 0008): with foreign keys on, that deleted its
+    # revisions and jobs.
+    db.migrate()
+    with db.read() as conn:  # the pool's one connection, which migrated
+        assert conn.exec_driver_sql("SELECT revid FROM revisions").scalars().all() == [100]
+        assert conn.exec_driver_sql("SELECT count(*) FROM fetch_jobs").scalar() == 1
+        if db.engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with pytest.raises(IntegrityError), db.write() as conn:  # page 1 is of wiki 1, not 2
+        conn.exec_driver_sql(revision_sql(2, 101))
+    with db.write() as conn:
+        conn.exec_driver_sql("DELETE FROM pages WHERE id = 1")
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM revisions").scalar() == 0
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

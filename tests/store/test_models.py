@@ -221,6 +221,19 @@ def test_active_jobs_of_different_pages_coexist(db: Database, page: tuple[int, i
     assert count(db, FetchJob) == 2
 
 
+# -- foreign keys ----------------------------------------------------------------------
+
+
+def test_a_revision_belongs_to_its_pages_wiki(db: Database, page: tuple[int, int]) -> None:
+    _, page_id = page
+    with db.write() as conn:
+        de = add_wiki(conn, "de")
+    # One key, (page_id, wiki_id), holds both: a page of `en` takes no revision of `de`.
+    with pytest.raises(IntegrityError), db.write() as conn:
+        conn.execute(revision(de, page_id, 100))
+    assert count(db, Revision) == 0
+
+
 # -- deletes ----------------------------------------------------------------------------
 
 
@@ -246,6 +259,9 @@ def test_deleting_a_wiki_deletes_everything_of_it(db: Database) -> None:
         en, _, _ = fill(conn, "en")
         fill(conn, "de")
     with db.write() as conn:
+        # Its pages first: PostgreSQL may check that no revision keeps the wiki's editors
+        # (their key has no cascade) before the pages' cascade reaches the revisions.
+        conn.execute(delete(Page).where(Page.wiki_id == en))
         conn.execute(delete(Wiki).where(Wiki.id == en))
     assert count(db, Wiki) == 1
     assert {table.__name__: count(db, table) for table in ROWS_OF_A_WIKI} == {
