@@ -3,6 +3,8 @@ bounded waits for a database that is down or full."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +47,40 @@ def test_migrations_create_every_table_and_run_twice(new_db: Database) -> None:
     with db.read() as conn:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     assert version == SCHEMA_REVISION
+
+
+MIGRATE_AT = """
+import sys, time
+from wikivice.store.database import Database
+url, at = sys.argv[1], float(sys.argv[2])
+database = Database(url)
+time.sleep(max(0.0, at - time.time()))
+database.migrate()
+"""
+
+
+def test_processes_starting_together_migrate_a_new_database_once(new_database_url: str) -> None:
+    # `wikivice serve` and `wikivice worker` started at once on a new database: each
+    # migrates; one does the work, the others wait for it and find nothing left to do.
+    at = time.time() + 3.0  # every process imported by then: they start together
+    starters = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE_AT, new_database_url, str(at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=90)[0] for process in starters]
+    assert [process.returncode for process in starters] == [0] * 4, outputs
+    database = Database(new_database_url)
+    try:
+        with database.read() as conn:
+            versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        assert versions == [(SCHEMA_REVISION,)]
+    finally:
+        database.dispose()
 
 
 def test_migrated_schema_matches_the_models(new_db: Database) -> None:

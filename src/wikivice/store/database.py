@@ -17,6 +17,7 @@ server, and a shorter one would fail writes under a busy ingest.
 from __future__ import annotations
 
 import math
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,10 +146,10 @@ def make_engine(url: str, timeout: float = 5.0) -> Engine:
         # Hand transaction control to SQLAlchemy's "begin" event below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        _write_ahead_log(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA cache_size=-8000")
         cursor.close()
 
@@ -158,6 +159,23 @@ def make_engine(url: str, timeout: float = 5.0) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """The database file in WAL mode (it stays so: later connections only check). The
+    switch needs the file to itself, and SQLite answers "locked" at once rather than wait
+    when another process holds it (processes starting together on a new file): tried
+    again for as long as any other wait for the database."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -183,10 +201,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         if sqlite:  # on the driver's connection: inside a transaction the pragma is a no-op
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
-            with conn.begin():
+            # Several processes may start at once on a new database: one migrates, the
+            # others wait for it, then find nothing to do. SQLite: the transaction takes
+            # the write lock as it begins (a deferred one would read the schema, then
+            # fail to write: another process wrote meanwhile).
+            with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
                 if not sqlite:
-                    # Several processes may start at once on a new database: one
-                    # migrates, the others wait for it, then find nothing to do.
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(81523001)")
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
