@@ -62,7 +62,7 @@ database.migrate()
 def test_processes_starting_together_migrate_a_new_database_once(new_database_url: str) -> None:
     # `wikivice serve` and `wikivice worker` started at once on a new database: each
     # migrates; one does the work, the others wait for it and find nothing left to do.
-    at = time.time() + 3.0  # every process imported by then: they start together
+    at = time.time() + 2.0  # every process imported by then, as a rule: they start together
     starters = [
         subprocess.Popen(
             [sys.executable, "-c", MIGRATE_AT, new_database_url, str(at)],

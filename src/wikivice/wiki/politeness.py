@@ -3,7 +3,7 @@ host at once, whatever the number of processes and machines.
 
 A slot is leased for one request: taken just before it is sent, given back when its
 answer is read; a history's walk, which sends its next request as soon as it has the
-answer, keeps one from request to request for a few seconds at a time
+answer, keeps one from request to request for a second at a time
 (`transport.Transport.keeping_slot`). A lease expires on its own (`lease_seconds`) so
 that a process killed mid-request does not keep its slot forever.
 

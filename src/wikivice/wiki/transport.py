@@ -35,8 +35,11 @@ MAX_INFO_CHARS = 300  # of a wiki's own error message, as shown to people
 PASSING_ERRORS = ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutError")
 REDIRECTS = (301, 302, 303, 307, 308)
 # A walk keeps its slot from one request to the next for this long at most, then gives
-# it back and waits its turn again like any other request (`Transport.keeping_slot`).
-SLOT_TURN = 5.0  # seconds: far inside a lease (`jobs.runtime.fleet_slots`: 30 s and more)
+# it back and waits its turn again like any other request (`Transport.keeping_slot`):
+# when every slot is kept by walks, a person's title lookup waits this long (and the
+# pause below) at most, well inside its `lookup_timeout`; and a lease (30 s and more,
+# `jobs.runtime.fleet_slots`) outlasts a turn and its last request.
+SLOT_TURN = 1.0  # seconds: 10 requests at 100 ms, 70 at none
 TURN_PAUSE = WAIT_STEP_MAX + 0.05  # seconds a walk lets a waiting request take its slot
 
 
