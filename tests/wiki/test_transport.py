@@ -283,3 +283,32 @@ def test_a_walk_lets_a_waiting_request_have_its_slot_at_the_end_of_a_turn(
         assert ended["other"] < ended["walk"] - 0.1  # it had a turn, long before the end
     finally:
         wikis.close()
+
+
+def test_a_kept_slot_goes_back_to_the_slots_that_lent_it(
+    tmp_path: Path,
+    simulator: SimulatorServer,
+    pool_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `wikivice fetch` starts a walk on in-process slots; the runtime then hands the
+    # process the service's (`jobs.runtime`) while the walk keeps one of the first.
+    first = CountedSlots(pool_settings.max_concurrent_requests)
+    wikis = WikiClients(pool_settings, slots=first)
+    service = FileSlots(tmp_path / "slots", pool_settings.max_concurrent_requests)
+    try:
+        wiki = wikis.client(parse_wiki(simulator.api_url))
+        page = wiki.resolve("Synthetic 2000")
+        with wiki.keeping_slot():
+            walk = wiki.iter_revisions(page.pageid)
+            next(walk)
+            wikis.slots = service
+            assert (first.in_use(HOST), service.in_use(HOST)) == (1, 0)
+            wiki.give_back_slot()  # to the slots it came from
+            assert (first.in_use(HOST), first.gives) == (0, 2)
+            assert len(list(walk)) == 3  # the rest of the walk on the service's slots
+            assert service.in_use(HOST) == 1
+        assert service.in_use(HOST) == 0
+        assert "could not give back" not in caplog.text
+    finally:
+        wikis.close()

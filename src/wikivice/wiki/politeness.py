@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,6 +52,20 @@ class Slots(Protocol):
         """How many of `host`'s slots are held now, across everything that shares them
         (for the operator: `jobs.fleet.slots_in_use`)."""
         ...
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A slot taken: given back to the `slots` that lent it, whatever the process's
+    slots are by then (`wikivice fetch` starts its walk on in-process slots, and the
+    runtime hands over the service's while the walk keeps one)."""
+
+    slots: Slots
+    host: str
+    token: str
+
+    def give(self) -> None:
+        self.slots.give(self.host, self.token)
 
 
 class LocalSlots:

@@ -21,7 +21,7 @@ from wikivice import metrics
 from wikivice.settings import Settings
 from wikivice.wiki.errors import WikiNotAllowed, WikiUnavailable
 from wikivice.wiki.guard import GuardedBackend, WikiPolicy
-from wikivice.wiki.politeness import LocalSlots, Slots
+from wikivice.wiki.politeness import Lease, LocalSlots, Slots
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.transport import RetryListener, Tries
 
@@ -87,14 +87,15 @@ class WikiClients:
             transport=_guarded_transport(verify, limits, guard) if guard else None,
         )
 
-    def take_slot(self, host: str, tries: Tries) -> str:
-        """The lease token of one of the host's request slots across the service.
+    def take_slot(self, host: str, tries: Tries) -> Lease:
+        """A lease of one of the host's request slots across the service.
         Raises `WikiUnavailable` if none frees within `tries.slot_wait` seconds; while
         waiting, tells `tries.on_wait` once and lets `tries.sleep` stop a job."""
         waited = 0.0
         told = False
         asked = time.perf_counter()
-        while (token := self.slots.take(host, SLOT_LOOK)) is None:
+        slots = self.slots
+        while (token := slots.take(host, SLOT_LOOK)) is None:
             waited += SLOT_LOOK
             if tries.slot_wait is not None and waited >= tries.slot_wait:
                 raise WikiUnavailable(f"{host} is busy with other requests of this service")
@@ -103,22 +104,22 @@ class WikiClients:
                 told = True
             tries.sleep(0)
         metrics.SLOT_WAIT_SECONDS.labels(host).observe(time.perf_counter() - asked)
-        return token
+        return Lease(slots, host, token)
 
-    def give_slot(self, host: str, token: str) -> None:
+    def give_slot(self, lease: Lease) -> None:
         try:
-            self.slots.give(host, token)
+            lease.give()
         except Exception:  # the lease expires on its own
-            log.warning("could not give back a slot of %s", host, exc_info=True)
+            log.warning("could not give back a slot of %s", lease.host, exc_info=True)
 
     @contextmanager
     def slot(self, host: str, tries: Tries) -> Iterator[None]:
         """One of the host's request slots, held for one request (`take_slot`)."""
-        token = self.take_slot(host, tries)
+        lease = self.take_slot(host, tries)
         try:
             yield
         finally:
-            self.give_slot(host, token)
+            self.give_slot(lease)
 
     def client(
         self,

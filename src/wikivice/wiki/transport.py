@@ -24,7 +24,7 @@ import orjson
 
 from wikivice import metrics
 from wikivice.wiki.errors import ApiError, WikiRejected, WikiUnavailable, WikiUnreachable
-from wikivice.wiki.politeness import WAIT_STEP_MAX
+from wikivice.wiki.politeness import WAIT_STEP_MAX, Lease
 
 if TYPE_CHECKING:
     from wikivice.wiki.pool import WikiClients
@@ -105,7 +105,7 @@ class _Kept(threading.local):
     """A thread's politeness slot kept between its requests (`Transport.keeping_slot`)."""
 
     on = False
-    token: str | None = None
+    lease: Lease | None = None
     since = 0.0
 
 
@@ -139,9 +139,9 @@ class Transport:
     def give_back_slot(self) -> None:
         """The slot this thread keeps, if any, back to the others."""
         kept = self._kept
-        if kept.token is not None:
-            token, kept.token = kept.token, None
-            self.pool.give_slot(self.host, token)
+        if kept.lease is not None:
+            lease, kept.lease = kept.lease, None
+            self.pool.give_slot(lease)
 
     def _end_turn(self) -> None:
         """A kept slot's turn is over: it goes back. When every slot of the host was
@@ -165,10 +165,10 @@ class Transport:
             with self.pool.slot(self.host, self.tries):
                 yield
             return
-        if kept.token is not None and time.monotonic() - kept.since >= SLOT_TURN:
+        if kept.lease is not None and time.monotonic() - kept.since >= SLOT_TURN:
             self._end_turn()
-        if kept.token is None:
-            kept.token = self.pool.take_slot(self.host, self.tries)
+        if kept.lease is None:
+            kept.lease = self.pool.take_slot(self.host, self.tries)
             kept.since = time.monotonic()
         else:  # it waited for none (the metric counts every request's wait)
             metrics.SLOT_WAIT_SECONDS.labels(self.host).observe(0.0)
