@@ -1,14 +1,15 @@
 """Ingest on PostgreSQL beside SQLite: `wikivice fetch TITLE --json` into each, in turn.
 
-Each fetch is its own process against the same zero-latency simulator process, into a
+Each fetch is its own process against the same simulator process, into a
 database made for it (a new SQLite file; a new PostgreSQL database on the server at
 WIKIVICE_BENCH_POSTGRES_URL, dropped afterwards), migrated by an untimed first fetch of a
 one-revision page. Two times per fetch: the whole process, wall to wall (imports and the
 analysis included), and the ingest alone, read from the job's own events (from its
 `fetching` stage to its `done` event: the walk, every batch stored, the page's count). The bar
-(issue 13): PostgreSQL's ingest at most 1.2 x SQLite's.
+(issue 13): PostgreSQL's ingest at most 1.2 x SQLite's. With `--latency`, every answer of the
+simulator waits that long, as a real wiki's do: then both walk at the serial floor.
 
-    python bench/ingest_postgres.py [--revisions 100000] [--repeat 3]
+    python bench/ingest_postgres.py [--revisions 100000] [--repeat 3] [--latency 0]
 """
 
 from __future__ import annotations
@@ -93,18 +94,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--revisions", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     args = parser.parse_args()
     title = f"Synthetic {args.revisions}"
     walls: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
     ingests: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
-    with simulator() as api:
+    with simulator(args.latency) as api:
         one_fetch(api, "Synthetic 1000", "sqlite")  # warm the simulator's caches, the disk
         for _ in range(args.repeat):
             for database in walls:  # alternating, so a busy moment hits both alike
                 wall, ingest = one_fetch(api, title, database)
                 walls[database].append(wall)
                 ingests[database].append(ingest)
-    print(f"{title}, zero-latency simulator, {args.repeat} runs each, alternating:")
+    latency = f"{args.latency * 1000:g} ms" if args.latency else "zero"
+    print(f"{title}, {latency}-latency simulator, {args.repeat} runs each, alternating:")
     for database in walls:
         print(f"  {database:10s} ingest {spread(ingests[database])}")
         print(f"  {'':10s} fetch  {spread(walls[database])}")
