@@ -468,6 +468,7 @@ def stack_maker(data: Path) -> Iterator[Any]:
             "WIKIVICE_EVENT_POLL_SECONDS": "0.5",
             "WIKIVICE_MAX_RETRIES": "2",
             "WIKIVICE_MAX_RETRY_WAIT": "0.2",
+            "WIKIVICE_JOB_RETRY_DELAY": "2",
             **(env or {}),
         }
         args = ["serve", "--port", str(web_port)] + ([] if worker else ["--no-worker"])

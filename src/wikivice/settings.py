@@ -292,6 +292,14 @@ class Settings(BaseSettings):
             "small analyses are never stuck behind huge ones."
         ),
     )
+    job_retry_delay: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a job waits before trying a wiki that ran out its retries again, "
+            "times the attempts so far (10 s, 20 s, … by default)."
+        ),
+    )
     heartbeat_seconds: float = Field(
         default=2.0,
         gt=0,

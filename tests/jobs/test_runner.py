@@ -264,6 +264,22 @@ def test_run_claimed_while_the_wiki_keeps_failing_requeues_then_fails(
     assert kinds(rt, job_id)[-1] == EventKind.FAILED
 
 
+def test_the_wait_before_a_failing_wiki_is_tried_again_is_the_operator_s(
+    rt: Runtime, site: WikiSite, simulator: SimulatorServer, requeued: list[int]
+) -> None:
+    rt.settings = rt.settings.model_copy(update={"job_retry_delay": 3.0})
+    job_id = new_job(rt, site)
+    simulator.sim.faults = FaultSpec.parse("5xx=1,retry_after=0")
+    now = time.time()
+    assert run_claimed(rt, claim(rt, job_id), threading.Event(), requeue=requeued.append) is None
+    job = job_of(rt, job_id)
+    assert job.status is JobStatus.QUEUED and "trying again in 3 s" in (job.message or "")
+    rt.jobs.clock = lambda: now + 2.5
+    assert rt.jobs.claim(job_id) is None  # not due yet
+    rt.jobs.clock = lambda: time.time() + 3.5
+    assert claim(rt, job_id).attempt == 2
+
+
 def test_run_claimed_stopping_while_the_wiki_fails_gives_the_job_back(
     rt: Runtime, site: WikiSite, simulator: SimulatorServer, requeued: list[int]
 ) -> None:

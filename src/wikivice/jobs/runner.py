@@ -90,7 +90,7 @@ def run_claimed(
         elif stop.is_set():  # the worker is stopping anyway: as any job of a stopping worker
             _give_back(jobs, claim, again)
         else:
-            wait = 10.0 * claim.attempt
+            wait = rt.settings.job_retry_delay * claim.attempt
             log.info("job %s paused: %s; trying again in %g s", claim.job_id, exc, wait)
             if jobs.requeue(claim, f"{exc}; trying again in {wait:g} s", delay=wait):
                 again(claim.job_id)
