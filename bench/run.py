@@ -15,6 +15,7 @@ HERE = Path(__file__).parent
 BENCHES = {
     "ingest": ["ingest.py", "--repeat", "5", "--flat"],
     "ingest-postgres": ["ingest_postgres.py", "--revisions", "100000", "--repeat", "3"],
+    "ingest-postgres-10ms": ["ingest_postgres.py", "--repeat", "3", "--latency", "0.01"],
     "stats": ["stats_bench.py", "--revisions", "100000"],
     "dashboard": ["dashboard.py"],
     "history": ["history.py", "--repeat", "15"],
