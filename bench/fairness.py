@@ -125,7 +125,12 @@ def measure(base: str, args: argparse.Namespace) -> dict[str, float]:
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda t: client.post("/api/analyses", json={"title": t}),
                                     titles))  # fmt: skip
-        answered = [a.json() for a in answers]
+        refused = [a for a in answers if a.status_code not in (200, 202)]
+        if answers[0].status_code not in (200, 202):
+            raise SystemExit(f"the huge article was refused: {answers[0].text[:300]}")
+        for answer in refused[:3]:
+            print(f"    refused: HTTP {answer.status_code} {answer.text[:200]}", file=sys.stderr)
+        answered = [a.json() for a in answers if a.status_code in (200, 202)]
         # An article stored whole by its submission (up to 500 revisions) has no job.
         urls = [a["job_url"] for a in answered if a["job_url"]]
         at_once = len(answered) - len(urls)
@@ -148,6 +153,7 @@ def measure(base: str, args: argparse.Namespace) -> dict[str, float]:
         "huge ended after": moment(huge["finished_at"]) - started,
         "huge gave way": huge_events.count("event: requeued"),
         "stored by their submission": at_once,
+        "refused at submission": len(refused),
         "cap binds (share of samples)": sampler.full / max(1, sampler.samples),
         "slot wait s (submitting)": submitting,
         "slot wait s (running)": waited - submitting,

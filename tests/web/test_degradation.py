@@ -12,13 +12,16 @@ import httpx
 import pytest
 
 from services import RedisServer
-from support import BlackHole, LiveServer, read_events
+from support import GENEROUS_LIMITS, BlackHole, LiveServer, read_events
 from wikivice.jobs import unqueued
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
+from wikivice.simulator import SimulatorServer
 from wikivice.store.database import Database, make_engine
 from wikivice.web.app import create_app
 from wikivice.web.headers import SECURITY_HEADERS
+from wikivice.web.problems import SLOTS_BUSY_RETRY_AFTER
+from wikivice.wiki.sites import parse_wiki
 
 
 @pytest.fixture
@@ -106,3 +109,42 @@ def test_a_database_that_stops_answering_is_503_within_its_timeout(
     assert api.json()["detail"].startswith("The service's database is not answering")
     assert_service_unavailable(page)
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_a_wiki_host_whose_slots_are_all_in_flight_is_503_for_a_person(
+    wiki_settings: Settings, simulator: SimulatorServer
+) -> None:
+    # Every request the service may send the wiki at once is in flight (the fleet's
+    # walks, say): a person's lookup gives up after `lookup_timeout`, the wiki unasked,
+    # and is told to come back in a few seconds, not that the wiki failed.
+    settings = wiki_settings.model_copy(update={"lookup_timeout": 1.0, **GENEROUS_LIMITS})
+    app = create_app(settings)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        slots = app.state.runtime.wikis.slots
+        host = "127.0.0.1"
+        held = [slots.take(host, 1) for _ in range(settings.max_concurrent_requests)]
+        try:
+            asked = simulator.sim.stats.requests
+            started = time.monotonic()
+            refused = client.post("/api/analyses", json={"title": "Synthetic 40"})
+            assert time.monotonic() - started < 5
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["Retry-After"] == str(SLOTS_BUSY_RETRY_AFTER)
+            detail = refused.json()["detail"]
+            assert "busy with other requests of this service" in detail and "try again" in detail
+            key = parse_wiki(simulator.api_url).key
+            suggestions = client.get(f"/api/wikis/{key}/suggestions", params={"q": "Syn"})
+            assert suggestions.status_code == 503 and "Retry-After" in suggestions.headers
+            page = client.post("/analyse", data={"title": "Synthetic 40"})
+            assert page.status_code == 503
+            assert page.headers["content-type"].startswith("text/html")
+            assert "Please wait a moment" in page.text
+            assert simulator.sim.stats.requests == asked  # the wiki was never asked
+        finally:
+            for token in held:
+                slots.give(host, str(token))
+        # A slot free again: the same submission is taken.
+        assert client.post("/api/analyses", json={"title": "Synthetic 40"}).status_code in (
+            200,
+            202,
+        )

@@ -28,6 +28,7 @@ from wikivice.wiki.errors import (
     InvalidTitle,
     MediaWikiError,
     PageMissing,
+    SlotsBusy,
     WikiNotAllowed,
     WikiRejected,
     WikiUnavailable,
@@ -43,6 +44,9 @@ LIMITED = {
     Limit.ADMIN: "sign-in attempts",
 }
 RETRY_AFTER_SECONDS = 30  # when the service is down or full: about one reaper round
+# When every politeness slot of a wiki host was in use for as long as a person waits:
+# a walk gives its slot back within a second or so (`wiki.transport.SLOT_TURN`).
+SLOTS_BUSY_RETRY_AFTER = 5
 
 
 @dataclass
@@ -69,6 +73,8 @@ def problem_from(exc: MediaWikiError) -> Problem:
         return Problem(502, _sentence(str(exc)), [], "wiki")
     if isinstance(exc, InvalidTitle):
         return Problem(422, f"“{exc.title}” is not a valid title: {exc.reason}", [], "invalid")
+    if isinstance(exc, SlotsBusy):  # our own cap, not the wiki's failure
+        return Problem(503, _sentence(str(exc)), [], "busy", SLOTS_BUSY_RETRY_AFTER)
     if isinstance(exc, WikiUnavailable | WikiRejected | ApiError):
         return Problem(502, f"The wiki could not answer: {exc}", [], "wiki")
     return Problem(502, str(exc), [], "wiki")

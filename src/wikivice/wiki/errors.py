@@ -11,6 +11,18 @@ class WikiUnavailable(MediaWikiError):
     """The wiki did not answer usefully within the retry budget."""
 
 
+class SlotsBusy(WikiUnavailable):
+    """Every request this service may have in flight to the host at once (its
+    politeness cap) is, and a person waiting gave up before one ended: the wiki was not
+    asked, and asking again in a few seconds will likely succeed."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"{host} is busy with other requests of this service; please try again in a few seconds"
+        )
+        self.host = host
+
+
 class WikiRejected(MediaWikiError):
     """The wiki refused the request (HTTP 4xx other than 429): retrying will not help."""
 

@@ -19,7 +19,7 @@ import httpx
 
 from wikivice import metrics
 from wikivice.settings import Settings
-from wikivice.wiki.errors import WikiNotAllowed, WikiUnavailable
+from wikivice.wiki.errors import SlotsBusy, WikiNotAllowed
 from wikivice.wiki.guard import GuardedBackend, WikiPolicy
 from wikivice.wiki.politeness import Lease, LocalSlots, Slots
 from wikivice.wiki.sites import WikiSite
@@ -89,7 +89,7 @@ class WikiClients:
 
     def take_slot(self, host: str, tries: Tries) -> Lease:
         """A lease of one of the host's request slots across the service.
-        Raises `WikiUnavailable` if none frees within `tries.slot_wait` seconds; while
+        Raises `SlotsBusy` if none frees within `tries.slot_wait` seconds; while
         waiting, tells `tries.on_wait` once and lets `tries.sleep` stop a job."""
         waited = 0.0
         told = False
@@ -98,7 +98,7 @@ class WikiClients:
         while (token := slots.take(host, SLOT_LOOK)) is None:
             waited += SLOT_LOOK
             if tries.slot_wait is not None and waited >= tries.slot_wait:
-                raise WikiUnavailable(f"{host} is busy with other requests of this service")
+                raise SlotsBusy(host)
             if not told and tries.on_wait is not None:
                 tries.on_wait(host)
                 told = True

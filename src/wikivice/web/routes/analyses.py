@@ -26,7 +26,11 @@ router = APIRouter(prefix="/api/analyses", tags=["analyses"])
         422: {"model": ErrorOut, "description": "Not a valid title, or an unknown wiki."},
         429: {"model": ErrorOut, "description": "Too many analyses from this client."},
         502: {"model": ErrorOut, "description": "The wiki did not answer usefully."},
-        503: {"model": ErrorOut, "description": "The service is full; try again later."},
+        503: {
+            "model": ErrorOut,
+            "description": "The service is full, or every request it may send the wiki at "
+            "once is in flight; try again later (Retry-After).",
+        },
     },
 )
 async def create_analysis(

@@ -31,7 +31,12 @@ from wikivice.wiki.sites import WikiSite
 
 router = APIRouter(prefix="/api/pages", tags=["pages"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 502: {"model": ErrorOut}}
-LIMITED = {**ERRORS, 429: {"model": ErrorOut}}  # routes that may ask the wiki: lookups
+# Routes that may ask the wiki: lookups, limited per client and by the politeness cap.
+LIMITED = {
+    **ERRORS,
+    429: {"model": ErrorOut},
+    503: {"model": ErrorOut, "description": "Every request to the wiki at once is in flight."},
+}
 _state_lock = threading.Lock()
 MAX_REVID = 2**63 - 1
 # What MediaWiki's action=compare answers when a side's text is hidden (revision

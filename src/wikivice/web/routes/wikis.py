@@ -17,6 +17,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut},
     429: {"model": ErrorOut},
     502: {"model": ErrorOut},
+    503: {"model": ErrorOut, "description": "Every request to the wiki at once is in flight."},
 }
 
 
