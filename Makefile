@@ -11,7 +11,9 @@ UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
-# The suite runs on this many processes (pytest-xdist); 0 runs it in this one.
+# The suite runs on this many processes (pytest-xdist); 0 runs it in this one. Work
+# stealing: an idle process takes tests queued for a busy one, so the suite does not end
+# on one process running its last slow browser tests while the other waits.
 TEST_WORKERS ?= 2
 
 .PHONY: run demo test locked lint typecheck layers bench docs lock clean
@@ -55,7 +57,7 @@ layers: $(VENV)/.test-extras
 	$(BIN)/lint-imports --no-cache
 
 test: locked lint typecheck layers
-	$(BIN)/pytest -n $(TEST_WORKERS) --durations=30
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=30
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python -m compileall -q src
