@@ -36,9 +36,10 @@ PASSING_ERRORS = ("ratelimited", "readonly", "internal_api_error_DBQueryTimeoutE
 REDIRECTS = (301, 302, 303, 307, 308)
 # A walk keeps its slot from one request to the next for this long at most, then gives
 # it back and waits its turn again like any other request (`Transport.keeping_slot`):
-# when every slot is kept by walks, a person's title lookup waits this long (and the
-# pause below) at most, well inside its `lookup_timeout`; and a lease (30 s and more,
-# `jobs.runtime.fleet_slots`) outlasts a turn and its last request.
+# when every slot is kept by walks, a request waiting alone gets one within about this
+# long (and the pause below), well inside a person's `lookup_timeout`; when more wait
+# than turns end, a person may give up first (503, `web.problems`: SlotsBusy). A lease
+# (30 s and more, `jobs.runtime.fleet_slots`) outlasts a turn and its last request.
 SLOT_TURN = 1.0  # seconds: 10 requests at 100 ms, 70 at none
 TURN_PAUSE = WAIT_STEP_MAX + 0.05  # seconds a walk lets a waiting request take its slot
 
