@@ -97,8 +97,12 @@ def test_an_internal_wiki_url_is_refused_before_any_connection(
     app_client: httpx.Client, listener: Listener, vector: str
 ) -> None:
     response = analyse(app_client, internal_urls(listener.port)[vector])
-    assert response.status_code == 403
-    assert "WIKIVICE_ALLOWED_WIKIS" in response.json()["detail"]
+    if vector == "octal":  # `0177.0.0.1` is no address an HTTP client takes: no URL at all
+        assert response.status_code == 422
+        assert "check its host" in response.json()["detail"]
+    else:
+        assert response.status_code == 403
+        assert "WIKIVICE_ALLOWED_WIKIS" in response.json()["detail"]
     assert listener.accepted == 0
 
 
@@ -151,3 +155,35 @@ def test_open_and_closed_ports_answer_alike(app_client: httpx.Client, listener: 
 def test_the_default_wiki_still_works(app_client: httpx.Client, simulator: SimulatorServer) -> None:
     response = analyse(app_client, simulator.api_url, "Synthetic 50")
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "wiki",
+    [
+        "http://[::1/w/api.php",
+        "http://[wiki]/w/api.php",
+        "https://en.wikipedia.org:99999/w/api.php",
+        "http://127.0.0.1:{port}./w/api.php",
+        "http://127.0.0.1:{port}:1/w/api.php",
+        "https://xn--a.wikipedia.org/w/api.php",  # matches *.wikipedia.org, no valid name
+    ],
+)
+def test_a_broken_host_or_port_is_a_422_on_every_route_that_takes_a_wiki(
+    app_client: httpx.Client, listener: Listener, wiki: str
+) -> None:
+    # Found by a probe: each was a 500 ("Invalid IPv6 URL", "Port out of range", "Invalid
+    # IDNA hostname"), some from a plain GET link.
+    wiki = wiki.format(port=listener.port)
+    form = {"title": "Probe", "wiki_url": wiki, "a": "Probe", "b": "Other"}
+    answers = [
+        analyse(app_client, wiki),
+        app_client.get("/search", params={"title": "Probe", "wiki": wiki}),
+        app_client.get("/random", params={"wiki": wiki}),
+        app_client.get("/compare", params={"a": "Probe", "b": "Other", "wiki": wiki}),
+        *(app_client.post(path, data=form) for path in ("/search", "/analyse", "/random")),
+        app_client.post("/compare", data={"a": "Probe", "b": "Other", "wiki": wiki}),
+    ]
+    assert [a.status_code for a in answers] == [422] * len(answers), [a.text for a in answers]
+    assert "check its host" in answers[0].json()["detail"]
+    assert "check its host" in answers[1].text
+    assert listener.accepted == 0

@@ -48,3 +48,36 @@ def test_a_wiki_whose_key_would_not_fit_its_column_is_refused() -> None:
     widest = parse_wiki("https://wiki.example.org/" + "d" * 183 + "/api.php")
     assert len(widest.key) == MAX_KEY_CHARS
     assert max(len(widest.api_url), len(widest.rest_url), len(widest.article_url)) <= 500
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "http://[::1/w/api.php",  # an unclosed bracket
+        "http://[wiki]/w/api.php",  # brackets around what is no IPv6 address
+        "https://en.wikipedia.org:99999/w/api.php",
+        "https://en.wikipedia.org:0/w/api.php",
+        "https://en.wikipedia.org:-1/w/api.php",
+        "https://en.wikipedia.org:https/w/api.php",
+        "http://127.0.0.1:8765./w/api.php",
+        "http://127.0.0.1:8765:8766/w/api.php",
+        "http://127.0.0.1:8765\\.wikipedia.org/w/api.php",
+        "https://xn--a.wikipedia.org/w/api.php",  # an A-label that decodes to nothing valid
+        "https://xn--127-0-0-1.wikipedia.org/w/api.php",
+        "https://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ.wikipedia.org/w/api.php",  # no IDNA name
+    ],
+)
+def test_a_url_whose_host_or_port_is_broken_is_refused_as_a_wiki(spec: str) -> None:
+    with pytest.raises(WikiSpecError, match="check its host"):
+        parse_wiki(spec)
+
+
+def test_a_host_is_one_spelling_however_it_is_written() -> None:
+    # Case and IDNA: the key, the allow-list and DNS all see the same ASCII name.
+    assert parse_wiki("https://EN.Wikipedia.ORG/w/api.php").key == "en.wikipedia.org"
+    unicode = parse_wiki("https://bücher.example/w/api.php")
+    assert unicode.key == "xn--bcher-kva.example"
+    assert unicode.api_url == "https://xn--bcher-kva.example/w/api.php"
+    assert parse_wiki("https://xn--bcher-kva.example/w/api.php") == unicode
+    assert parse_wiki("http://[::1]:8080/w/api.php").key == "[::1]:8080"
+    assert parse_wiki("http://wiki.example.org:0080/w/api.php").key == "wiki.example.org:80"

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import httpx
+
 # Wikipedia language codes: letters, digits and hyphens (`en`, `zh-min-nan`, `be-tarask`).
 LANGUAGE_CODE = re.compile(r"^[a-z][a-z0-9]{1,11}(?:-[a-z0-9]{1,12}){0,3}$")
 
@@ -99,7 +101,10 @@ def parse_wiki(spec: str) -> WikiSite:
             rest_url=f"https://{host}/w/rest.php",
             article_url=f"https://{host}/wiki/$1",
         )
-    parts = urlsplit(spec)
+    try:
+        parts = urlsplit(spec)
+    except ValueError:  # an unclosed `[`, or brackets around what is no IPv6 address
+        raise WikiSpecError(f"{spec!r} is not a URL: check its host") from None
     if parts.username is not None or parts.password is not None:
         raise WikiSpecError("a wiki's URL may not carry a user name or password")
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -111,7 +116,7 @@ def parse_wiki(spec: str) -> WikiSite:
     if not path.endswith("api.php"):
         raise WikiSpecError(f"{spec!r} does not end in api.php: give the URL of the wiki's api.php")
     script_dir = path[: -len("/api.php")]
-    host = parts.netloc.lower()
+    host = _host_and_port(spec, parts.scheme, parts.netloc)
     # Keys appear as one path segment in our URLs: no slashes.
     key = host if script_dir == "/w" else f"{host}{script_dir.replace('/', '~')}"
     origin = f"{parts.scheme}://{host}"
@@ -127,3 +132,24 @@ def parse_wiki(spec: str) -> WikiSite:
     if len(key) > MAX_KEY_CHARS:
         raise WikiSpecError("this wiki's URL is too long: give the URL of its api.php")
     return site
+
+
+def _host_and_port(spec: str, scheme: str, netloc: str) -> str:
+    """The URL's host, lower case and in ASCII (an internationalised name as its IDNA
+    A-label: what DNS is asked, and one spelling per host for our keys and the
+    allow-list), with its port if the URL gives one. A port that is no number from 1
+    to 65535, or a host that is no valid name or address, is refused here: before
+    anything else (the allow-list, the HTTP client) trips over it."""
+    refused = WikiSpecError(f"{spec!r} is not a URL a wiki can have: check its host and port")
+    try:
+        port = urlsplit(f"//{netloc}").port
+        url = httpx.URL(f"{scheme}://{netloc}/")
+        url.host  # noqa: B018 -- decoding A-labels is what checks them (`xn--a` is none)
+        host = url.raw_host.decode("ascii").lower()
+    except (ValueError, httpx.InvalidURL):  # idna's errors are ValueErrors
+        raise refused from None
+    if not host or port == 0:
+        raise refused
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return host if port is None else f"{host}:{port}"
