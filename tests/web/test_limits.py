@@ -90,6 +90,37 @@ def test_random_and_analyse_buttons_count_as_analyses(
             assert answer.status_code == 429 and "Retry-After" in answer.headers
 
 
+def test_a_comparison_counts_each_analysis_it_starts(
+    tmp_path: Path, simulator: SimulatorServer
+) -> None:
+    # Found by a probe: one POST /compare started two analyses and counted one, so a
+    # client's analyses came at twice the setting's rate.
+    from sqlalchemy import select
+
+    from wikivice.store.database import Database
+    from wikivice.store.models import Page
+
+    settings = limited(tmp_path, simulator, rate_limit_analyses="3/minute")
+    db = Database(settings.sqlalchemy_url)
+
+    def stored() -> set[str]:
+        with db.read() as conn:
+            return set(conn.execute(select(Page.title)).scalars())
+
+    with serve(settings) as http:
+        pair = "a=Synthetic+40&b=Synthetic+41"
+        assert http.post("/compare", content=pair, headers={**FORM, **ALICE}).status_code == 303
+        assert {"Synthetic 40", "Synthetic 41"} <= stored()
+        pair = "a=Synthetic+42&b=Synthetic+43"  # the third analysis passes, the fourth not
+        refused = http.post("/compare", content=pair, headers={**FORM, **ALICE})
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert analyse(http, "Synthetic 44", ALICE).status_code == 429
+        assert not {"Synthetic 42", "Synthetic 43", "Synthetic 44"} & stored()
+        assert http.post("/compare", content=pair, headers={**FORM, **BOB}).status_code == 303
+        assert {"Synthetic 42", "Synthetic 43"} <= stored()
+    db.dispose()
+
+
 def test_lookups_and_exports_have_limits_of_their_own(
     tmp_path: Path, simulator: SimulatorServer, key: str
 ) -> None:

@@ -20,7 +20,7 @@ from wikivice.web.deps import RuntimeDep, TemplatesDep, analysed_page, site_for_
 from wikivice.web.forms import TITLE_CHARS, WIKI_CHARS, read_fields
 from wikivice.web.lookups import LookupsDep
 from wikivice.web.problems import Problem
-from wikivice.web.ratelimits import AnalysesLimit
+from wikivice.web.ratelimits import AnalysesLimit, Limit, get_rate_limits
 from wikivice.wiki.errors import InvalidTitle
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.titles import clean_title
@@ -76,9 +76,11 @@ async def start_comparison(request: Request, rt: RuntimeDep, lookups: LookupsDep
         raise Problem(422, "The form's wiki or titles are too long.", [], "invalid")
     site = site_for_request(rt, wiki or None)
     client = client_key(request)
-    for title in titles:
-        if title and analysed_page(rt, site, title) is None and valid(title):
-            await lookups.run(start_analysis, rt, site, title, client=client)
+    wanted = [t for t in titles if t and analysed_page(rt, site, t) is None and valid(t)]
+    for _ in wanted[1:]:  # the route's limit counted one analysis: each counts, as one does
+        await get_rate_limits(request).check(Limit.ANALYSES, client)
+    for title in wanted:
+        await lookups.run(start_analysis, rt, site, title, client=client)
     return RedirectResponse(urls.compare(site.key, *titles), status_code=303)
 
 
