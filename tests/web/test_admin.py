@@ -164,7 +164,9 @@ def test_the_inspector_actions_cancel_retry_and_now(http: httpx.Client) -> None:
     job = http.get(f"/api/jobs/{job_id}").json()
     assert job["status"] == JobStatus.CANCELLED and job["cancelled_by"] == "operator"
     again = http.post(f"/admin/jobs/{job_id}/now", headers=act)
-    assert again.status_code == 409 and "not waiting" in again.text
+    assert again.status_code == 409 and "is cancelled, not waiting" in again.text
+    missing = http.post("/admin/jobs/999999/now", headers=act)  # a 409 before (a probe)
+    assert missing.status_code == 404 and "There is no job 999999" in missing.text
     retry = http.post(f"/admin/jobs/{job_id}/retry", headers=act)
     assert retry.status_code == 303
     assert http.get(f"/api/jobs/{job_id}").json()["status"] == JobStatus.QUEUED

@@ -196,7 +196,8 @@ def resume_job(rt: Runtime, job_id: int, who: Who) -> JobSnapshot:
 def start_now(rt: Runtime, job_id: int) -> JobSnapshot:
     """The operator's "now": a queued job put on the queue again, due at once."""
     if not hurry(rt.jobs, job_id):
-        raise ControlRefused(409, f"Job {job_id} is not waiting in the queue.")
+        job = _get(rt, job_id)  # 404 when there is no such job
+        raise ControlRefused(409, f"Job {job_id} is {job.status}, not waiting in the queue.")
     unqueued.enqueue(rt, job_id)
     return _get(rt, job_id)
 
