@@ -23,12 +23,22 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from wikivice.settings import Settings
 
 log = logging.getLogger(__name__)
+# The most a request's line and headers may take (nginx takes 4 buffers of 8 KiB at most
+# by default, h11 16 KiB): far above any browser's cookies, far below a memory problem.
+MAX_HEADER_BYTES = 64 * 1024
+_REFUSAL = b"Request headers too large.\n"
+HEADERS_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s" % (len(_REFUSAL), _REFUSAL)
+)
 
 
 class _HeaderDeadline:
     """The timer. `header_timeout` is set on the class `protocol_class` builds."""
 
     header_timeout: float = 5.0
+    _header_bytes = 0  # received while headers were due (counted by httptools' class)
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     _deadline: asyncio.TimerHandle | None = None
@@ -38,6 +48,7 @@ class _HeaderDeadline:
         self._deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
 
     def _cancel_deadline(self) -> None:
+        self._header_bytes = 0
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
@@ -71,11 +82,32 @@ class H11HeaderDeadline(_HeaderDeadline, H11Protocol):
 
 class HttpToolsHeaderDeadline(_HeaderDeadline, HttpToolsProtocol):
     """httptools: the parser calls `on_message_begin` when a request's first bytes
-    arrive and `on_headers_complete` at the end of its headers."""
+    arrive and `on_headers_complete` at the end of its headers.
+
+    httptools keeps a header however long it grows, and uvicorn sets it no bound (h11
+    has one: 16 KiB); so while a request's headers are due, the bytes received are
+    counted (a chunk in which they end is not: the body is BodyLimit's), and past
+    MAX_HEADER_BYTES the client gets a 431 and the connection is closed (a probe sent
+    64 MB of one header within the deadline: 326 MB more memory for eight of them)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        due = self._deadline is not None
+        super().data_received(data)
+        if due and self._deadline is not None:  # headers still due: `data` was all headers
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse_headers()
+
+    def _refuse_headers(self) -> None:
+        self._cancel_deadline()
+        if not self.transport.is_closing():
+            log.info("closed a connection whose request headers passed %d bytes", MAX_HEADER_BYTES)
+            self.transport.write(HEADERS_TOO_LARGE)
+            self.transport.close()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
