@@ -167,7 +167,9 @@ def test_a_kept_answer_is_the_same_page_compressed_or_not(
     for url in list(urls_of(simulator, "Synthetic 744").values())[:2]:
         plain = web.get(url, headers={"Accept-Encoding": "identity"})
         packed = [web.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+        refused = web.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
         assert "content-encoding" not in plain.headers
+        assert "content-encoding" not in refused.headers and refused.text == plain.text
         for answer in packed:
             assert answer.headers["content-encoding"] == "gzip"
             assert answer.headers["etag"] == plain.headers["etag"]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import plotly
 from fastapi import FastAPI, Request
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -25,6 +24,8 @@ from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.web import csrf, filters
 from wikivice.web.bodies import BodyLimit
+from wikivice.web.compression import GZip, takes_gzip
+from wikivice.web.head import HeadAsGet
 from wikivice.web.headers import SecurityHeaders
 from wikivice.web.lifespan import lifespan_for
 from wikivice.web.problems import install_error_handlers
@@ -57,10 +58,10 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 class WikiViceApp(FastAPI):
     """FastAPI with the security headers outside everything, Starlette's
-    ServerErrorMiddleware included: a 500 carries them too."""
+    ServerErrorMiddleware included (a 500 carries them too), and HEAD answered as GET."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(_AnsweredErrors(super().build_middleware_stack()))
+        return SecurityHeaders(HeadAsGet(_AnsweredErrors(super().build_middleware_stack())))
 
 
 class _AnsweredErrors:
@@ -145,7 +146,7 @@ def create_app(
         # Served from the plotly package itself (never a CDN), compressed once: 4.7 MB
         # becomes 1.4 MB on the wire.
         headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
-        if "gzip" not in request.headers.get("accept-encoding", ""):
+        if not takes_gzip(request.headers.get("accept-encoding", "")):
             return FileResponse(PLOTLY_JS, headers=headers)
         return Response(
             _plotly_gzipped(),
@@ -163,7 +164,7 @@ def create_app(
 
     # Pages, fragments and JSON compressed; event streams are left alone (Starlette
     # excludes text/event-stream), as are responses that are already compressed.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(GZip, minimum_size=1024, compresslevel=5)
     install_error_handlers(app, templates)
     return app
 

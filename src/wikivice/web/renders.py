@@ -20,6 +20,8 @@ from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request, Response
 
+from wikivice.web.compression import takes_gzip
+
 RENDERS_KEPT = 48  # dashboards kept; ~300 kB each at 100,000 revisions, ~15 MB at most
 ANSWERS_KEPT = 96  # whole answers kept gzipped, by ETag; ~80 kB each at 100,000 revisions
 GZIP_LEVEL = 5  # as the app's GZipMiddleware
@@ -124,7 +126,7 @@ class Renders:
         if held is not None:
             return held
         headers = validators(tag)
-        if "gzip" not in request.headers.get("accept-encoding", "").lower():
+        if not takes_gzip(request.headers.get("accept-encoding", "")):
             return Response(render(), media_type="text/html", headers=headers)
         with self._lock:
             body = self._answers.get(tag)
@@ -136,7 +138,7 @@ class Renders:
                 self._answers[tag] = body
                 while len(self._answers) > self.answers_kept:
                     self._answers.popitem(last=False)
-        # Already compressed: the GZipMiddleware passes it on as it is.
+        # Already compressed: the GZip middleware passes it on as it is.
         headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         return Response(body, media_type="text/html", headers=headers)
 
