@@ -80,6 +80,16 @@ def test_a_second_request_that_stalls_is_cut_off(live: LiveServer) -> None:
         assert closed_after(sock, TIMEOUT + 1) <= TIMEOUT + 1
 
 
+def test_a_pipelined_request_that_stalls_is_cut_off(live: LiveServer) -> None:
+    # The next request's first bytes arrive with (or while the server answers) the one
+    # before: h11 holds them until that answer is sent, and its deadline starts then.
+    with socket.create_connection(("127.0.0.1", live.port)) as sock:
+        sock.sendall(b"GET /static/app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET / HTTP/1.1\r\nHo")
+        sock.settimeout(5)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert closed_after(sock, TIMEOUT + 1) <= TIMEOUT + 1
+
+
 def answer_to(port: int, request: bytes) -> bytes:
     """What the server sends back to `request` on a new connection, until it closes it."""
     with socket.create_connection(("127.0.0.1", port)) as sock:

@@ -75,6 +75,14 @@ class H11HeaderDeadline(_HeaderDeadline, H11Protocol):
         elif self._deadline is None and self.conn.trailing_data[0]:
             self._start_deadline()  # a new request has begun on a kept-alive connection
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # A next request's first bytes that came while this response was being sent
+        # (h11 held them, the client's state DONE, not IDLE): its headers are due now.
+        if self._deadline is None and self.conn.their_state is h11.IDLE:
+            if self.conn.trailing_data[0] and not self.transport.is_closing():
+                self._start_deadline()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
         super().connection_lost(exc)
