@@ -22,7 +22,7 @@ def test_concentration_of_the_example(db: Database) -> None:
     spread = computed(db, example(), authorship.concentration)
     # Attributed edits: Alice 4, five others 1 each (the hidden user's edit is nobody's).
     assert spread["top10_share"] == 1.0
-    assert spread["top10pct_share"] == 0.4444  # one editor (Alice): 4 of 9
+    assert spread["top10pct_share"] == 0.444444  # one editor (Alice): 4 of 9
     assert spread["gini"] == 0.2778  # 2·39 / (6·9) − 7/6
     assert spread["lorenz"] == {
         "editors": [0.0, 0.1667, 0.3333, 0.5, 0.6667, 0.8333, 1.0],
@@ -117,6 +117,6 @@ def test_most_reverted_leaves_out_editors_never_reverted(db: Database) -> None:
 
 
 def test_share_rounds_and_has_no_whole_for_nothing() -> None:
-    assert authorship.share(1, 3) == 0.3333
+    assert authorship.share(1, 3) == 0.333333
     assert authorship.share(None, 4) == 0.0
     assert authorship.share(3, 0) == authorship.share(3, None) == 0.0

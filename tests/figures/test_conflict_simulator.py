@@ -204,7 +204,7 @@ def test_simulated_vandalism_undone_matches_the_ground_truth(page: Page) -> None
     assert figures["conflict"]["vandalism"] == {
         "acts": len(acts),
         "by_bots": by_bots,
-        "bot_share": round(by_bots / len(acts), 4),
+        "bot_share": round(by_bots / len(acts), 6),
         "median_seconds": float(median(times)),
         "much_removed": MUCH_REMOVED,
     }

@@ -50,11 +50,11 @@ def test_country_figures_counts_and_order(db: Database) -> None:
     assert (found["located_edits"], found["countries"]) == (8, 5)
     rows = found["by_country"]
     assert [(c["code"], c["edits"], c["editors"], c["share"]) for c in rows] == [
-        ("US", 3, 2, 0.3333),
-        ("DE", 2, 2, 0.2222),
-        ("BR", 1, 1, 0.1111),  # ties by code
-        ("XK", 1, 1, 0.1111),
-        ("ZZ", 1, 1, 0.1111),
+        ("US", 3, 2, 0.333333),
+        ("DE", 2, 2, 0.222222),
+        ("BR", 1, 1, 0.111111),  # ties by code
+        ("XK", 1, 1, 0.111111),
+        ("ZZ", 1, 1, 0.111111),
     ]
     assert rows[0] == {
         "code": "US",
@@ -62,7 +62,7 @@ def test_country_figures_counts_and_order(db: Database) -> None:
         "name": "United States",
         "edits": 3,
         "editors": 2,
-        "share": 0.3333,
+        "share": 0.333333,
     }
     assert (rows[3]["iso3"], rows[3]["name"]) == ("XKX", "Kosovo")
     assert (rows[4]["iso3"], rows[4]["name"]) == (None, "ZZ")

@@ -32,11 +32,11 @@ def test_basic_figures_example_counts(db: Database) -> None:
         "ip_edits": 2,
         "ip_share": 0.2,
         "ip_editors": 2,
-        "ip_editor_share": 0.3333,
+        "ip_editor_share": 0.333333,
         "temp_edits": 1,
         "temp_share": 0.1,
         "temp_editors": 1,
-        "temp_editor_share": 0.1667,
+        "temp_editor_share": 0.166667,
         "anonymous_edits": 3,
         "anonymous_share": 0.3,
         "anonymous_editors": 3,
@@ -44,7 +44,7 @@ def test_basic_figures_example_counts(db: Database) -> None:
         "bot_edits": 1,
         "bot_share": 0.1,
         "bot_editors": 1,
-        "bot_editor_share": 0.1667,
+        "bot_editor_share": 0.166667,
         "minor_edits": 2,
         "minor_share": 0.2,
         "hidden_user_edits": 1,
@@ -163,7 +163,7 @@ def test_basic_figures_quote_the_concentration(db: Database) -> None:
     with db.read() as conn:
         f = basic_figures(conn, page_id, NOW)
         spread = authorship.concentration(conn, page_id)
-    assert (f["top10_share"], f["top10pct_share"], f["gini"]) == (1.0, 0.4444, 0.2778)
+    assert (f["top10_share"], f["top10pct_share"], f["gini"]) == (1.0, 0.444444, 0.2778)
     assert (spread["top10_share"], spread["top10pct_share"], spread["gini"]) == (
         f["top10_share"],
         f["top10pct_share"],

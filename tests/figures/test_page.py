@@ -97,7 +97,7 @@ def test_hidden_users_count_as_edits_not_editors(db: Database) -> None:
     first = f["first_edit"]
     assert first is not None and first["user"] is None and first["kind"] == "hidden"
     assert [e["name"] for e in f["top_editors"]["by_edits"]] == ["Alice"]
-    assert f["top_editors"]["by_edits"][0]["share"] == 0.3333  # of all edits
+    assert f["top_editors"]["by_edits"][0]["share"] == 0.333333  # of all edits
     assert f["top10_share"] == 1.0  # of the attributed edits
     assert f["timeline"]["months"]["hidden"] == [2]
 
@@ -128,7 +128,7 @@ def test_all_anonymous(db: Database) -> None:
     assert f["timeline"]["months"]["registered"] == [0]
     countries = f["countries"]
     assert (countries["ip_edits"], countries["located_edits"], countries["countries"]) == (3, 2, 1)
-    assert countries["top"][0]["share"] == 0.6667
+    assert countries["top"][0]["share"] == 0.666667
 
 
 @pytest.mark.parametrize("history", [example, war_history, vandalism_history])

@@ -192,9 +192,9 @@ def test_simulated_shares_intervals_and_recent_edits_match(
 ) -> None:
     n = len(truth)
     kinds = Counter(kind(r) for r in truth)
-    assert figures["anonymous_share"] == round((kinds["anon"] + kinds["temp"]) / n, 4)
-    assert figures["bot_share"] == round(kinds["bot"] / n, 4)
-    assert figures["minor_share"] == round(sum(bool(r.get("minor")) for r in truth) / n, 4)
+    assert figures["anonymous_share"] == round((kinds["anon"] + kinds["temp"]) / n, 6)
+    assert figures["bot_share"] == round(kinds["bot"] / n, 6)
+    assert figures["minor_share"] == round(sum(bool(r.get("minor")) for r in truth) / n, 6)
     assert figures["mean_interval"] == pytest.approx((ts(truth[-1]) - ts(truth[0])) / (n - 1))
     for name, seconds in RECENT.items():
         expected = sum(1 for r in truth if NOW - seconds < ts(r) <= NOW)
@@ -208,9 +208,9 @@ def test_simulated_shares_intervals_and_recent_edits_match(
 def test_simulated_concentration_matches(figures: PageFigures, truth: list[dict[str, Any]]) -> None:
     counts = sorted(Counter(r["user"] for r in truth if "user" in r).values())
     total, editors = sum(counts), len(counts)
-    assert figures["top10_share"] == round(sum(counts[-10:]) / total, 4)
+    assert figures["top10_share"] == round(sum(counts[-10:]) / total, 6)
     top_tenth = max(1, -(-editors // 10))
-    assert figures["top10pct_share"] == round(sum(counts[-top_tenth:]) / total, 4)
+    assert figures["top10pct_share"] == round(sum(counts[-top_tenth:]) / total, 6)
     gini = 2 * sum((i + 1) * x for i, x in enumerate(counts)) / (editors * total)
     assert figures["gini"] == pytest.approx(gini - (editors + 1) / editors, abs=1e-4)
     lorenz = figures["concentration"]["lorenz"]

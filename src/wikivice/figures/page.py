@@ -41,7 +41,7 @@ from wikivice.wiki.timestamps import iso
 
 Reader = Callable[[], AbstractContextManager[Connection]]  # `Database.read`
 
-FIGURES_VERSION = 3  # bump when the figures change: cached ones are then recomputed
+FIGURES_VERSION = 4  # bump when the figures change: cached ones are then recomputed
 
 
 def page_figures(

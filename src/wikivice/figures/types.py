@@ -9,7 +9,7 @@ path. The same types give the OpenAPI schema of `GET /api/pages/{wiki}/{title}/s
 Each TypedDict lists its keys in the order the JSON has them: the tests check the
 figures against these types key for key. Times are ISO 8601 UTC strings
 (`2020-01-31T12:00:00Z`), days `2020-01-31`, months `2020-01`; `ts` fields are epoch
-seconds. A share is a fraction rounded to 4 places. A user name is None when the wiki
+seconds. A share is a fraction rounded to 6 places. A user name is None when the wiki
 hides it. Editor kinds are `EditorKind` members when computed, and their plain string
 values (equal to the members) when read back from the cache.
 """
