@@ -167,6 +167,45 @@ def test_editor_never_seen_is_a_404_page_and_json(client: httpx.Client, key: str
     assert client.get("/api/editors/no-such-wiki!/Nobody").status_code == 404
 
 
+# -- editor pages over a stored history ------------------------------------------------
+
+# A registered user, an IPv4 and an IPv6 editor, and a temporary account.
+EDITORS = ("Maple of the Elm 38", "203.0.113.7", "2001:db8::7", "~2025-31415-92")
+
+
+def editors_history() -> History:
+    """Each of EDITORS edits "Alan Turing"; Alice reverts the last one."""
+    history = History("Alan Turing")
+    history.edit("Alice", "2025-01-01T00:00:00Z", 1000)
+    for i, name in enumerate(EDITORS):
+        history.edit(name, f"2025-02-0{i + 1}T00:00:00Z", 1100 + i)
+    history.edit("Alice", "2025-03-01T00:00:00Z", reverts=1)
+    return history
+
+
+@pytest.fixture
+def stored(settings: Settings, db: Database) -> Iterator[httpx.Client]:
+    """The app over a database holding `editors_history` (wiki `en`; nothing asks it)."""
+    editors_history().store(db)
+    with LiveServer(create_app(settings, worker=False)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            yield http
+
+
+@pytest.mark.parametrize("name", EDITORS)
+def test_editor_page_and_json_take_underscores_for_spaces(stored: httpx.Client, name: str) -> None:
+    # MediaWiki's user names are titles: `Maple_of_the_Elm_38` is `Maple of the Elm 38`.
+    for typed in {name, name.replace(" ", "_"), f"_{name.replace(' ', '__')}_"}:
+        page = stored.get(f"/editor/en/{quote(typed, safe='')}")
+        assert page.status_code == 200, typed
+        assert f'<h1 id="editor-name"><bdi>{escape(name)}</bdi></h1>' in page.text
+        profile = stored.get(f"/api/editors/en/{quote(typed, safe='')}")
+        assert profile.status_code == 200, typed
+        assert profile.json()["editor"]["name"] == name and profile.json()["totals"]["edits"] == 1
+    missing = stored.get("/api/editors/en/Maple_of_the_Elm_39")
+    assert missing.status_code == 404 and "“Maple of the Elm 39”" in missing.json()["detail"]
+
+
 def test_compare_shows_two_analysed_articles_side_by_side(client: httpx.Client, key: str) -> None:
     analysed(client, "Synthetic 700")
     analysed(client, "Synthetic 300")

@@ -28,6 +28,7 @@ from wikivice.web import urls
 from wikivice.wiki.markup import summary_parts
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.timestamps import iso
+from wikivice.wiki.titles import user_name
 
 MAX_CHANGE = 100_000_000  # bytes: no page is larger (MediaWiki's limit is 2 MB)
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
@@ -100,7 +101,7 @@ class HistoryQuery(BaseModel):
             until=_epoch(self.until + timedelta(days=1))
             if self.until not in (None, date.max)
             else None,
-            editor=" ".join(self.editor.replace("_", " ").split()) if self.editor else None,
+            editor=user_name(self.editor) if self.editor else None,
             kinds=tuple(dict.fromkeys(self.kind)),
             tag=self.tag,
             reverts=self.reverts,

@@ -16,16 +16,26 @@ from wikivice.web.problems import Problem
 from wikivice.web.routes.diffs import with_links
 from wikivice.web.schemas import ErrorOut
 from wikivice.wiki.sites import WikiSite
+from wikivice.wiki.titles import user_name
 
 router = APIRouter(prefix="/api/editors", tags=["editors"])
 pages_router = APIRouter(include_in_schema=False)
-# As wide as editors.name (store/models.py). Otherwise free: shown back exactly.
+# As wide as editors.name (store/models.py). Otherwise free: underscores aside
+# (`editor_name`), shown back as given.
 NameParam = Annotated[
     str, Path(max_length=512, pattern=NO_NUL, description="The editor's name or IP address.")
 ]
 
 
-def find_profile(site: SiteDep, name: NameParam, rt: RuntimeDep) -> dict[str, Any] | None:
+def editor_name(name: NameParam) -> str:
+    """The name in the address as the wiki stores it: `Jane_Doe` is `Jane Doe`."""
+    return user_name(name)
+
+
+NameDep = Annotated[str, Depends(editor_name)]
+
+
+def find_profile(site: SiteDep, name: NameDep, rt: RuntimeDep) -> dict[str, Any] | None:
     """The editor's profile with our links and the wiki's, or None if never seen here."""
     with rt.db.read() as conn:
         wiki_id = pages.wiki_id(conn, site.key)
@@ -55,7 +65,7 @@ def add_links(site: WikiSite, profile: EditorProfile) -> dict[str, Any]:
 
 
 @router.get("/{wiki}/{name:path}", responses={404: {"model": ErrorOut}})
-def read_editor(site: SiteDep, name: NameParam, profile: ProfileDep) -> dict[str, Any]:
+def read_editor(site: SiteDep, name: NameDep, profile: ProfileDep) -> dict[str, Any]:
     """An editor's kind, country (IP editors), edits per analysed article, totals and
     latest edits here, with a link to their contributions on the wiki."""
     if profile is None:
@@ -67,7 +77,7 @@ def read_editor(site: SiteDep, name: NameParam, profile: ProfileDep) -> dict[str
 def show_editor(
     request: Request,
     site: SiteDep,
-    name: NameParam,
+    name: NameDep,
     profile: ProfileDep,
     templates: TemplatesDep,
 ) -> Response:
