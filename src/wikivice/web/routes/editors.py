@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -9,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from wikivice.figures import profiles
 from wikivice.figures.profiles import EditorProfile
-from wikivice.store import pages
+from wikivice.store import pages, tags
 from wikivice.web import urls
 from wikivice.web.deps import NO_NUL, RuntimeDep, SiteDep, TemplatesDep
 from wikivice.web.problems import Problem
@@ -40,15 +41,18 @@ def find_profile(site: SiteDep, name: NameDep, rt: RuntimeDep) -> dict[str, Any]
     with rt.db.read() as conn:
         wiki_id = pages.wiki_id(conn, site.key)
         profile = profiles.editor_profile(conn, wiki_id, name) if wiki_id else None
+        labels = tags.tag_labels(conn, wiki_id) if wiki_id else {}
     if profile is None:
         return None
-    return add_links(site, profile)
+    return add_links(site, profile, labels)
 
 
 ProfileDep = Annotated[dict[str, Any] | None, Depends(find_profile)]
 
 
-def add_links(site: WikiSite, profile: EditorProfile) -> dict[str, Any]:
+def add_links(site: WikiSite, profile: EditorProfile, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The profile with our pages' links and the wiki's; its latest edits' summaries and
+    tags (`labels`: their display names) as the article's recent edits have them."""
     name = profile["editor"]["name"]
     return {
         **profile,
@@ -58,7 +62,10 @@ def add_links(site: WikiSite, profile: EditorProfile) -> dict[str, Any]:
             {**a, "dashboard_url": urls.article(site.key, a["title"])} for a in profile["articles"]
         ],
         "latest": [
-            {**with_links(site, edit), "dashboard_url": urls.article(site.key, edit["title"])}
+            {
+                **with_links(site, edit, labels=labels),
+                "dashboard_url": urls.article(site.key, edit["title"]),
+            }
             for edit in profile["latest"]
         ],
     }
