@@ -27,7 +27,7 @@ from wikivice.web.scripts import (
 
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["'](\./[\w.-]+\.js)["']\s*\)""")
 EXPORT = re.compile(r"^export const (\w+) = Object\.freeze\((.*)\);$", re.M)
-ENTRIES = ("home", "article", "compare", "admin")
+ENTRIES = ("home", "article", "compare", "admin", "editor")
 
 
 def exported(text: str) -> dict[str, object]:

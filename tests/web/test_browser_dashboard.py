@@ -82,6 +82,10 @@ def test_dashboard_of_synthetic_5000_shows_every_section(
     page.wait_for_selector("#editor-articles")
     assert page.locator("#editor-articles tbody tr").count() == 1
     assert "Special:Contributions/" in (page.get_attribute("#contributions-link", "href") or "")
+    edit = page.locator("#editor-edits > li").first  # its diff, as in the article's history
+    edit.locator(".diff-toggle").click()
+    edit.locator(".diff-lines, .diff-notice").first.wait_for()
+    assert edit.locator(".diff-toggle").get_attribute("aria-expanded") == "true"
     view.screenshot("editor")
 
     analyse(stack, "Synthetic 800")

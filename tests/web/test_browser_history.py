@@ -133,6 +133,24 @@ def test_history_works_without_javascript(browser_session: Any, make_stack: Any)
         context.close()
 
 
+def test_refused_filters_are_said_in_the_forms_words(
+    browser_page: BrowserPage, make_stack: Any
+) -> None:
+    stack = make_stack()
+    view, page = browser_page, browser_page.page
+    page.goto(analysed_page(stack, "Synthetic 600") + "#history")
+    wait_for_dashboard(view)
+    wait_until(view, LOADED)
+    page.fill("#history-form input[name=min_change]", "100")
+    page.fill("#history-form input[name=max_change]", "-100")
+    page.click("#history-apply")
+    wait_until(view, "document.querySelector('#history').dataset.state === 'failed'")
+    assert page.text_content("#history-status") == (
+        "These filters cannot be used: “Size change at least” (100) is more than “at most” (−100)."
+    )
+    in_view(view, "history-filters-refused")
+
+
 def test_too_many_filters_at_once_are_said_as_such(
     browser_page: BrowserPage, make_stack: Any
 ) -> None:

@@ -14,6 +14,7 @@ import httpx
 import orjson
 import pytest
 from markupsafe import escape
+from sqlalchemy import update
 
 from factories import History
 from support import SECTIONS, LiveServer, read_events
@@ -22,6 +23,7 @@ from wikivice.settings import Settings
 from wikivice.simulator import FaultSpec, SimulatorServer, content
 from wikivice.simulator.editors import HOSTILE_COMMENTS, HOSTILE_USERS
 from wikivice.store.database import Database
+from wikivice.store.models import Wiki
 from wikivice.web.app import create_app
 
 # The year table is an HTML table (readable, copyable), not a plotly one.
@@ -165,6 +167,88 @@ def test_editor_never_seen_is_a_404_page_and_json(client: httpx.Client, key: str
     api = client.get(f"/api/editors/{key}/Nobody")
     assert api.status_code == 404 and "no edits by “Nobody”" in api.json()["detail"]
     assert client.get("/api/editors/no-such-wiki!/Nobody").status_code == 404
+
+
+# -- editor pages over a stored history ------------------------------------------------
+
+# A registered user, an IPv4 and an IPv6 editor, and a temporary account.
+EDITORS = ("Maple of the Elm 38", "203.0.113.7", "2001:db8::7", "~2025-31415-92")
+# The wiki's display names of the tags (`list=tags`), as a fetch stores them.
+TAG_LABELS = {"mw-reverted": "Reverted", "visualeditor-wikitext": "2017 wikitext editor"}
+
+
+def editors_history() -> History:
+    """Each of EDITORS edits "Alan Turing"; Alice reverts the last one. The first edit
+    (361 bytes removed, reverted) has a section and a wikilink in its summary."""
+    history = History("Alan Turing")
+    history.edit("Alice", "2025-01-01T00:00:00Z", 1000)
+    history.edit(EDITORS[0], "2025-02-01T00:00:00Z", 639, tags=tuple(TAG_LABELS))
+    history.rows[-1]["comment"] = "/* Etymology */ removed [[promotional]] wording"
+    for i, name in enumerate(EDITORS[1:], 2):
+        history.edit(name, f"2025-02-0{i}T00:00:00Z", 1100 + i)
+    history.edit("Alice", "2025-03-01T00:00:00Z", reverts=1)
+    return history
+
+
+@pytest.fixture
+def stored(settings: Settings, db: Database) -> Iterator[httpx.Client]:
+    """The app over a database holding `editors_history` and its wiki's tag names (wiki
+    `en`; only pages that never ask the wiki are visited)."""
+    editors_history().store(db)
+    with db.write() as conn:
+        names = orjson.dumps(TAG_LABELS).decode()
+        conn.execute(update(Wiki).where(Wiki.key == "en").values(tag_names=names))
+    with LiveServer(create_app(settings, worker=False)) as live:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            yield http
+
+
+@pytest.mark.parametrize("name", EDITORS)
+def test_editor_page_and_json_take_underscores_for_spaces(stored: httpx.Client, name: str) -> None:
+    # MediaWiki's user names are titles: `Maple_of_the_Elm_38` is `Maple of the Elm 38`.
+    for typed in {name, name.replace(" ", "_"), f"_{name.replace(' ', '__')}_"}:
+        page = stored.get(f"/editor/en/{quote(typed, safe='')}")
+        assert page.status_code == 200, typed
+        assert f'<h1 id="editor-name"><bdi>{escape(name)}</bdi></h1>' in page.text
+        profile = stored.get(f"/api/editors/en/{quote(typed, safe='')}")
+        assert profile.status_code == 200, typed
+        assert profile.json()["editor"]["name"] == name and profile.json()["totals"]["edits"] == 1
+    missing = stored.get("/api/editors/en/Maple_of_the_Elm_39")
+    assert missing.status_code == 404 and "“Maple of the Elm 39”" in missing.json()["detail"]
+
+
+def test_editor_page_lists_edits_as_the_article_history_does(stored: httpx.Client) -> None:
+    page = stored.get("/editor/en/Maple_of_the_Elm_38").text
+    history = stored.get("/dashboard/en/Alan_Turing").text
+    latest = stored.get("/api/editors/en/Maple_of_the_Elm_38").json()["latest"][0]
+    assert latest["tag_labels"] == ["Reverted", "2017 wikitext editor"]
+    revid = latest["revid"]
+    edit = edit_item(page, revid)
+    # The summary, size change and tags exactly as the history list shows them.
+    assert edit_part(edit, "comment") == edit_part(edit_item(history, revid), "comment")
+    assert (
+        '<a class="autocomment" href="https://en.wikipedia.org/wiki/Alan_Turing#Etymology"' in edit
+    )
+    assert '>→Etymology:</a> removed <a class="wikilink"' in edit
+    assert "/*" not in edit and "[[" not in edit
+    assert '<span class="delta down" title="639 bytes after">−361</span>' in edit
+    assert '<span class="tag" title="mw-reverted">Reverted</span>' in edit
+    assert '<span class="tag" title="visualeditor-wikitext">2017 wikitext editor</span>' in edit
+    assert '<a class="wiki-diff"' in edit and 'data-title="Alan Turing"' in edit
+    assert 'id="editor-edits" data-wiki="en"' in page and "/editor.js" in page
+
+
+def edit_item(html: str, revid: int) -> str:
+    """The `<li>` of the edit `revid` in a list of edits."""
+    found = re.search(rf'<li class="[^"]*" data-revid="{revid}".*?</li>', html, re.S)
+    assert found is not None, revid
+    return found.group(0)
+
+
+def edit_part(item: str, part: str) -> str:
+    found = re.search(rf'<p class="{part}".*?</p>', item, re.S)
+    assert found is not None, part
+    return found.group(0)
 
 
 def test_compare_shows_two_analysed_articles_side_by_side(client: httpx.Client, key: str) -> None:

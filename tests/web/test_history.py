@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from markupsafe import escape
 from sqlalchemy import update
 
 from support import read_events
@@ -109,31 +110,62 @@ def test_history_tags_carry_the_wikis_display_names_as_text(client: httpx.Client
         assert name in TAG_DISPLAY_NAMES
 
 
-@pytest.mark.parametrize(
-    ("params", "says"),
-    [
-        ({"kind": "robot"}, "kind"),
-        ({"reverts": "maybe"}, "reverts"),
-        ({"min_change": "ten"}, "min_change"),
-        ({"max_change": str(10**12)}, "max_change"),
-        ({"from": "2020-13-01"}, "from"),
-        ({"from": "2021-01-01", "to": "2020-01-01"}, "`from` (2021-01-01) is after `to`"),
-        ({"min_change": 10, "max_change": -10}, "is more than `max_change`"),
-        ({"before": "yesterday"}, "not a position in a history"),
-        ({"before": "1-1", "after": "2-2"}, "not both"),
-        ({"limit": 0}, "limit"),
-        ({"limit": 501}, "limit"),
-        ({"q": "a\x00b"}, "q"),
-        ({"editor": "x" * 300}, "editor"),
-    ],
-)
-def test_history_refuses_invalid_filters_with_422(
-    client: httpx.Client, params: dict[str, Any], says: str
-) -> None:
+# Every filter refused, said in the words of the article page's form (its labels), for
+# the JSON API and the page alike.
+LOST = "does not lead to a page of this history: go back to its first page."
+REFUSALS = [
+    ({"kind": "robot"}, "“Editors” must be one of user, bot, anon, temp, hidden."),
+    ({"reverts": "maybe"}, "“Reverts” must be one of reverted, revert, any, none."),
+    ({"min_change": "ten"}, "“Size change at least” must be a whole number."),
+    ({"min_change": "1.5"}, "“Size change at least” must be a whole number."),
+    ({"max_change": "abc"}, "“Size change at most” must be a whole number."),
+    ({"max_change": str(10**12)}, "“Size change at most” must be at most 100,000,000."),
+    ({"min_change": str(-(10**12))}, "“Size change at least” must be at least −100,000,000."),
+    (
+        {"min_change": 100, "max_change": -100},
+        "“Size change at least” (100) is more than “at most” (−100).",
+    ),
+    ({"from": "2020-13-01"}, "“From” must be a day, as YYYY-MM-DD (2024-01-31)."),
+    ({"to": "yesterday"}, "“To” must be a day, as YYYY-MM-DD (2024-01-31)."),
+    ({"from": "2021-01-01", "to": "2020-01-01"}, "“From” (2021-01-01) is after “To” (2020-01-01)."),
+    ({"before": "yesterday"}, f"“Older →” {LOST}"),
+    ({"after": "9" * 61}, f"“← Newer” {LOST}"),
+    ({"before": "1-1", "after": "2-2"}, "Ask for older revisions or newer ones, not both."),
+    ({"limit": 0}, "“Revisions per page” must be at least 1."),
+    ({"limit": 501}, "“Revisions per page” must be at most 500."),
+    ({"q": "a\x00b"}, "“Summary contains” cannot contain a NUL character."),
+    ({"q": "x" * 256}, "“Summary contains” can be at most 255 characters long."),
+    ({"editor": "x" * 300}, "“Editor” can be at most 255 characters long."),
+    ({"tag": "a\x00b"}, "“Tag” cannot contain a NUL character."),
+    (
+        {"min_change": "x", "to": "y"},
+        "“Size change at least” must be a whole number. “To” must be a day, as YYYY-MM-DD "
+        "(2024-01-31).",
+    ),
+]
+
+
+def test_history_refuses_invalid_filters_with_422_in_plain_words(client: httpx.Client) -> None:
     api = analysed(client, "Synthetic 300") + "/revisions"
-    response = client.get(api, params=params)
-    assert response.status_code == 422, response.text
-    assert says in response.json()["detail"]
+    for params, says in REFUSALS:
+        response = client.get(api, params=params)
+        assert response.status_code == 422, params
+        assert response.json() == {"detail": says, "suggestions": []}, params  # ErrorOut
+
+
+def test_article_page_says_refused_filters_in_plain_words(client: httpx.Client, key: str) -> None:
+    analysed(client, "Synthetic 300")
+    for params, says in REFUSALS:
+        page = client.get(f"/wiki/{key}/Synthetic_300", params=params)
+        assert page.status_code == 200, params
+        said = f'id="history-error" role="alert">These filters cannot be used: {escape(says)}</p>'
+        assert said in page.text, params
+
+
+def test_history_refuses_a_bad_title_as_any_route_does(client: httpx.Client, key: str) -> None:
+    # Only the query string is said in the form's words: the path is no field of it.
+    response = client.get(f"/api/pages/{key}/{'T' * 256}/revisions", params={"limit": 0})
+    assert response.status_code == 422 and response.json()["detail"].startswith("path.title")
 
 
 @pytest.mark.parametrize(
@@ -193,7 +225,7 @@ def test_article_page_renders_the_first_history_page_without_javascript(
     assert "kind-anon" in page and 'href="/wiki/' in page and "before=" in page
     refused = client.get(f"/wiki/{key}/Synthetic_700", params={"min_change": "x"})
     assert refused.status_code == 200 and 'id="history-error"' in refused.text
-    assert "min_change" in refused.text
+    assert "“Size change at least” must be a whole number." in refused.text
 
 
 def test_diff_after_a_hidden_text_says_so(

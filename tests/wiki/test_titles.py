@@ -1,12 +1,13 @@
 """Titles as people type them: `clean_title` cleans what MediaWiki would clean anyway and
-refuses, without asking the wiki, what no wiki accepts."""
+refuses, without asking the wiki, what no wiki accepts; `user_name` reads a user name
+as MediaWiki does."""
 
 from __future__ import annotations
 
 import pytest
 
 from wikivice.wiki.errors import InvalidTitle
-from wikivice.wiki.titles import ILLEGAL_TITLE_CHARS, clean_title
+from wikivice.wiki.titles import ILLEGAL_TITLE_CHARS, clean_title, user_name
 
 # ASCII's control characters: C0 and DEL. MediaWiki's $wgLegalTitleChars has none of them.
 CONTROL_CHARACTERS = [chr(n) for n in range(32)] + ["\x7f"]
@@ -28,6 +29,21 @@ def test_clean_title_trims_underscores_like_spaces() -> None:
     # MediaWiki treats `_` as a space, leading and trailing ones included.
     assert clean_title("_Coffee_") == "Coffee"
     assert clean_title("Alan_Turing_#Early_life") == "Alan Turing"
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Maple_of_the_Elm_38", "Maple of the Elm 38"),
+        ("_Maple__of the_ Elm_38_", "Maple of the Elm 38"),
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8::7", "2001:db8::7"),
+        ("~2025-31415-92", "~2025-31415-92"),
+        ("<b>bold</b>", "<b>bold</b>"),  # shown back escaped, never refused here
+    ],
+)
+def test_user_name_reads_underscores_as_spaces(typed: str, name: str) -> None:
+    assert user_name(typed) == name
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,15 @@ article page's own GET form, which works without JavaScript (templates/_dash_his
 static/js/history.js filters and pages without a reload). Both answer from the database
 alone (`store.history`): no wiki is asked. Summaries become text and links
 (`wiki.markup`), tags their display names (`store.tags`, from the wiki's `list=tags`).
+A query refused is said in the form's words, its fields by their labels (`refusal`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any, Self
 from urllib.parse import urlencode
 
@@ -28,6 +30,7 @@ from wikivice.web import urls
 from wikivice.wiki.markup import summary_parts
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.timestamps import iso
+from wikivice.wiki.titles import user_name
 
 MAX_CHANGE = 100_000_000  # bytes: no page is larger (MediaWiki's limit is 2 MB)
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
@@ -45,6 +48,24 @@ REVERT_LABELS = {
     RevertFilter.ANY: "either",
     RevertFilter.NONE: "neither",
 }
+# Each parameter as a person knows it: its field's label in the form, or the link that
+# sets it (templates/_dash_history.html shows these). A refused query names these, not
+# the parameters (`refusal`).
+FIELD_LABELS = {
+    "from": "From",
+    "to": "To",
+    "editor": "Editor",
+    "q": "Summary contains",
+    "tag": "Tag",
+    "reverts": "Reverts",
+    "min_change": "Size change at least",
+    "max_change": "Size change at most",
+    "kind": "Editors",
+    "before": "Older →",
+    "after": "← Newer",
+    "limit": "Revisions per page",
+}
+CHOICES: dict[str, type[StrEnum]] = {"kind": EditorKind, "reverts": RevertFilter}
 
 
 class HistoryQuery(BaseModel):
@@ -81,16 +102,24 @@ class HistoryQuery(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        # Said to a person as they are (`refusal`): in the form's words.
         if self.before is not None and self.after is not None:
-            raise ValueError("give `before` or `after`, not both")
-        for token in (self.before, self.after):
-            if token is not None:
-                Cursor.parse(token)  # its ValueError says what is wrong
+            raise ValueError("Ask for older revisions or newer ones, not both.")
+        for name, token in (("before", self.before), ("after", self.after)):
+            try:
+                if token is not None:
+                    Cursor.parse(token)
+            except ValueError:
+                raise ValueError(_no_page(name)) from None
         if self.since and self.until and self.since > self.until:
-            raise ValueError(f"`from` ({self.since}) is after `to` ({self.until})")
+            raise ValueError(
+                f"{_label('from')} ({self.since}) is after {_label('to')} ({self.until})."
+            )
         low, high = self.min_change, self.max_change
         if low is not None and high is not None and low > high:
-            raise ValueError(f"`min_change` ({low}) is more than `max_change` ({high})")
+            raise ValueError(
+                f"{_label('min_change')} ({_signed(low)}) is more than “at most” ({_signed(high)})."
+            )
         return self
 
     @property
@@ -100,7 +129,7 @@ class HistoryQuery(BaseModel):
             until=_epoch(self.until + timedelta(days=1))
             if self.until not in (None, date.max)
             else None,
-            editor=" ".join(self.editor.replace("_", " ").split()) if self.editor else None,
+            editor=user_name(self.editor) if self.editor else None,
             kinds=tuple(dict.fromkeys(self.kind)),
             tag=self.tag,
             reverts=self.reverts,
@@ -209,6 +238,7 @@ class HistoryView:
     filtered: bool
     kind_labels: Mapping[EditorKind, str] = field(default_factory=lambda: KIND_LABELS)
     revert_labels: Mapping[RevertFilter, str] = field(default_factory=lambda: REVERT_LABELS)
+    field_labels: Mapping[str, str] = field(default_factory=lambda: FIELD_LABELS)
 
 
 def history_view(rt: Runtime, site: WikiSite, page: PageRef, params: QueryParams) -> HistoryView:
@@ -219,7 +249,7 @@ def history_view(rt: Runtime, site: WikiSite, page: PageRef, params: QueryParams
     try:
         query = HistoryQuery.model_validate(raw)
     except ValidationError as exc:
-        return HistoryView(HistoryQuery(), None, refusal(exc), labels, None, None, True)
+        return HistoryView(HistoryQuery(), None, refusal(exc.errors()), labels, None, None, True)
     answer = explore(rt, site, page, query)
     here = urls.article(site.key, page.title)
     older = _with(here, query.params(before=answer.older)) + "#history" if answer.older else None
@@ -228,12 +258,54 @@ def history_view(rt: Runtime, site: WikiSite, page: PageRef, params: QueryParams
     return HistoryView(query, answer, None, labels, older, newer, filtered)
 
 
-def refusal(exc: ValidationError) -> str:
-    """A refused query in one line: which parameter, and what is wrong with it."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
+def refusal(errors: Sequence[Mapping[str, Any]]) -> str:
+    """A refused query (pydantic's `errors()` of a `HistoryQuery`, or FastAPI's, which
+    put `query` first in each `loc`) as a person is told it: each field by its label in
+    the form, and what it must be, in plain sentences."""
+    said: list[str] = []
+    for error in errors:
+        loc = [part for part in error.get("loc", ()) if part != "query"]
+        sentence = _refused(str(loc[0]) if loc else "", error)
+        if sentence not in said:
+            said.append(sentence)
+    return " ".join(said)
+
+
+def _refused(name: str, error: Mapping[str, Any]) -> str:
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    label = _label(name) if name in FIELD_LABELS else "The filters"
+    if kind == "value_error" and not name:  # `_consistent`: said as it should be
+        return str(ctx.get("error", "These filters do not fit together."))
+    if name in ("before", "after"):  # a position in a link, never typed
+        return _no_page(name)
+    if kind.startswith("int_"):
+        return f"{label} must be a whole number."
+    if kind == "greater_than_equal":
+        return f"{label} must be at least {_signed(ctx['ge'])}."
+    if kind == "less_than_equal":
+        return f"{label} must be at most {_signed(ctx['le'])}."
+    if kind == "string_too_long":
+        return f"{label} can be at most {ctx['max_length']} characters long."
+    if kind == "string_pattern_mismatch":  # NO_NUL, the one pattern
+        return f"{label} cannot contain a NUL character."
+    if kind == "enum" and name in CHOICES:
+        return f"{label} must be one of {', '.join(CHOICES[name])}."
+    if kind.startswith("date_"):
+        return f"{label} must be a day, as YYYY-MM-DD (2024-01-31)."
+    return f"{label} cannot be read."
+
+
+def _no_page(name: str) -> str:
+    return f"{_label(name)} does not lead to a page of this history: go back to its first page."
+
+
+def _label(name: str) -> str:
+    return f"“{FIELD_LABELS[name]}”"
+
+
+def _signed(number: int) -> str:
+    """As the pages write a number: thousands separated, a true minus sign."""
+    return f"{number:,}".replace("-", "−")
 
 
 def _revision_out(

@@ -1,4 +1,5 @@
-"""Titles as people type them: cleaned, and refused when no wiki would accept them."""
+"""Titles and user names as people type them: cleaned, and titles refused when no wiki
+would accept them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ def clean_title(title: str) -> str:
     if len(title.encode()) > MAX_TITLE_BYTES:
         raise InvalidTitle(title[:40] + "…", f"titles are at most {MAX_TITLE_BYTES} bytes long")
     return title
+
+
+def user_name(name: str) -> str:
+    """A user name as MediaWiki reads it: user names are titles in the User namespace,
+    so an underscore is a space, and runs of spaces are one, none at either end."""
+    return " ".join(name.replace("_", " ").split())
 
 
 def not_text(char: str) -> bool:

@@ -1,6 +1,6 @@
 // An edit's diff, asked of the wiki (through our API) when its "Show diff" is pressed,
 // shown as lines: the words a line gained or lost marked <ins> or <del>, all as text.
-import { LoadState, el, getJson } from "./dom.js";
+import { $, LoadState, el, getJson } from "./dom.js";
 import { urlFor } from "./urls.js";
 
 const MARKERS = { added: "+", removed: "−", context: " " };
@@ -60,4 +60,16 @@ export async function toggleDiff(button, target, page, edit) {
     target.replaceChildren(el("p", { className: "diff-error", role: "alert", text: `The diff could not be loaded: ${e.message}` }));
     target.dataset.state = LoadState.FAILED;
   }
+}
+
+// A "Show diff" button on a listed edit (an `li` with `data-revid` and an `.edit-head`
+// holding its `.wiki-diff` link, server-rendered or built by a script), the diff of that
+// revision of `page` ({wiki, title}) loaded when it is first pressed.
+export function withDiff(item, page) {
+  const head = $(".edit-head", item);
+  const diff = el("div", { className: "diff", hidden: "" });
+  const toggle = el("button", { type: "button", className: "diff-toggle secondary", "aria-expanded": "false", text: "Show diff" });
+  toggle.addEventListener("click", () => toggleDiff(toggle, diff, page, { revid: Number(item.dataset.revid) }));
+  head.insertBefore(toggle, $(".wiki-diff", head));
+  item.append(diff);
 }

@@ -2,7 +2,7 @@
 // works alone; this filters and pages from the JSON API without a reload, keeps the
 // address bar in step (so a page of it can be shared), and gives each row its diff.
 import { $, LoadState, el, getJson } from "./dom.js";
-import { toggleDiff } from "./diffs.js";
+import { withDiff } from "./diffs.js";
 import { signed, when } from "./format.js";
 
 // The filters of the form as a query string: blank fields left out.
@@ -42,16 +42,6 @@ function row(r) {
   head.append(el("a", { className: "wiki-diff", href: r.diff_url, rel: "noopener", text: "diff on the wiki" }));
   const classes = ["history-row", "edit", r.is_revert ? "is-revert" : "", r.reverted ? "is-reverted" : ""];
   return el("li", { className: classes.join(" ").trim(), dataset: { revid: String(r.revid) } }, [head, summary(r)]);
-}
-
-// A "Show diff" button on a row (server-rendered or built here), its diff loaded on demand.
-function withDiff(item, page) {
-  const head = $(".edit-head", item);
-  const diff = el("div", { className: "diff", hidden: "" });
-  const toggle = el("button", { type: "button", className: "diff-toggle secondary", "aria-expanded": "false", text: "Show diff" });
-  toggle.addEventListener("click", () => toggleDiff(toggle, diff, page, { revid: Number(item.dataset.revid) }));
-  head.insertBefore(toggle, $(".wiki-diff", head));
-  item.append(diff);
 }
 
 // What the list shows; a search a filter cut short (`searched_to`) says how far it read.
