@@ -178,7 +178,9 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
     chart = charts.reverts_per_month(figures_of(db, war_history()))
     bars, wars = chart["data"]
     assert list(wars["x"]) == ["2020-05-01", "2020-07-01", "2020-07-03"]
-    assert list(wars["text"]) == ["#1", "#2", "#3"]
+    numbers = chart["layout"]["annotations"]
+    assert [n["x"] for n in numbers] == wars["x"]
+    assert [n["text"] for n in numbers] == ["#1", "#2", "#3"]
     assert wars["customdata"][0].split("<br>") == [
         "<b>2020-05-01 – 2020-05-02</b>",
         "8 reverts among 8 edits",
@@ -194,7 +196,8 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
 
 def test_reverts_per_month_without_wars_has_no_markers(db: Database) -> None:
     chart = charts.reverts_per_month(figures_of(db, example()))
-    assert len(chart["data"]) == 1 and not chart["layout"].get("shapes")
+    layout = chart["layout"]
+    assert len(chart["data"]) == 1 and not layout.get("shapes") and not layout.get("annotations")
 
 
 def test_year_table_chart(db: Database) -> None:
