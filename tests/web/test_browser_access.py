@@ -71,6 +71,13 @@ def violations(view: BrowserPage) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in found]
 
 
+# The compare table's width, and that of the box that would scroll it sideways.
+TABLE_IN_ITS_BOX = """(() => {
+    const table = document.getElementById('compare-table');
+    return [table.scrollWidth, table.parentElement.clientWidth];
+})()"""
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_passes_axe_and_fits_a_phone(stack: Stack, open_page: Any, width: int) -> None:
@@ -96,6 +103,9 @@ def test_every_page_passes_axe_and_fits_a_phone(stack: Stack, open_page: Any, wi
         assert violations(view) == [], (name, width)
         wide = view.page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, (name, width, wide)
+        if name == "compare":  # both articles' columns in view, no value cut by its box
+            table, box = view.page.evaluate(TABLE_IN_ITS_BOX)
+            assert table <= box, (width, table, box)
         view.screenshot(name)
     assert view.console_errors == []
 
