@@ -27,8 +27,9 @@ _RANGE_BUTTONS = [
     {"step": "all", "label": "all"},
 ]
 # The zoom buttons sit above the plot's left end; a chart with them keeps its legend in a
-# column right of the plot (`_SIDE_LEGEND`), so on a phone's narrow screen a legend wrapped
-# onto two lines never runs under the buttons.
+# column right of the plot (`_SIDE_LEGEND`), so a legend wrapped onto two lines never runs
+# under the buttons. On a phone's narrow screen, where that column would squeeze the plot,
+# static/js/narrow.js moves the legend across the chart's top, above the buttons.
 _RANGE_SELECTOR = {
     "buttons": _RANGE_BUTTONS, "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
 }  # fmt: skip
