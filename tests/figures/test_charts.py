@@ -93,6 +93,28 @@ def test_editor_bars_keep_look_alike_names_apart() -> None:
     assert [row[0] for row in chart["data"][0]["customdata"]][:2] == [long + " 1", long + " 2"]
 
 
+@pytest.mark.parametrize(
+    "chart",
+    [charts.top_editors_by_edits, charts.top_editors_by_bytes, charts.most_reverted_editors],
+)
+def test_editor_bars_are_one_row_thick_in_every_trace(chart: charts.Chart) -> None:
+    # Bots at ranks 2 and 5, between registered editors: without a width of its own,
+    # plotly would draw the bot trace's bars three rows thick.
+    kinds = ["user", "bot", "user", "user", "bot", "anon"]
+    editors = [
+        {"name": f"Editor {i}", "kind": kind, "edits": 60 - i, "added": 600 - i,
+         "reverted": 60 - i}
+        for i, kind in enumerate(kinds)
+    ]  # fmt: skip
+    figures = {"top_editors": {"by_edits": editors, "by_bytes": editors},
+               "conflict": {"most_reverted": editors}}  # fmt: skip
+    traces = chart(figures)["data"]
+    assert [t["name"] for t in traces] == ["registered", "IP address", "bot"]
+    widths = {t["width"] for t in traces}  # in ranks: one width, at most a row
+    assert len(widths) == 1 and 0 < widths.pop() <= 1
+    assert sorted(rank for t in traces for rank in t["y"]) == list(range(1, 7))
+
+
 def test_dashboard_charts_list(db: Database) -> None:
     built = charts.dashboard_charts(figures_of(db, example()))
     assert [c["id"] for c in built] == list(charts.CHARTS)
@@ -156,7 +178,9 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
     chart = charts.reverts_per_month(figures_of(db, war_history()))
     bars, wars = chart["data"]
     assert list(wars["x"]) == ["2020-05-01", "2020-07-01", "2020-07-03"]
-    assert list(wars["text"]) == ["#1", "#2", "#3"]
+    numbers = chart["layout"]["annotations"]
+    assert [n["x"] for n in numbers] == wars["x"]
+    assert [n["text"] for n in numbers] == ["#1", "#2", "#3"]
     assert wars["customdata"][0].split("<br>") == [
         "<b>2020-05-01 – 2020-05-02</b>",
         "8 reverts among 8 edits",
@@ -172,7 +196,8 @@ def test_reverts_per_month_marks_edit_wars(db: Database) -> None:
 
 def test_reverts_per_month_without_wars_has_no_markers(db: Database) -> None:
     chart = charts.reverts_per_month(figures_of(db, example()))
-    assert len(chart["data"]) == 1 and not chart["layout"].get("shapes")
+    layout = chart["layout"]
+    assert len(chart["data"]) == 1 and not layout.get("shapes") and not layout.get("annotations")
 
 
 def test_year_table_chart(db: Database) -> None:

@@ -71,6 +71,13 @@ def violations(view: BrowserPage) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in found]
 
 
+# The compare table's width, and that of the box that would scroll it sideways.
+TABLE_IN_ITS_BOX = """(() => {
+    const table = document.getElementById('compare-table');
+    return [table.scrollWidth, table.parentElement.clientWidth];
+})()"""
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_passes_axe_and_fits_a_phone(stack: Stack, open_page: Any, width: int) -> None:
@@ -96,7 +103,62 @@ def test_every_page_passes_axe_and_fits_a_phone(stack: Stack, open_page: Any, wi
         assert violations(view) == [], (name, width)
         wide = view.page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, (name, width, wide)
+        if name == "compare":  # both articles' columns in view, no value cut by its box
+            table, box = view.page.evaluate(TABLE_IN_ITS_BOX)
+            assert table <= box, (width, table, box)
         view.screenshot(name)
+    assert view.console_errors == []
+
+
+# Each chart with axes as drawn: the share of its width its plot has, its legends and
+# colour bars that sit beside the plot rather than above or below it, its tick labels
+# turned on their side, and those that stick out of the chart.
+CHART_LAYOUTS = """Array.from(document.querySelectorAll('#dashboard-body div.chart'))
+    .filter(div => div.querySelector('.cartesianlayer .xtick'))
+    .map(div => {
+        const box = div.getBoundingClientRect();
+        const size = div._fullLayout._size;
+        const [top, bottom] = [box.top + size.t, box.top + size.t + size.h];
+        const beside = Array.from(div.querySelectorAll('.legend, .colorbar')).filter(part => {
+            const b = part.getBoundingClientRect();
+            return b.bottom > top + 1 && b.top < bottom - 1;
+        });
+        const ticks = Array.from(div.querySelectorAll(
+            '.cartesianlayer .xtick text, .cartesianlayer .ytick text'));
+        return {
+            id: div.id,
+            share: size.w / div.clientWidth,
+            beside: beside.map(part => part.getAttribute('class')),
+            turned: ticks.filter(t => /rotate/.test(t.getAttribute('transform') || ''))
+                .map(t => t.textContent),
+            out: ticks.filter(t => {
+                const b = t.getBoundingClientRect();
+                return b.left < box.left - 1 || b.right > box.right + 1;
+            }).map(t => t.textContent),
+        };
+    })"""
+
+
+def test_charts_on_a_phone_give_their_plots_most_of_the_width(stack: Stack, open_page: Any) -> None:
+    """At 390 px, legends and colour bars go above or below the plot, long names are
+    shortened and ticks stay level: no plot is squeezed into what they leave (a chart of
+    editors had 64 px of 324, "Edits per month" 126)."""
+    view = open_page(390)
+    view.page.goto(article(stack, "Synthetic 5000"))
+    wait_for_dashboard(view)
+    wait_until(view, "document.body.dataset.charts === 'drawn'")
+    charts = view.page.evaluate(CHART_LAYOUTS)
+    drawn = {chart["id"] for chart in charts}
+    for wanted in ("edits_per_month", "top_editors_by_edits", "activity_heatmap"):
+        assert f"chart-{wanted}" in drawn, wanted
+    for chart in charts:
+        assert chart["share"] >= 0.6, chart
+        assert chart["beside"] == chart["turned"] == chart["out"] == [], chart
+    editors = view.page.evaluate(
+        "document.getElementById('chart-top_editors_by_edits').layout.yaxis.ticktext"
+    )
+    assert editors and max(len(name) for name in editors) <= 12, editors
+    view.screenshot("charts")
     assert view.console_errors == []
 
 

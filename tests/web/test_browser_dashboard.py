@@ -142,6 +142,24 @@ def test_hostile_strings_are_shown_never_run(browser_page: BrowserPage, make_sta
     assert view.foreign_requests() == []
 
 
+# The edit wars' numbers on the timeline chart, and whether each lies inside the chart,
+# above its range slider.
+WAR_NUMBERS = """(() => {
+    const div = document.getElementById('chart-reverts_per_month');
+    const chart = div.getBoundingClientRect();
+    const slider = div.querySelector('.rangeslider-container').getBoundingClientRect();
+    return Array.from(div.querySelectorAll('.annotation-text')).map(t => {
+        const b = t.getBoundingClientRect();
+        const inside = b.top >= chart.top && b.bottom <= slider.top
+            && b.left >= chart.left && b.right <= chart.right;
+        return {text: t.textContent, inside};
+    });
+})()"""
+WAR_NUMBERS_IN_THE_SLIDER = """Array.from(document.querySelectorAll(
+    '#chart-reverts_per_month .rangeslider-container text'))
+    .map(t => t.textContent).filter(text => /^#\\d/.test(text))"""
+
+
 @pytest.mark.parametrize(
     ("title", "wars"), [("Edit war", 8), ("Alan Turing", 1)], ids=["edit-war", "alan-turing"]
 )
@@ -166,12 +184,13 @@ def test_conflict_section_shows_wars_and_vandalism_undone(
     assert "acts of vandalism undone, median time to revert" in vandalism and "by bots" in vandalism
     glance = page.text_content("#fig-largest-addition") or ""
     assert "largest addition (not counting reverts)" in glance
-    # The timeline chart's markers are the wars shown, #1 first.
-    markers = page.evaluate(
-        """Array.from(document.querySelectorAll(
-            '#chart-reverts_per_month .cartesianlayer .textpoint text')).map(t => t.textContent)"""
-    )
-    assert markers == [f"#{n}" for n in range(1, shown + 1)]
+    # The timeline chart's numbers are the wars shown, #1 first, each wholly in the chart
+    # above its range slider; none is drawn again, cut off, in the slider's strip.
+    wait_until(view, "document.body.dataset.charts === 'drawn'")  # the sliders too
+    numbers = page.evaluate(WAR_NUMBERS)
+    assert [n["text"] for n in numbers] == [f"#{n}" for n in range(1, shown + 1)]
+    assert [n["text"] for n in numbers if not n["inside"]] == []
+    assert page.evaluate(WAR_NUMBERS_IN_THE_SLIDER) == []
     view.screenshot("dashboard")
     for section in ("conflict", "glance"):  # close-ups, to look at
         name = f"{section}-{title.lower().replace(' ', '-')}.png"

@@ -272,6 +272,7 @@ def compared_edits(pages: Sequence[PageFigures]) -> ChartSpec:
     }
 
 
+_BAR_WIDTH = 0.8  # of a rank: a row of the editor bars, with a gap between rows
 _UNITS = {"edits": "edits", "added": "bytes added", "reverted": "edits reverted"}
 _KIND_NAMES = {"user": "registered", "anon": "IP address", "temp": "temporary account",
                "bot": "bot", "hidden": "hidden user"}  # fmt: skip
@@ -282,7 +283,10 @@ def _editor_bars(
 ) -> PlotlyFigure:
     """One bar trace per kind of editor (so the legend names every colour), each bar at
     its rank. Bars sit at ranks 1…n with the names as tick text: names never become
-    categories, so two names cut to the same label stay apart, and "2001" stays a name."""
+    categories, so two names cut to the same label stay apart, and "2001" stays a name.
+    Every trace states its bars' width: plotly sizes a trace's bars by the gap between
+    that trace's own positions, so two bots at ranks 11 and 14 would get bars three rows
+    thick, laid over the editors between them."""
     unit = _UNITS[value]
     ranks = list(range(1, len(editors) + 1))
     traces = []
@@ -297,6 +301,7 @@ def _editor_bars(
                 x=[e[value] for _, e in mine],
                 y=[rank for rank, _ in mine],
                 orientation="h",
+                width=_BAR_WIDTH,
                 marker={"color": COLOURS.get(kind, COLOURS["hidden"])},
                 customdata=[[label(e["name"]), name, e["edits"], e["added"]] for _, e in mine],
                 hovertemplate=f"<b>%{{customdata[0]}}</b> (%{{customdata[1]}})<br>%{{x:,}} {unit}"

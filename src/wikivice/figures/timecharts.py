@@ -27,8 +27,9 @@ _RANGE_BUTTONS = [
     {"step": "all", "label": "all"},
 ]
 # The zoom buttons sit above the plot's left end; a chart with them keeps its legend in a
-# column right of the plot (`_SIDE_LEGEND`), so on a phone's narrow screen a legend wrapped
-# onto two lines never runs under the buttons.
+# column right of the plot (`_SIDE_LEGEND`), so a legend wrapped onto two lines never runs
+# under the buttons. On a phone's narrow screen, where that column would squeeze the plot,
+# static/js/narrow.js moves the legend across the chart's top, above the buttons.
 _RANGE_SELECTOR = {
     "buttons": _RANGE_BUTTONS, "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
 }  # fmt: skip
@@ -38,6 +39,7 @@ _SIDE_LEGEND = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanch
 # static/js/charts.js rescales the y axis of a chart with this `meta` to the bars in view
 # whenever its x axis is zoomed (plotly keeps the whole history's y range otherwise).
 RESCALE_Y = {"rescale": "y"}
+_WAR_MARKER = 12  # px: an edit war's marker, the triangle its number sits on
 # A time axis shorter than this is widened (centred on the data): a single month or day
 # would otherwise get ticks in milliseconds ("23:59:59.9996").
 _MIN_SPAN_DAYS = {"month": 180, "day": 14, "moment": 14}
@@ -159,12 +161,10 @@ def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
                 "scatter",
                 x=[_day(war["start"]) for war in wars],
                 y=[war["reverts"] for war in wars],
-                mode="markers+text",
+                mode="markers",
                 name="edit wars",
-                text=[f"#{i}" for i in range(1, len(wars) + 1)],
-                textposition="top center",
                 cliponaxis=False,
-                marker={"symbol": "triangle-down", "size": 12, "color": "#000"},
+                marker={"symbol": "triangle-down", "size": _WAR_MARKER, "color": "#000"},
                 customdata=[_war_text(war) for war in wars],
                 hovertemplate="%{customdata}<extra></extra>",
             )
@@ -175,11 +175,20 @@ def reverts_per_month(figures: PageFigures) -> PlotlyFigure:
          "opacity": 0.2, "line": {"width": 0}, "layer": "below"}
         for war in wars
     ]  # fmt: skip
+    # The wars' numbers are annotations, not the markers' text: the range slider draws
+    # every trace again in its short strip, where a "#1" above its marker was cut off,
+    # and it leaves annotations out.
+    numbers = [
+        {"x": _day(war["start"]), "y": war["reverts"], "xref": "x", "yref": "y",
+         "text": f"#{i}", "showarrow": False, "yanchor": "bottom", "yshift": _WAR_MARKER / 2}
+        for i, war in enumerate(wars, 1)
+    ]  # fmt: skip
     # Room above the tallest bar or war marker for the marker's "#1" (never clipped).
     highest = max([*months["reverts"], *(war["reverts"] for war in wars), 1])
     return figure(
         traces,
         shapes=shaded or None,
+        annotations=numbers or None,
         meta=RESCALE_Y,
         xaxis=_zoomable(months["month"], "month"),
         yaxis={

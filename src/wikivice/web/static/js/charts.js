@@ -4,6 +4,7 @@
 // twelve.
 import { sleep } from "./dom.js";
 import { localHeatmap } from "./heatmap.js";
+import { forNarrowScreens, isNarrow } from "./narrow.js";
 import { times } from "./timing.js";
 import { URLS } from "./vocabulary.js";
 
@@ -31,8 +32,6 @@ function plotlyReady() {
   });
 }
 
-const NARROW = 600; // px
-
 // A range slider costs plotly three to five times its chart (it draws every trace again
 // below it): a chart drawn `quick` leaves it out and keeps its room (the bottom margin
 // plotly would push for it), and `addSlider` puts it back once the charts on screen are
@@ -44,11 +43,12 @@ function drawChart(holder, quick = false) {
   const target = document.getElementById(holder.dataset.for);
   if (!target || target.dataset.rendered) return;
   const chart = JSON.parse(holder.textContent);
-  const figure = chart.figure || {};
+  const narrow = isNarrow();
+  const figure = narrow ? forNarrowScreens(chart.figure || {}) : chart.figure || {};
   const config = Object.assign({ responsive: true, displaylogo: false }, chart.config || {});
   // On a phone's narrow screen plotly's toolbar would cover legends and zoom buttons, and
   // there is no hover to call it up: pinch and the range slider zoom there.
-  if (window.innerWidth < NARROW) config.displayModeBar = false;
+  if (narrow) config.displayModeBar = false;
   let layout = figure.layout || {};
   const slider = layout.xaxis?.rangeslider;
   if (quick && slider) {
