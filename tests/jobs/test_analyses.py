@@ -202,6 +202,9 @@ def test_a_long_history_goes_on_from_the_first_batch(
     assert simulator.sim.stats.by_module["prop=revisions"] == 3
     revids = stored_revids(rt, "Synthetic 1200")
     assert len(revids) == len(set(revids)) == 1200
+    # The first batch, stored by the lookup for the job, counts as the job's (it said
+    # "700 new revisions" of a page it took whole).
+    assert (finished.new_revisions, finished.message) == (1200, "1,200 new revisions")
 
 
 def test_a_page_on_a_wiki_whose_bots_are_unknown_resolves_alone(

@@ -63,10 +63,10 @@ def test_cancel_a_running_job_fails_every_later_write_of_its_worker(
     claim = jobs.claim(job_id)
     assert claim is not None
     with db.write() as conn:
-        jobs.save_checkpoint(conn, claim, 500, 2000, '{"rvcontinue": "20200101000000|42"}')
+        jobs.save_checkpoint(conn, claim, 500, 2000, '{"rvcontinue": "20200101000000|42"}', 500)
     assert control.cancel(jobs, job_id, Canceller.OPERATOR)
     with pytest.raises(LeaseLost), db.write() as conn:  # the next batch rolls back
-        jobs.save_checkpoint(conn, claim, 1000, 2000, '{"rvcontinue": "20200102000000|43"}')
+        jobs.save_checkpoint(conn, claim, 1000, 2000, '{"rvcontinue": "20200102000000|43"}', 1000)
     with pytest.raises(LeaseLost):
         jobs.update(claim, EventKind.PROGRESS, done=1000)
     assert not jobs.heartbeat(claim)
@@ -90,7 +90,7 @@ def test_resume_continues_from_the_checkpoint_with_fresh_attempts(
     assert claim is not None
     jobs.update(claim, EventKind.STAGE, stage=Stage.FETCHING)
     with db.write() as conn:
-        jobs.save_checkpoint(conn, claim, 500, 2000, '{"rvcontinue": "20200101000000|42"}')
+        jobs.save_checkpoint(conn, claim, 500, 2000, '{"rvcontinue": "20200101000000|42"}', 500)
     control.cancel(jobs, job_id, Canceller.REQUESTER)
     assert not control.requeue_stopped(jobs, job_id, (JobStatus.FAILED,), "no")  # not failed
     assert control.requeue_stopped(jobs, job_id, control.RESUMABLE, "resumed")
@@ -106,6 +106,7 @@ def test_resume_continues_from_the_checkpoint_with_fresh_attempts(
     assert again is not None and again.attempt == 2
     assert again.checkpoint == {"rvcontinue": "20200101000000|42"}
     assert again.stage == Stage.FETCHING
+    assert again.new_before == 500  # the first attempt's, counted on from there
     assert kinds(db, job_id)[-3:] == [EventKind.CANCELLED, EventKind.RESUMED, EventKind.STARTED]
 
 

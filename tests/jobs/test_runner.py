@@ -224,6 +224,14 @@ def test_run_claimed_stopped_midway_goes_back_to_the_queue_with_its_checkpoint(
     next_revid = int(again.checkpoint["rvcontinue"].split("|")[1])
     assert history.index_of(next_revid) == len(stored)
     assert stored == [rev["revid"] for rev in history.iter(0, len(stored))]
+    # The stopped run's new revisions stay the job's (a reviewer saw a job that gave way
+    # end with "172,500 new revisions" of 200,000): the next run counts on from them.
+    assert again.new_before == job.new_revisions == len(stored)
+    simulator.sim.latency = 0.0
+    assert run_claimed(rt, again, threading.Event(), requeue=requeued.append) is not None
+    done = job_of(rt, job_id)
+    assert (done.status, done.done, done.new_revisions) == (JobStatus.DONE, 5000, 5000)
+    assert done.message == "5,000 new revisions"
 
 
 @pytest.mark.parametrize("resolved_long_ago", [True, False], ids=["on-resolve", "on-walk"])

@@ -16,6 +16,7 @@ its own already.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 
@@ -36,6 +37,7 @@ from wikivice.wiki.errors import PageMissing
 from wikivice.wiki.sites import WikiSite
 from wikivice.wiki.titles import clean_title
 
+log = logging.getLogger(__name__)
 RESOLVE_REUSE = 60.0  # a resolve this recent (the web request's) is not repeated
 
 
@@ -104,6 +106,7 @@ def look_up(
         sight = wiki.first_sight(asked.title)
     except PageMissing as exc:
         said = {"missing": True, "suggestions": exc.suggestions[:10]}
+        log.info("job %s failed: the wiki has no such article", claim.job_id)
         jobs.fail(claim, f"{site.key} has no article called “{asked.title}”.", said)
         return None
     with jobs.db.write() as conn:
@@ -120,6 +123,7 @@ def look_up(
             )
             pages.drop_asked(conn, asked.id)
     if joined:
+        log.info("job %s done: the title led to a page another job is fetching", claim.job_id)
         jobs.notify(claim.job_id)
         return None
     claim = replace(claim, page_id=page.id)
@@ -134,7 +138,10 @@ def look_up(
     if head.checkpoint is None:
         return LookedUp(claim, page, None, head.stored, complete=True)
     checkpoint = orjson.dumps(head.checkpoint).decode()
-    jobs.update(claim, EventKind.PROGRESS, done=head.stored, checkpoint=checkpoint)
+    new = claim.new_before + head.stored
+    jobs.update(
+        claim, EventKind.PROGRESS, done=head.stored, checkpoint=checkpoint, new_revisions=new
+    )
     return LookedUp(claim, page, head.checkpoint, head.stored)
 
 

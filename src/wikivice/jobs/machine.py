@@ -45,8 +45,9 @@ from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, EventKind, JobStatus,
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = JobStatus
 _SAVE_CHECKPOINT = text(
-    "UPDATE fetch_jobs SET done = :done, total = :total, checkpoint = :checkpoint, "
-    "message = NULL, heartbeat_at = :now WHERE id = :id AND claimed_by = :token"
+    "UPDATE fetch_jobs SET done = :done, total = :total, new_revisions = :new, "
+    "checkpoint = :checkpoint, message = NULL, heartbeat_at = :now "
+    "WHERE id = :id AND claimed_by = :token"
 )
 # Stages only move forward (issue 11): a job resumed after the lookup keeps its stage.
 _CLAIMED_STAGE = case((FetchJob.stage == Stage.QUEUED, Stage.RESOLVING), else_=FetchJob.stage)
@@ -67,6 +68,9 @@ class Claim:
     stage: Stage = Stage.RESOLVING  # the stage it reached (an earlier attempt's, resumed)
     revision_limit: int | None = None  # stop once the page holds this many (None: never)
     claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
+    # Revisions the job stored before this attempt (earlier attempts, and the first batch
+    # the web request stored for it): its `new_revisions` count on from there.
+    new_before: int = 0
 
 
 class Jobs:
@@ -98,8 +102,8 @@ class Jobs:
         done: int = 0,
     ) -> tuple[int, bool]:
         """The page's active job, or a new one (who asked, its limit; `checkpoint` and
-        `done`: where its walk starts, when the first batch is already stored):
-        (job id, created?)."""
+        `done`: where its walk starts, when the first batch is already stored, for it:
+        those `done` revisions are its first new ones): (job id, created?)."""
         for _ in range(3):
             active = self.active_for_page(page_id)
             if active is not None:
@@ -120,6 +124,7 @@ class Jobs:
                             revision_limit=revision_limit,
                             checkpoint=orjson.dumps(checkpoint).decode() if checkpoint else None,
                             done=done,
+                            new_revisions=done,
                         )
                         .returning(FetchJob.id)
                     ).scalar_one()
@@ -190,6 +195,7 @@ class Jobs:
             checkpoint,
             Stage(row.stage),
             row.revision_limit,
+            new_before=row.new_revisions,
         )
 
     def heartbeat(self, claim: Claim) -> bool:
@@ -227,7 +233,13 @@ class Jobs:
             self.notify(claim.job_id)
 
     def save_checkpoint(
-        self, conn: Connection, claim: Claim, done: int, total: int | None, checkpoint: str | None
+        self,
+        conn: Connection,
+        claim: Claim,
+        done: int,
+        total: int | None,
+        checkpoint: str | None,
+        new_revisions: int,
     ) -> None:
         """Progress and checkpoint of a batch, in the batch's transaction, without an
         event (the cheap path, taken for most batches); raises `LeaseLost`."""
@@ -236,6 +248,7 @@ class Jobs:
             {
                 "done": done,
                 "total": total,
+                "new": new_revisions,
                 "checkpoint": checkpoint,
                 "now": self.clock(),
                 "id": claim.job_id,

@@ -36,6 +36,7 @@ class JobProgress:
         self.host = urlsplit(site.api_url).netloc or site.key
         self.started = time.monotonic()
         self.done = done_before
+        self.stored_before = done_before  # the page's revisions when this attempt began
         self.reached = claim.stage
         self.estimator = ProgressEstimator()
         self.last_event = 0.0
@@ -76,8 +77,9 @@ class JobProgress:
         if shown.total is not None:
             total = shown.total
         saved = orjson.dumps(checkpoint).decode() if checkpoint else None
+        new = self.new_revisions
         if checkpoint is not None and now - self.last_event < PROGRESS_EVERY:
-            self.jobs.save_checkpoint(conn, self.claim, done, total, saved)
+            self.jobs.save_checkpoint(conn, self.claim, done, total, saved, new)
             return False
         values: dict[str, Any] = {
             "done": done,
@@ -85,6 +87,7 @@ class JobProgress:
             "total_is_estimate": shown.estimated,
             "checkpoint": saved,
             "message": None,
+            "new_revisions": new,
         }
         extra = {
             "rate": round(shown.rate, 1) if shown.rate is not None else None,
@@ -94,6 +97,12 @@ class JobProgress:
         self.last_event = now
         self.pending_notify = True
         return True
+
+    @property
+    def new_revisions(self) -> int:
+        """The job's new revisions so far, earlier attempts' included: written with each
+        batch's rows, so an attempt that dies leaves its count right for the next."""
+        return self.claim.new_before + max(0, self.done - self.stored_before)
 
     def batch_committed(self) -> None:
         if self.pending_notify:

@@ -145,6 +145,8 @@ def _run(
         return None
     claim, page, resume, head = looked.claim, looked.page, looked.resume, looked.stored
     listener.done = max(listener.done, head)
+    # The page the title led to (maybe one stored already), as it was before this attempt.
+    listener.stored_before = page.stored_revisions - head
     limit = claim.revision_limit
     unwalked = _without_a_walk(rt.jobs, looked, limit, wiki.requests, listener.started)
     if unwalked is not None:
@@ -159,7 +161,8 @@ def _run(
         head_start=head_start,
         limit=limit,
     )
-    result = dataclasses.replace(result, new_revisions=result.new_revisions + head)
+    new = claim.new_before + head + result.new_revisions  # earlier attempts' included
+    result = dataclasses.replace(result, new_revisions=new)
     if analyse is not None:
         done = result.stored_revisions
         rt.jobs.update(claim, EventKind.STAGE, stage=Stage.ANALYSING, message=None, done=done)
@@ -177,13 +180,15 @@ def _without_a_walk(
     whole history (`jobs.asked`), or what is stored is current, or a refresh would only
     find more of what this server does not fetch (its `limit`). None: walk."""
     claim, page = looked.claim, looked.page
+    before = claim.new_before
     if looked.complete:
-        result = IngestResult(looked.stored, page.stored_revisions, requests, 0.0)
+        result = IngestResult(before + looked.stored, page.stored_revisions, requests, 0.0)
     elif page.is_current and looked.resume is None:
-        jobs.finish(claim, "already up to date", new_revisions=0)
-        return IngestResult(0, page.stored_revisions, requests, 0.0)
+        log.info("job %s done: already up to date", claim.job_id)
+        jobs.finish(claim, "already up to date", new_revisions=before)
+        return IngestResult(before, page.stored_revisions, requests, 0.0)
     elif limit is not None and page.stored_revisions >= limit:
-        result = IngestResult(0, page.stored_revisions, requests, 0.0, capped=True)
+        result = IngestResult(before, page.stored_revisions, requests, 0.0, capped=True)
     else:
         return None
     _finish(jobs, claim, result, started, limit)
@@ -195,9 +200,9 @@ def _finish(
 ) -> None:
     capped = limit is not None and result.capped
     log.info(
-        "job %s done: %s new revisions, %s stored, %s requests in %.1f s%s",
+        "job %s done: %s, %s stored, %s requests in %.1f s%s",
         claim.job_id,
-        f"{result.new_revisions:,}",
+        _new_revisions(result.new_revisions),
         f"{result.stored_revisions:,}",
         result.requests,
         time.monotonic() - started,
