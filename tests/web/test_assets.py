@@ -47,6 +47,7 @@ def test_vocabulary_module_exports_the_enums_word_for_word(client: httpx.Client)
     words = exported(response.text)
     assert words["JobStatus"] == {s.name: s.value for s in JobStatus}
     assert words["FINISHED_JOB_STATUSES"] == [JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED]
+    assert words["STOPPED_JOB_STATUSES"] == [JobStatus.FAILED, JobStatus.CANCELLED]
     assert words["Stage"] == {s.name: s.value for s in Stage}
     assert words["STAGE_LABELS"] == {s.value: s.label for s in Stage}
     assert words["EventKind"] == {k.name: k.value for k in EventKind}
@@ -55,7 +56,7 @@ def test_vocabulary_module_exports_the_enums_word_for_word(client: httpx.Client)
     assert words["Canceller"] == {c.name: c.value for c in Canceller}
     assert words["URLS"] == URL_TEMPLATES
     # Every line is an export: nothing else runs in the browser from this module.
-    assert len(EXPORT.findall(response.text)) == len(words) == 9
+    assert len(EXPORT.findall(response.text)) == len(words) == 10
 
 
 def test_vocabulary_module_is_revalidated_by_its_etag(client: httpx.Client) -> None:

@@ -5,6 +5,7 @@ and PostgreSQL, a real uvicorn, the simulator)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -14,11 +15,13 @@ from sqlalchemy import func, select
 
 from support import LiveServer, fetch
 from wikivice.jobs.analyses import start_analysis
+from wikivice.jobs.control import cancel, requeue_stopped
 from wikivice.jobs.runner import run_claimed
 from wikivice.jobs.runtime import Runtime
 from wikivice.settings import Settings
 from wikivice.simulator import SimulatorServer
 from wikivice.store.models import Revision
+from wikivice.store.vocabulary import Canceller, JobStatus
 from wikivice.web.app import create_app
 from wikivice.web.renders import Rendered, Renders, etag
 from wikivice.wiki.sites import parse_wiki
@@ -39,6 +42,21 @@ def urls_of(simulator: SimulatorServer, title: str) -> dict[str, str]:
         "article": f"/wiki/{key}/{slug}",
         "stats": f"/api/pages/{key}/{slug}/stats",
     }
+
+
+ON_ITS_WAY = "the rest is on its way."
+NOT_HERE = "the fetch stopped, so the rest of the history is not here."
+NOTICE_WORDS = re.compile(r'<span id="partial-(running|stopped)"( hidden)?>([^<]*)</span>')
+
+
+def notice_of(html: str) -> str:
+    """A partial dashboard's notice as a browser shows it before its script runs: of
+    its two wordings (both there, for progress.js to switch), the one not hidden."""
+    words = {kind: (text, bool(hidden)) for kind, hidden, text in NOTICE_WORDS.findall(html)}
+    assert set(words) == {"running", "stopped"}, words
+    shown = [text for text, hidden in words.values() if not hidden]
+    assert len(shown) == 1, words
+    return shown[0]
 
 
 def stored(rt: Runtime) -> int:
@@ -106,7 +124,9 @@ def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
     urls = urls_of(simulator, "Synthetic 3000")
     first = web.get(urls["fragment"])
     assert first.status_code == 200 and 'data-partial="yes"' in first.text
-    assert "Based on the first 500 edits, the oldest first: the rest is on its way." in first.text
+    assert (
+        notice_of(first.text) == "Based on the first 500 edits stored, oldest first: " + ON_ITS_WAY
+    )
     assert 'id="recent"' not in first.text and 'class="chart-data"' in first.text
     assert (
         web.get(urls["fragment"], headers={"If-None-Match": first.headers["etag"]}).status_code
@@ -121,7 +141,11 @@ def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
     job = rt.jobs.get(analysis.job_id)
     assert job is not None and job.done >= 1000
     assert job.total is not None  # the wiki's count (it leaves out hidden revisions)
-    assert f"Based on {job.done:,} of {job.total:,} edits, the oldest first" in later.text
+    # What its figures were computed from; the total is the progress bar's to say.
+    assert (
+        notice_of(later.text)
+        == f"Based on the first {job.done:,} edits stored, oldest first: " + ON_ITS_WAY
+    )
     # The article page while it runs: the bar first; the page asks for this afterwards.
     page = web.get(urls["article"]).text
     assert 'id="progress"' in page and 'id="dashboard-body"' not in page
@@ -133,8 +157,39 @@ def test_a_fetch_under_way_shows_a_labelled_partial_dashboard(
     rt.jobs.fail(claim, "127.0.0.1 stopped answering")
     failed = web.get(urls["article"]).text
     assert "Failed: 127.0.0.1 stopped answering" in failed
-    assert f"Based on the {job.done:,} edits stored before the fetch stopped" in failed
+    assert (
+        notice_of(failed)
+        == f"Based on the first {job.done:,} edits stored, oldest first: " + NOT_HERE
+    )
     assert 'data-partial="yes"' in failed
+
+
+def test_the_partial_notice_follows_the_job_through_cancel_and_resume(
+    web: httpx.Client, rt: Runtime, simulator: SimulatorServer
+) -> None:
+    analysis = start_analysis(rt, parse_wiki(simulator.api_url), "Synthetic 3000", enqueue=False)
+    assert analysis.job_id is not None
+    claim = rt.jobs.claim(analysis.job_id)
+    assert claim is not None
+    run_claimed(rt, claim, StopAt(rt, 500), requeue=lambda job_id: None)  # queued again
+    job = rt.jobs.get(analysis.job_id)
+    assert job is not None and 0 < job.done < 3000 and job.status == JobStatus.QUEUED
+    urls = urls_of(simulator, "Synthetic 3000")
+    based_on = f"Based on the first {job.done:,} edits stored, oldest first: "
+    waiting = web.get(urls["fragment"])
+    assert notice_of(waiting.text) == based_on + ON_ITS_WAY
+    # Cancelled: the same revisions, other words, so another ETag; the article page
+    # shows it at once, as it is.
+    assert cancel(rt.jobs, job.id, Canceller.REQUESTER)
+    cancelled = web.get(urls["fragment"], headers={"If-None-Match": waiting.headers["etag"]})
+    assert cancelled.status_code == 200
+    assert notice_of(cancelled.text) == based_on + NOT_HERE
+    assert notice_of(web.get(urls["article"]).text) == based_on + NOT_HERE
+    # Resumed: on its way again.
+    assert requeue_stopped(rt.jobs, job.id, (JobStatus.CANCELLED,), "resumed")
+    resumed = web.get(urls["fragment"], headers={"If-None-Match": cancelled.headers["etag"]})
+    assert resumed.status_code == 200
+    assert notice_of(resumed.text) == based_on + ON_ITS_WAY
 
 
 def test_a_page_with_nothing_stored_has_no_dashboard_to_show(

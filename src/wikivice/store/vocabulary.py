@@ -40,6 +40,11 @@ class JobStatus(StrEnum):
     def finished(self) -> bool:
         return not self.active
 
+    @property
+    def stopped_short(self) -> bool:
+        """Finished without the whole history: it failed or was cancelled."""
+        return self in (JobStatus.FAILED, JobStatus.CANCELLED)
+
 
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 

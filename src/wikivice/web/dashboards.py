@@ -23,7 +23,7 @@ from wikivice.jobs.analyses import checked_at, is_stale, stopped_at_limit
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
 from wikivice.store.pages import PageRef
-from wikivice.web.filters import duration
+from wikivice.web.filters import count, duration
 from wikivice.web.renders import Rendered, Renders, etag
 from wikivice.wiki.sites import WikiSite
 
@@ -84,7 +84,7 @@ def partial_context(
     """dashboard.html's context for a history still being fetched, or one whose fetch
     stopped short (issue 11 part 3): the figures of the revisions stored so far, kept
     by the job's count of them (a new count, a new rendering and ETag, made at most as
-    often as `Renders.throttled` lets), and a label that says what they are based on.
+    often as `Renders.throttled` lets), and a notice that says what they are based on.
     None when nothing is stored yet."""
     if job.done <= 0:
         return None
@@ -95,39 +95,44 @@ def partial_context(
         return Rendered(html, figures["edits"])
 
     # One computation at a time per job, and not more often than the page asks: the
-    # label and the ETag say which count of revisions the one shown is based on.
+    # notice and the ETag say which count of revisions the one shown is based on.
     wanted = ("partial", page.id, job.id, job.done, FIGURES_VERSION, site.key, page.title)
     # A job that ended stores nothing more: its own group, so exactly what it stored.
     group = wanted if job.status.finished else ("partial", page.id, job.id)
     kept_as, kept = renders.throttled(group, wanted, render)
     body = Dashboard(Markup(kept.html), kept.edits, etag(kept_as))  # noqa: S704 (ours)
-    label = partial_label(body.edits, job)
+    notice = PartialNotice.of(body.edits, job)
     return {
         "dashboard": body,
         "fetched_ago": None,
         "refreshable": False,
         "capped": None,
-        "partial": label,
-        "dashboard_tag": etag(body.tag, label),
+        "partial": notice,
+        "dashboard_tag": etag(body.tag, notice),
     }
 
 
-def partial_label(edits: int, job: JobSnapshot) -> str:
-    """ "Based on 62,000 of about 300,000 edits, the oldest first": what a partial
-    dashboard shows, in words (the fetch walks the history from its first edit)."""
-    if job.status.finished:
-        return (
-            f"Based on the {edits:,} edits stored before the fetch stopped, the oldest "
-            "first: the rest of the history is not here."
+@dataclass(frozen=True)
+class PartialNotice:
+    """What a partial dashboard's notice says: the count of edits its figures were
+    computed from (which may trail the progress bar's, as it is rendered again only
+    every few seconds), in the words for a job still fetching (`running`) and for one
+    that stopped (`stopped`). The page holds both and shows the one its job's status
+    calls for (static/js/progress.js), so a Cancel or a Resume changes the words at once;
+    the total is the progress bar's to say, which knows the newest estimate."""
+
+    running: str
+    stopped: str
+    has_stopped: bool  # the job failed or was cancelled when this was rendered
+
+    @classmethod
+    def of(cls, edits: int, job: JobSnapshot) -> PartialNotice:
+        first = f"Based on the first {count(edits, 'edit')} stored, oldest first"
+        return cls(
+            running=f"{first}: the rest is on its way.",
+            stopped=f"{first}: the fetch stopped, so the rest of the history is not here.",
+            has_stopped=job.status.stopped_short,
         )
-    if job.total:
-        most = max(job.total, edits)
-        about = (
-            "about " if job.total_is_estimate else "at least " if job.total_is_lower_bound else ""
-        )
-        shown = f"{edits:,} of {about}{most:,}"
-        return f"Based on {shown} edits, the oldest first: the rest is on its way."
-    return f"Based on the first {edits:,} edits, the oldest first: the rest is on its way."
 
 
 def dashboard_context(

@@ -48,6 +48,7 @@ def vocabulary_module() -> bytes:
     exports: dict[str, object] = {
         "JobStatus": _members(JobStatus),
         "FINISHED_JOB_STATUSES": [status for status in JobStatus if status.finished],
+        "STOPPED_JOB_STATUSES": [status for status in JobStatus if status.stopped_short],
         "Stage": _members(Stage),
         "STAGE_LABELS": {stage.value: stage.label for stage in Stage},
         "EventKind": _members(EventKind),

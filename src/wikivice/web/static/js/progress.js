@@ -11,6 +11,7 @@ import {
   FINISHED_JOB_STATUSES,
   JobStatus,
   STAGE_LABELS,
+  STOPPED_JOB_STATUSES,
   Stage,
   TERMINAL_EVENT_KINDS,
 } from "./vocabulary.js";
@@ -271,6 +272,7 @@ class ProgressView {
     }
     if (this.cancelForm) this.cancelForm.hidden = FINISHED_JOB_STATUSES.includes(job.status);
     if (this.resumeForm) this.resumeForm.hidden = !cancelled;
+    this.showPartialWords();
     // A partial view is worth its cost when more than a batch is left to fetch (or the
     // job failed): a job about to end brings its whole dashboard instead.
     const left = job.total ? job.total - job.done : 0;
@@ -307,6 +309,17 @@ class ProgressView {
     }
   }
 
+  // A partial dashboard's notice in the words of the job's status now: the fragment
+  // holds both (web/dashboards.py's PartialNotice), rendered when the job's status may
+  // have been another, and Cancel or Resume changes it before the next one comes.
+  showPartialWords() {
+    const notice = $("#partial-notice");
+    if (!notice) return;
+    const stopped = STOPPED_JOB_STATUSES.includes(this.section.dataset.status);
+    $("#partial-running", notice).hidden = stopped;
+    $("#partial-stopped", notice).hidden = !stopped;
+  }
+
   // The dashboard of what is stored so far, fetched again as batches arrive (throttled);
   // a failed job's last one stays on screen beside its reason.
   schedulePartial() {
@@ -334,6 +347,7 @@ class ProgressView {
         delete target.dataset.chartsVisible; // the new charts are not drawn yet
         target.innerHTML = body; // rendered by the server, autoescaped
         this.partialTag = tag;
+        this.showPartialWords();
         this.onPartial(target);
       }
     } catch (e) {
