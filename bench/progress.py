@@ -8,6 +8,9 @@ event past each fraction: the total's error against the real size, and the ETA's
 the time the last revision was in fact stored.
 
     python bench/progress.py [--titles "Synthetic 300000" "Synthetic 150000"] [--latency 0.01]
+
+It also says how steady the bar was: how often and how far it went back, and the spread
+of the totals it showed past 20 %.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Shown:
     total: int
     estimated: bool
     eta: float | None
+    floor: bool  # the total is only the wiki's capped count: the page draws no share
 
 
 def progress_events(database: Path) -> list[Shown]:
@@ -45,7 +49,14 @@ def progress_events(database: Path) -> list[Shown]:
         ).fetchall()
     events = [json.loads(data) for (data,) in rows]
     return [
-        Shown(e["at"], e["done"], e["total"] or 0, bool(e["total_is_estimate"]), e.get("eta"))
+        Shown(
+            e["at"],
+            e["done"],
+            e["total"] or 0,
+            bool(e["total_is_estimate"]),
+            e.get("eta"),
+            bool(e["total_is_lower_bound"]) and not e["total_is_estimate"],
+        )
         for e in events
     ]
 
@@ -70,7 +81,24 @@ def measure(api: str, title: str) -> list[str]:
             f"(error {shown.total / stored - 1:+.0%}), ETA {eta} against {left:.1f} s "
             f"(error {eta_error})"
         )
+    lines.append("  " + steadiness(events, stored))
     return lines
+
+
+def steadiness(events: list[Shown], stored: int) -> str:
+    """How steady the bar was: the times it went back (by more than half a point of the
+    whole), its largest step back, and the spread of the totals shown past 20 %. While
+    the total is only a floor the page draws no share (progress.js), so neither does
+    this."""
+    bar = [e.done / e.total for e in events if e.total and not e.floor]
+    drops = [before - after for before, after in zip(bar, bar[1:], strict=False)]
+    back = [d for d in drops if d > 0.005]
+    later = [e.total for e in events if e.total and e.done >= 0.2 * stored]
+    low, high = min(later) / stored - 1, max(later) / stored - 1
+    return (
+        f"bar went back {len(back)} times of {len(drops)}, by {max(back, default=0):.1%} "
+        f"at most; totals shown past 20 %: {low:+.0%} to {high:+.0%}"
+    )
 
 
 def main() -> None:

@@ -89,6 +89,7 @@ def test_resume_continues_from_the_checkpoint_with_fresh_attempts(
     claim = jobs.claim(job_id)
     assert claim is not None
     jobs.update(claim, EventKind.STAGE, stage=Stage.FETCHING)
+    jobs.update(claim, EventKind.PROGRESS, total=2000, total_is_estimate=True)
     with db.write() as conn:
         jobs.save_checkpoint(conn, claim, 500, 2000, '{"rvcontinue": "20200101000000|42"}', 500)
     control.cancel(jobs, job_id, Canceller.REQUESTER)
@@ -107,6 +108,7 @@ def test_resume_continues_from_the_checkpoint_with_fresh_attempts(
     assert again.checkpoint == {"rvcontinue": "20200101000000|42"}
     assert again.stage == Stage.FETCHING
     assert again.new_before == 500  # the first attempt's, counted on from there
+    assert again.estimate_before == 2000  # shown again until the new walk has its own
     assert kinds(db, job_id)[-3:] == [EventKind.CANCELLED, EventKind.RESUMED, EventKind.STARTED]
 
 

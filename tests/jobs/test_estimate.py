@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from wikivice.jobs.estimate import RATE_WINDOW, ProgressEstimator
+from wikivice.jobs.estimate import RATE_WINDOW, RESUMED_MIN_BATCHES, ProgressEstimator
 from wikivice.simulator.catalog import Catalog
 
 ANCHOR = 1_780_000_000  # 2026-05-28: any day does (the anchor only shifts the history)
@@ -71,6 +71,13 @@ def test_capped_count_before_any_estimate_is_a_floor_not_an_estimate() -> None:
     est.counted(30_000, True)
     shown = est.estimate(500)
     assert (shown.total, shown.estimated, shown.eta) == (30_000, False, None)
+    # Batches walked, still no estimate (the far end not seen yet): a rate, and no time
+    # left, which a floor cannot give (the page said "5,000 of at least 30,000 · about
+    # 2 s left").
+    for k in range(4):
+        est.walked(k * SECONDS_PER_REQUEST, PER_REQUEST, None, None)
+    shown = est.estimate(2_000)
+    assert shown.rate and (shown.total, shown.estimated, shown.eta) == (30_000, False, None)
 
 
 def test_no_count_and_nothing_walked_says_nothing() -> None:
@@ -120,6 +127,28 @@ def test_resumed_walk_adds_what_was_stored_before() -> None:
     resumed = est.estimate(75_000).total
     assert fresh is not None and resumed is not None
     assert abs(resumed / 150_000 - 1) <= 0.3
+
+
+def test_a_resumed_walk_shows_the_estimate_before_until_it_has_its_own() -> None:
+    # A reviewer saw "37,000 of at least 37,000" right after Resume: the new walk had
+    # no estimate yet, and the wiki's capped count was all it had.
+    times = timestamps(150_000)
+    est = ProgressEstimator(prior=148_000)
+    assert (est.estimate(37_000).total, est.estimate(37_000).estimated) == (148_000, True)
+    est.counted(30_000, True)
+    est.far_end(times[-FAR_END:])
+    starts = range(37_000, 37_000 + RESUMED_MIN_BATCHES * PER_REQUEST, PER_REQUEST)
+    for k, start in enumerate(starts):
+        batch = times[start : start + PER_REQUEST]
+        est.walked(k * SECONDS_PER_REQUEST, len(batch), batch[0], batch[-1])
+        done = start + PER_REQUEST
+        if k + 1 < RESUMED_MIN_BATCHES:  # a few batches' span: the walk before's figure
+            assert est.estimate(done).total == 148_000
+    own = est.estimate(done)
+    assert own.estimated and own.total is not None and own.total != 148_000
+    assert abs(own.total / 150_000 - 1) <= 0.3
+    # Never below what is stored, nor the count.
+    assert ProgressEstimator(prior=20_000).estimate(37_000).total == 37_000
 
 
 def test_a_walk_toward_older_edits_estimates_alike() -> None:

@@ -30,6 +30,17 @@ RECORD_STAGES = """() => {
   }).observe(stage, { childList: true, characterData: true, subtree: true });
 }"""
 
+# Every text the counts show, with the bar as drawn then: [text, indeterminate, width].
+RECORD_BAR = """() => {
+  const counts = document.querySelector('#progress-counts');
+  const bar = document.querySelector('#progress-bar');
+  const fill = bar.querySelector('.fill');
+  window.__bars = [];
+  new MutationObserver(() => window.__bars.push([counts.textContent,
+    bar.classList.contains('indeterminate'), parseFloat(fill.style.width) || 0]))
+    .observe(counts, { childList: true, characterData: true, subtree: true });
+}"""
+
 
 def test_a_capped_history_shows_about_n_and_an_eta_within_30_percent(
     browser_page: BrowserPage, make_stack: Any
@@ -39,6 +50,7 @@ def test_a_capped_history_shows_about_n_and_an_eta_within_30_percent(
     view = browser_page
     search(view, stack, f"Synthetic {size}")
     view.page.wait_for_selector("#progress")
+    view.page.evaluate(RECORD_BAR)
     # Once a fifth is stored the page shows an estimate, not "30,000+".
     wait_until(
         view,
@@ -56,6 +68,13 @@ def test_a_capped_history_shows_about_n_and_an_eta_within_30_percent(
     assert 0 < width < 100 and width == pytest.approx(100 * done / total, abs=0.2)
     # The ETA is plain words ("12 s", "1 min 5 s"): time still to go, never zero.
     assert re.fullmatch(r"\d+ s|\d+ min \d+ s", found[3]), text
+    # While the wiki's capped count is all there is, no share is drawn: 10,000 "of at
+    # least 30,000" drawn as a third took the bar back to a tenth when the estimate came.
+    bars = view.page.evaluate("window.__bars")
+    floors = [b for b in bars if "at least" in b[0] or "so far" in b[0]]
+    assert floors and all(indeterminate for _, indeterminate, _ in floors), floors
+    shares = [width for text, indeterminate, width in bars if not indeterminate and width > 0]
+    assert shares and all(b - a > -10 for a, b in zip(shares, shares[1:], strict=False)), bars
     assert view.console_errors == []
 
 

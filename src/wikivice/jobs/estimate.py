@@ -29,6 +29,9 @@ from dataclasses import dataclass
 
 RATE_WINDOW = 10.0  # seconds of recent batches the request rate is measured over
 MIN_BATCHES = 3  # batches walked before an estimate is given (one is too noisy)
+# A resumed walk shows the estimate of the walk before until it has walked this many
+# batches of its own: a few batches' span says less than the whole walk before did.
+RESUMED_MIN_BATCHES = 10
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,12 @@ class ProgressEstimator:
     (the wiki's count), `far_end` (times of the revisions at the other end of the
     history) and `walked` (each batch of the walk as it arrives), then ask `estimate`. A
     resumed job's walk starts where the stored history ends: what it stored before
-    counts through the `done` given to `estimate`."""
+    counts through the `done` given to `estimate`, and the total it was last shown
+    (`prior`) is shown again until the new walk has its own."""
 
-    def __init__(self, *, toward_newer: bool = True) -> None:
+    def __init__(self, *, toward_newer: bool = True, prior: int | None = None) -> None:
         self.sign = 1 if toward_newer else -1
+        self.prior = prior  # a resumed job's estimate from before (None: none)
         self.count: int | None = None
         self.capped = False
         self.far_edge: int | None = None  # timestamp where the history ends, walking on
@@ -99,7 +104,8 @@ class ProgressEstimator:
         total, estimated = self._total(done)
         rate, per_second = self._rates()
         eta = None
-        if total is not None and per_second:
+        floor = self.capped and not estimated  # no time left can be said from a floor
+        if total is not None and per_second and not floor:
             fetched = max(done, self.seen[-1])
             per_request = self.seen[-1] / self.batch_count if self.batch_count else 0
             if per_request > 0:
@@ -112,6 +118,8 @@ class ProgressEstimator:
             return max(self.count, done), False
         left = self._left()
         floor = max(done, self.count or 0)
+        if self.prior is not None and (left is None or self.batch_count < RESUMED_MIN_BATCHES):
+            return max(self.prior, floor), True
         if left is None:  # at least the capped count, or nothing to say yet
             return (floor if self.count is not None else None), False
         fetched = max(done, self.seen[-1])

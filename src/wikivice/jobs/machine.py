@@ -71,6 +71,9 @@ class Claim:
     # Revisions the job stored before this attempt (earlier attempts, and the first batch
     # the web request stored for it): its `new_revisions` count on from there.
     new_before: int = 0
+    # The total an earlier attempt estimated (None: it had none): shown again on resuming
+    # until this attempt's walk has its own (`jobs.estimate`).
+    estimate_before: int | None = None
 
 
 class Jobs:
@@ -196,6 +199,7 @@ class Jobs:
             Stage(row.stage),
             row.revision_limit,
             new_before=row.new_revisions,
+            estimate_before=row.total if row.total_is_estimate else None,
         )
 
     def heartbeat(self, claim: Claim) -> bool:

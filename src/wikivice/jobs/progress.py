@@ -38,7 +38,7 @@ class JobProgress:
         self.done = done_before
         self.stored_before = done_before  # the page's revisions when this attempt began
         self.reached = claim.stage
-        self.estimator = ProgressEstimator()
+        self.estimator = ProgressEstimator(prior=claim.estimate_before)
         self.last_event = 0.0
         self.pending_notify = False
 

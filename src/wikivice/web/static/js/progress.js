@@ -63,11 +63,21 @@ function describeCounts(job, bar, fill) {
   const total = job.total;
   const done = job.done || 0;
   let counts = "";
-  if (total) {
+  const finished = FINISHED_JOB_STATUSES.includes(job.status);
+  if (total && job.total_is_lower_bound && !job.total_is_estimate && !finished) {
+    // Only a floor is known (the wiki's count stops at 30,000, and the walk has not seen
+    // enough for an estimate): no share to draw. Drawn as one, 10,000 "of at least
+    // 30,000" was a third, and the estimate that came next took the bar back to a tenth.
+    counts =
+      done < total
+        ? `${formatNumber(done)} of at least ${formatNumber(total)} revisions`
+        : `${formatNumber(done)} ${done === 1 ? "revision" : "revisions"} so far`;
+    bar.classList.add("indeterminate");
+    bar.removeAttribute("aria-valuemax");
+  } else if (total) {
     const most = Math.max(total, done);
     let shownTotal = formatNumber(most);
     if (job.total_is_estimate) shownTotal = `about ${shownTotal}`;
-    else if (job.total_is_lower_bound && done <= total) shownTotal = `at least ${shownTotal}`;
     counts = `${formatNumber(done)} of ${shownTotal} ${most === 1 ? "revision" : "revisions"}`;
     bar.classList.remove("indeterminate");
     const share = Math.min(job.status === JobStatus.DONE ? 1 : MAX_RUNNING_SHARE, done / Math.max(most, 1));
@@ -75,7 +85,7 @@ function describeCounts(job, bar, fill) {
     bar.setAttribute("aria-valuemax", String(most));
   } else {
     counts = done ? `${formatNumber(done)} ${done === 1 ? "revision" : "revisions"}` : "";
-    bar.classList.toggle("indeterminate", !FINISHED_JOB_STATUSES.includes(job.status));
+    bar.classList.toggle("indeterminate", !finished);
     if (job.status === JobStatus.DONE) fill.style.width = "100%";
   }
   bar.setAttribute("aria-valuenow", String(done));
