@@ -214,9 +214,19 @@ def test_a_finished_job_cannot_be_cancelled_and_only_the_operator_retries_failur
     with pytest.raises(ControlRefused) as refused:
         control.resume_job(rt, job_id, Who(ALICE))
     assert refused.value.status == 409
+    # A title the wiki has no article of (as `jobs.asked` fails it) is left out of the
+    # bulk retry (a review: typos were retried with the rest, and failed again).
+    typo = started_by(rt, ALICE, "Synthetic 302")
+    typo_claim = rt.jobs.claim(typo)
+    assert typo_claim is not None
+    rt.jobs.fail(typo_claim, "no article called that", {"missing": True, "suggestions": []})
+    with rt.db.read() as conn:
+        assert control.no_such_article(conn) == {typo}
     assert control.retry_all_failed(rt) == [job_id]
     job = rt.jobs.get(job_id)
     assert job is not None and job.status == JobStatus.QUEUED and job.error is None
+    resumed = control.resume_job(rt, typo, Who(None, operator=True))  # one by one, it can
+    assert resumed.status == JobStatus.QUEUED
 
 
 # -- a run cancelled, then resumed (the simulator) -----------------------------------------

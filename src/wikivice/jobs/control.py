@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select
+import orjson
+from sqlalchemy import Connection, case, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -26,7 +27,7 @@ from wikivice.jobs.caps import check_caps
 from wikivice.jobs.machine import CANCELLED, FAILED, QUEUED, Jobs
 from wikivice.jobs.runtime import Runtime
 from wikivice.jobs.snapshot import JobSnapshot
-from wikivice.store.models import FetchJob, Page
+from wikivice.store.models import FetchJob, JobEvent, Page
 from wikivice.store.vocabulary import ACTIVE_JOB_STATUSES, Canceller, EventKind, JobStatus, Stage
 
 RESUMABLE = (CANCELLED,)  # what the person who started a job may resume
@@ -204,12 +205,15 @@ def start_now(rt: Runtime, job_id: int) -> JobSnapshot:
 
 def retry_all_failed(rt: Runtime) -> list[int]:
     """Every failed job still kept, queued again (those whose page has a newer or an
-    active job are left as they are); returns the ids queued."""
+    active job are left as they are, and those of titles the wiki has no article of:
+    a typo asked again is the same typo; each can be retried alone); returns the ids
+    queued."""
     with rt.db.read() as conn:
         failed = conn.execute(
             select(FetchJob.id).where(FetchJob.status == FAILED).order_by(FetchJob.id)
         ).scalars()
-        job_ids = list(failed)
+        missing = no_such_article(conn)
+        job_ids = [job_id for job_id in failed if job_id not in missing]
     queued = []
     for job_id in job_ids:
         try:
@@ -219,6 +223,19 @@ def retry_all_failed(rt: Runtime) -> list[int]:
             continue
     unqueued.enqueue_all(rt, queued, set())  # the queue down: the reaper puts the rest on it
     return queued
+
+
+def no_such_article(conn: Connection) -> frozenset[int]:
+    """The failed jobs whose last failure was the wiki saying it has no such article
+    (`jobs.asked.look_up`: its event says `missing`)."""
+    failures = conn.execute(
+        select(JobEvent.job_id, JobEvent.data)
+        .join(FetchJob, FetchJob.id == JobEvent.job_id)
+        .where(FetchJob.status == FAILED, JobEvent.kind == EventKind.FAILED)
+        .order_by(JobEvent.job_id, JobEvent.seq)
+    )
+    last = {job_id: data for job_id, data in failures}  # each job's newest failure
+    return frozenset(job_id for job_id, data in last.items() if orjson.loads(data).get("missing"))
 
 
 def _get(rt: Runtime, job_id: int) -> JobSnapshot:
