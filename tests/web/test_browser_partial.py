@@ -122,6 +122,7 @@ def test_cancel_and_resume_change_the_partial_notice_at_once(
     job_id = view.page.evaluate("JSON.parse(document.querySelector('#job-data').textContent).id")
     stored = httpx.get(f"{stack.url}/api/jobs/{job_id}").json()["done"]
     wait_until(view, f"({NOTICE}).startsWith('Based on the first {stored:,} edits stored')")
+    stack.sim_config(latency=0.01)  # the rest needs no time to press anything
     view.page.click("#resume")
     wait_until(view, f"({STATUS}) !== 'cancelled'")
     assert view.page.inner_text("#partial-notice").endswith(ON_ITS_WAY)
