@@ -5,6 +5,7 @@ wherever they appear (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -262,6 +263,22 @@ def test_compare_shows_two_analysed_articles_side_by_side(client: httpx.Client, 
     traces = orjson.loads(chart.group(1))["figure"]["data"]
     assert [t["name"] for t in traces] == ["Synthetic 700", "Synthetic 300"]
     assert sum(traces[0]["y"]) == 700 and sum(traces[1]["y"]) == 300
+
+
+def test_compare_says_where_a_redirect_led_and_when_both_are_one_article(
+    client: httpx.Client, key: str
+) -> None:
+    # A review: `a=Alan Turing&b=Turing` compared the article with itself without a word.
+    analysed(client, "Cafe")  # a redirect to Café: both titles now find it
+    same = client.get("/compare", params={"wiki": key, "a": "café", "b": "Cafe"}).text
+    assert 'id="compare-table"' in same
+    assert "“café” and “Cafe” both lead to “Café”: this compares the article with itself." in (
+        html.unescape(same)
+    )
+    assert html.unescape(same).count('class="muted redirected">from “Cafe”') == 1  # café: its own
+    analysed(client, "Synthetic 300")
+    apart = client.get("/compare", params={"wiki": key, "a": "Synthetic_300", "b": "Cafe"}).text
+    assert 'id="same-article"' not in apart and "redirected" in apart
 
 
 def test_compare_says_which_article_is_not_analysed_yet(client: httpx.Client, key: str) -> None:

@@ -40,6 +40,7 @@ class Side(TypedDict):
     figures: PageFigures | None
     job_url: str | None
     invalid: str | None  # why no wiki could have this title (nothing is started for it)
+    redirected: bool  # the title asked led to another (a redirect, a variant spelling)
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -104,13 +105,14 @@ def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
             "figures": figures_for(rt.db, page.id, threshold),
             "job_url": None,
             "invalid": None,
+            "redirected": led_elsewhere(asked, page.title),
         }
     try:
         state = open_article(rt, site, asked)
     except InvalidTitle as exc:
         url = urls.article(site.key, asked)
         return {"asked": asked, "title": asked, "url": url, "figures": None, "job_url": None,
-                "invalid": exc.reason}  # fmt: skip
+                "invalid": exc.reason, "redirected": False}  # fmt: skip
     running = state.job is not None and not state.job.finished
     return {
         "asked": asked,
@@ -119,4 +121,13 @@ def side(rt: Runtime, site: WikiSite, asked: str) -> Side:
         "figures": None,
         "job_url": urls.job(state.job.id) if running and state.job else None,
         "invalid": None,
+        "redirected": led_elsewhere(asked, state.title),
     }
+
+
+def led_elsewhere(asked: str, title: str) -> bool:
+    """Whether the title asked led to another one (a redirect: `Turing` to `Alan
+    Turing`), not merely to its own spelling (underscores, spaces, a first letter in
+    lower case)."""
+    spelled = " ".join(asked.replace("_", " ").split())
+    return title not in (spelled, spelled[:1].upper() + spelled[1:])
