@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from wikivice.wiki.errors import InvalidTitle
-from wikivice.wiki.titles import ILLEGAL_TITLE_CHARS, clean_title, user_name
+from wikivice.wiki.titles import ILLEGAL_TITLE_CHARS, clean_title, title_spellings, user_name
 
 # ASCII's control characters: C0 and DEL. MediaWiki's $wgLegalTitleChars has none of them.
 CONTROL_CHARACTERS = [chr(n) for n in range(32)] + ["\x7f"]
@@ -109,3 +109,9 @@ def test_clean_title_refuses_a_lone_surrogate_and_says_so_readably(title: str) -
         clean_title(title)
     caught.value.title.encode()  # said back to the person: it must be encodable
     assert "?" in caught.value.title
+
+
+def test_title_spellings_are_the_typed_one_and_its_capitalised_one() -> None:
+    assert title_spellings("  alan__turing ") == ("alan turing", "Alan turing")
+    assert title_spellings("Alan_Turing") == ("Alan Turing",)
+    assert title_spellings("ñandú") == ("ñandú", "Ñandú")

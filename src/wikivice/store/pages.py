@@ -12,7 +12,7 @@ from wikivice.store.database import dialect_insert
 from wikivice.store.models import Page, PageRedirect, Wiki
 from wikivice.wiki.client import ResolvedPage
 from wikivice.wiki.sites import MAX_KEY_CHARS, WikiSite
-from wikivice.wiki.titles import not_text
+from wikivice.wiki.titles import not_text, title_spellings
 
 MAX_TITLE_CHARS = 512  # pages.title; MediaWiki's titles are at most 255 bytes
 MAX_NAME_CHARS = 200  # wikis.name: what the wiki calls itself, cut to fit
@@ -219,10 +219,8 @@ def find_page(conn: Connection, wiki_key: str, title: str) -> PageRef | None:
     wiki = wiki_id(conn, wiki_key)
     if wiki is None or not findable(title, MAX_TITLE_CHARS):
         return None
-    asked = " ".join(title.replace("_", " ").split())
-    candidates = dict.fromkeys((asked, asked[:1].upper() + asked[1:]))
     for lookup in (page_by_title, page_by_redirect):
-        for candidate in candidates:
+        for candidate in title_spellings(title):
             page = lookup(conn, wiki, candidate)
             if page is not None:
                 return page

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import httpx
 
@@ -116,7 +116,7 @@ def parse_wiki(spec: str) -> WikiSite:
     if not path.endswith("api.php"):
         raise WikiSpecError(f"{spec!r} does not end in api.php: give the URL of the wiki's api.php")
     script_dir = path[: -len("/api.php")]
-    host = _host_and_port(spec, parts.scheme, parts.netloc)
+    host = _host_and_port(spec, parts)
     # Keys appear as one path segment in our URLs: no slashes.
     key = host if script_dir == "/w" else f"{host}{script_dir.replace('/', '~')}"
     origin = f"{parts.scheme}://{host}"
@@ -134,7 +134,7 @@ def parse_wiki(spec: str) -> WikiSite:
     return site
 
 
-def _host_and_port(spec: str, scheme: str, netloc: str) -> str:
+def _host_and_port(spec: str, parts: SplitResult) -> str:
     """The URL's host, lower case and in ASCII (an internationalised name as its IDNA
     A-label: what DNS is asked, and one spelling per host for our keys and the
     allow-list), with its port if the URL gives one. A port that is no number from 1
@@ -142,8 +142,8 @@ def _host_and_port(spec: str, scheme: str, netloc: str) -> str:
     anything else (the allow-list, the HTTP client) trips over it."""
     refused = WikiSpecError(f"{spec!r} is not a URL a wiki can have: check its host and port")
     try:
-        port = urlsplit(f"//{netloc}").port
-        url = httpx.URL(f"{scheme}://{netloc}/")
+        port = parts.port
+        url = httpx.URL(f"{parts.scheme}://{parts.netloc}/")
         url.host  # noqa: B018 -- decoding A-labels is what checks them (`xn--a` is none)
         host = url.raw_host.decode("ascii").lower()
     except (ValueError, httpx.InvalidURL):  # idna's errors are ValueErrors

@@ -32,6 +32,14 @@ def user_name(name: str) -> str:
     return " ".join(name.replace("_", " ").split())
 
 
+def title_spellings(title: str) -> tuple[str, ...]:
+    """The titles MediaWiki may have meant by `title`: spaced as a user name is
+    (`user_name`), with its first letter as typed and capitalised (most wikis capitalise
+    it)."""
+    spelled = user_name(title)
+    return tuple(dict.fromkeys((spelled, spelled[:1].upper() + spelled[1:])))
+
+
 def not_text(char: str) -> bool:
     """A control character, or half of a UTF-16 surrogate pair (JSON can carry one
     alone; it is no character, UTF-8 cannot encode it and PostgreSQL would refuse it)."""

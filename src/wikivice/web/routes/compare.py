@@ -23,7 +23,7 @@ from wikivice.web.problems import Problem
 from wikivice.web.ratelimits import AnalysesLimit, Limit, get_rate_limits
 from wikivice.wiki.errors import InvalidTitle
 from wikivice.wiki.sites import WikiSite
-from wikivice.wiki.titles import clean_title
+from wikivice.wiki.titles import clean_title, title_spellings
 
 router = APIRouter(include_in_schema=False)
 TitleQuery = Annotated[str, Query(max_length=300, description="An analysed article's title.")]
@@ -129,5 +129,4 @@ def led_elsewhere(asked: str, title: str) -> bool:
     """Whether the title asked led to another one (a redirect: `Turing` to `Alan
     Turing`), not merely to its own spelling (underscores, spaces, a first letter in
     lower case)."""
-    spelled = " ".join(asked.replace("_", " ").split())
-    return title not in (spelled, spelled[:1].upper() + spelled[1:])
+    return title not in title_spellings(asked)
